@@ -1,0 +1,166 @@
+//! Benchmark: a scan against the floor of walking the same tree with the same walker.
+//!
+//! `cargo bench --bench scan` (or `cargo bench --bench scan -- 5000 20000`) generates monorepo
+//! trees of the given sizes in a temporary directory and reports, measured in one run, the median
+//! of several runs of: the walk alone, the walk plus reading every file, and `audit scan` for one
+//! target and for all targets; then the ratios.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const SOURCE: &str = r#"import path from 'path';
+import { writeFile } from 'fs/promises';
+import { prisma } from '@/lib/db';
+
+const DIR = process.env.UPLOAD_DIR ?? path.join(process.cwd(), 'uploads');
+
+export async function POST(req: Request) {
+  const body = await req.json();
+  const key = process.env.API_KEY;
+  if (!key) return new Response('no key', { status: 500 });
+  await writeFile(path.join(DIR, String(body.id)), JSON.stringify(body));
+  const rows = await prisma.item.findMany({ where: { id: body.id } });
+  return Response.json(rows);
+}
+"#;
+
+const COMPONENT: &str = r#"'use client';
+import { useState } from 'react';
+
+export function Counter({ start }: { start: number }) {
+  const [n, setN] = useState(start);
+  return <button onClick={() => setN(n + 1)}>{n}</button>;
+}
+"#;
+
+const DOCKERFILE: &str = "FROM node:20-alpine AS deps\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nFROM node:20-alpine AS builder\nWORKDIR /app\nCOPY --from=deps /app/node_modules ./node_modules\nCOPY . .\nRUN npm run build\nFROM node:20-alpine\nWORKDIR /app\nENV NODE_ENV=production HOSTNAME=0.0.0.0\nCOPY --from=builder /app/.next/standalone ./\nCOPY --from=builder /app/.next/static ./.next/static\nCOPY --from=builder /app/public ./public\nCMD [\"node\", \"server.js\"]\n";
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(p, text).unwrap();
+}
+
+/// A monorepo of `files` files: apps with their deployment files, server routes, client
+/// components, libraries, styles and docs.
+fn generate(root: &Path, files: usize) {
+    let per_app = 100;
+    let apps = (files / per_app).max(1);
+    let mut n = 0;
+    write(root, "package.json", "{\"name\":\"mono\",\"private\":true,\"workspaces\":[\"apps/*\"]}");
+    write(root, "docker-compose.yml", "services:\n  db:\n    image: postgres:16\n    volumes:\n      - pg:/var/lib/postgresql/data\nvolumes:\n  pg:\n");
+    n += 2;
+    for a in 0..apps {
+        let base = format!("apps/app{a}");
+        write(root, &format!("{base}/package.json"), "{\"name\":\"a\",\"scripts\":{\"build\":\"next build\",\"start\":\"next start\"},\"dependencies\":{\"next\":\"^15.1.0\",\"@prisma/client\":\"^6.0.0\"},\"devDependencies\":{\"prisma\":\"^6.0.0\"}}\n");
+        write(root, &format!("{base}/package-lock.json"), "{}");
+        write(root, &format!("{base}/Dockerfile"), DOCKERFILE);
+        write(root, &format!("{base}/next.config.mjs"), "export default { output: 'standalone', images: { remotePatterns: [{ hostname: 'cdn.example.com' }] } };\n");
+        write(root, &format!("{base}/.env.example"), "# database\nDATABASE_URL=postgresql://USER:PASSWORD@HOST:5432/db?sslmode=require\nAPI_KEY=\nUPLOAD_DIR=\n");
+        write(root, &format!("{base}/prisma/schema.prisma"), "generator client {\n  provider = \"prisma-client-js\"\n}\ndatasource db {\n  provider = \"postgresql\"\n  url = env(\"DATABASE_URL\")\n}\nmodel Item {\n  id Int @id\n}\n");
+        n += 6;
+        let mut i = 0;
+        while n < files && i < per_app - 6 {
+            let text = match i % 5 {
+                0 => (format!("{base}/app/api/r{i}/route.ts"), SOURCE.to_string()),
+                1 => (format!("{base}/components/c{i}.tsx"), COMPONENT.to_string()),
+                2 => (format!("{base}/lib/util{i}.ts"), format!("export const v{i} = (x: number) => x * {i};\n").repeat(20)),
+                3 => (format!("{base}/styles/s{i}.css"), ".a { color: red; }\n".repeat(30)),
+                _ => (format!("{base}/docs/d{i}.md"), "# Notes\n\nSome text.\n".repeat(20)),
+            };
+            write(root, &text.0, &text.1);
+            n += 1;
+            i += 1;
+        }
+        if n >= files {
+            break;
+        }
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn time<F: FnMut()>(runs: usize, mut f: F) -> Duration {
+    f(); // warm the page cache
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn walk_only(root: &Path) -> usize {
+    let count = std::sync::atomic::AtomicUsize::new(0);
+    deploy_audit::discover::walker(root).build_parallel().run(|| {
+        let count = &count;
+        Box::new(move |_| {
+            count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            ignore::WalkState::Continue
+        })
+    });
+    count.into_inner()
+}
+
+fn walk_and_read(root: &Path) -> usize {
+    let bytes = std::sync::atomic::AtomicUsize::new(0);
+    deploy_audit::discover::walker(root).build_parallel().run(|| {
+        let bytes = &bytes;
+        Box::new(move |e| {
+            if let Ok(e) = e {
+                if e.file_type().is_some_and(|t| t.is_file()) {
+                    if let Ok(b) = std::fs::read(e.path()) {
+                        bytes.fetch_add(b.len(), std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    bytes.into_inner()
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let sizes = if sizes.is_empty() { vec![5000] } else { sizes };
+    let all: Vec<String> = deploy_audit::packs::target_ids().into_iter().map(String::from).collect();
+    let one = vec!["koyeb".to_string()];
+    println!("{:>8} {:>10} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9}", "files", "walk", "walk+read", "scan(1)", "scan(all)", "1/walk", "1/read", "all/1");
+    for size in sizes {
+        let dir = tempfile::tempdir().unwrap();
+        generate(dir.path(), size);
+        let runs = if size > 50_000 { 3 } else { 9 };
+        let walk = time(runs, || {
+            std::hint::black_box(walk_only(dir.path()));
+        });
+        let read = time(runs, || {
+            std::hint::black_box(walk_and_read(dir.path()));
+        });
+        let scan1 = time(runs, || {
+            std::hint::black_box(deploy_audit::cli::scan(dir.path(), &one, &Default::default()).unwrap());
+        });
+        let scan_all = time(runs, || {
+            std::hint::black_box(deploy_audit::cli::scan(dir.path(), &all, &Default::default()).unwrap());
+        });
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        println!(
+            "{:>8} {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.2}x {:>8.2}x {:>8.2}x",
+            size,
+            ms(walk),
+            ms(read),
+            ms(scan1),
+            ms(scan_all),
+            ms(scan1) / ms(walk),
+            ms(scan1) / ms(read),
+            ms(scan_all) / ms(scan1)
+        );
+    }
+}

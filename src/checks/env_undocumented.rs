@@ -1,0 +1,138 @@
+use super::{deployable_apps, Ctx, Rule};
+use crate::observe::Observation;
+use crate::parse::prisma::PValue;
+use crate::report::Aspect;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub static RULE: Rule = Rule { id: "env-undocumented", aspect: Aspect::Environment, title: "The code reads an environment variable no template documents", doc: DOC, run };
+
+const DOC: &str = r#"## What it does
+Collects every environment variable the server code reads (`process.env.X`, `process.env['X']`,
+destructuring, Prisma `env("X")`) and every variable the repository provides or documents (env
+templates and env files, compose `environment` and `${VAR}` references, Dockerfile `ENV` / `ARG`).
+Reports each variable read but documented nowhere; with no env template at all, one finding lists
+them. Variables the platform or runtime sets (`NODE_ENV`, `PORT`, `HOSTNAME`, `CI`, platform
+prefixes) are ignored.
+
+## Why it matters
+The deploy has to set every variable by hand in the platform's settings. One that nobody wrote down
+is found only when a page or job fails in production.
+
+## Example
+`process.env.STRIPE_WEBHOOK_SECRET` in a route with no `STRIPE_WEBHOOK_SECRET=` line in
+`.env.example`.
+
+## Fix
+Add the variable to `.env.example` with a placeholder and a comment saying what it is for, then set
+it in the platform's environment settings (as a secret when it is one).
+
+## References
+- https://www.koyeb.com/docs/build-and-deploy/environment-variables
+- https://nextjs.org/docs/app/guides/environment-variables
+"#;
+
+pub const BUILTIN: &[&str] = &["NODE_ENV", "PORT", "HOSTNAME", "HOST", "NEXT_RUNTIME", "NEXT_PHASE", "CI", "TZ", "HOME", "PWD", "PATH", "NEXT_TELEMETRY_DISABLED", "NODE_OPTIONS", "DEBUG", "npm_package_version", "npm_lifecycle_event", "NEXT_PUBLIC_VERCEL_URL", "VERCEL", "VERCEL_URL", "VERCEL_ENV", "ANALYZE", "NEXT_MANUAL_SIG_HANDLE", "TEST", "JEST_WORKER_ID"];
+pub const PLATFORM_PREFIXES: &[&str] = &["VERCEL_", "KOYEB_", "FLY_", "RAILWAY_", "RENDER_", "COOLIFY_", "npm_", "GITHUB_", "NEXT_PUBLIC_VERCEL_"];
+
+pub fn builtin(name: &str) -> bool {
+    BUILTIN.contains(&name) || PLATFORM_PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// Every variable the repository provides or documents, with the first place it does.
+pub fn documented(ctx: &Ctx) -> BTreeMap<String, String> {
+    let m = ctx.model;
+    let mut out = BTreeMap::new();
+    for e in &m.env_files {
+        for x in &e.entries {
+            out.entry(x.name.clone()).or_insert_with(|| e.rel.clone());
+        }
+    }
+    for c in &m.composes {
+        for s in &c.v.services {
+            for x in &s.environment {
+                out.entry(x.name.clone()).or_insert_with(|| c.rel.clone());
+            }
+        }
+        for r in &c.v.var_refs {
+            out.entry(r.name.clone()).or_insert_with(|| c.rel.clone());
+        }
+    }
+    for d in &m.dockerfiles {
+        for ins in d.df.instructions.iter().filter(|i| i.keyword == "ENV" || i.keyword == "ARG") {
+            for (k, _) in ins.key_values() {
+                out.entry(k).or_insert_with(|| d.rel.clone());
+            }
+        }
+        for (k, _, _) in &d.df.global_args {
+            out.entry(k.clone()).or_insert_with(|| d.rel.clone());
+        }
+    }
+    out
+}
+
+/// Every variable the deployed code reads: name → (file, line, has default).
+pub fn reads(ctx: &Ctx) -> BTreeMap<String, (String, usize, bool)> {
+    let mut out = BTreeMap::new();
+    for app in deployable_apps(ctx.model) {
+        for s in app.sources.iter().filter(|s| s.runtime) {
+            for r in &s.facts.env_reads {
+                out.entry(r.name.clone()).or_insert_with(|| (s.rel.clone(), r.line, r.has_default));
+            }
+        }
+        if let Some(schema) = &app.prisma {
+            for ds in &schema.v.datasources {
+                for (v, line) in [&ds.url, &ds.direct_url].into_iter().flatten() {
+                    if let PValue::Env(name) = v {
+                        out.entry(name.clone()).or_insert_with(|| (schema.rel.clone(), *line, false));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn run(ctx: &Ctx) -> Vec<Observation> {
+    let mut out = Vec::new();
+    let documented = documented(ctx);
+    let missing: Vec<(String, (String, usize, bool))> = reads(ctx).into_iter().filter(|(n, _)| !builtin(n) && !documented.contains_key(n)).collect();
+    if missing.is_empty() {
+        return out;
+    }
+    let has_template = ctx.model.env_files.iter().any(|e| e.template);
+    if !has_template && ctx.model.env_files.is_empty() {
+        let names: BTreeSet<&str> = missing.iter().map(|(n, _)| n.as_str()).collect();
+        let list: Vec<&str> = names.iter().copied().take(12).collect();
+        let more = if names.len() > 12 { format!(" and {} more", names.len() - 12) } else { String::new() };
+        out.push(Observation::new(RULE.id, None, None, format!("the code reads {} environment variables and the repository has no env template documenting them: {}{more}", names.len(), list.join(", "))).key("no-template"));
+        return out;
+    }
+    for (name, (file, line, _)) in missing {
+        out.push(Observation::at(RULE.id, &file, line, format!("`{name}` is read here but no env template, compose file or Dockerfile documents it")).var("name", name.clone()).key(name));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::testing::{koyeb, NEXT_PKG};
+
+    #[test]
+    fn undocumented_reads_fire_per_variable() {
+        let src = "export function GET() {\n  const k = process.env.STRIPE_KEY;\n  const d = process.env.DATABASE_URL;\n  return new Response(process.env.NODE_ENV);\n}\n";
+        let obs = koyeb("env-undocumented", &[("package.json", NEXT_PKG), ("app/api/x/route.ts", src), (".env.example", "DATABASE_URL=\n")]);
+        assert_eq!(obs.len(), 1, "{obs:?}");
+        assert_eq!(obs[0].line, Some(2));
+        assert!(obs[0].message.contains("STRIPE_KEY"));
+    }
+
+    #[test]
+    fn no_template_gives_one_finding_and_documented_reads_stay_silent() {
+        let src = "export function GET() { return new Response(process.env.A_KEY + process.env.B_KEY); }\n";
+        let obs = koyeb("env-undocumented", &[("package.json", NEXT_PKG), ("app/api/x/route.ts", src)]);
+        assert_eq!(obs.len(), 1);
+        assert!(obs[0].file.is_none());
+        let df = "FROM node:20-alpine\nARG A_KEY\nENV B_KEY=x\nCMD [\"npm\",\"start\"]\n";
+        assert!(koyeb("env-undocumented", &[("package.json", NEXT_PKG), ("app/api/x/route.ts", src), ("Dockerfile", df)]).is_empty());
+    }
+}

@@ -1,0 +1,102 @@
+use super::{deployable_apps, Ctx, Rule};
+use crate::observe::Observation;
+use crate::parse::source::PathExpr;
+use crate::report::Aspect;
+
+pub static RULE: Rule = Rule { id: "ephemeral-disk-write", aspect: Aspect::Statelessness, title: "Server code writes files to the container's local disk", doc: DOC, run };
+
+const DOC: &str = r#"## What it does
+Finds server-side code (route handlers, API routes, server modules; not scripts, tests or
+`"use client"` components) that writes files with `writeFile`, `createWriteStream`, `appendFile`,
+multer `diskStorage` or an SQLite file, to a path that resolves to the working directory, `public/`
+or an absolute path (an env var with such a default counts). Writes to `/tmp` or `os.tmpdir()` are
+ignored.
+
+## Why it matters
+On platforms whose disk is ephemeral, files written at runtime disappear when the instance
+restarts, is redeployed or is rescheduled; with several instances each one sees different files.
+Uploads and backups written this way are silently lost.
+
+## Example
+```ts
+const UPLOAD_DIR = process.env.UPLOAD_DIR ?? path.join(process.cwd(), 'public', 'uploads');
+await writeFile(path.join(UPLOAD_DIR, name), bytes);
+```
+
+## Fix
+Store files in object storage (S3, R2, GCS, Supabase Storage) or attach a persistent volume at the
+path and declare it. `next start` does not serve files added to `public/` after the build anyway.
+
+## References
+- https://www.koyeb.com/docs/reference/storage
+- https://nextjs.org/docs/app/api-reference/file-conventions/public-folder
+"#;
+
+/// Where a path expression lands, when it is provably on the local disk (not a temp dir).
+pub fn local_target(p: &PathExpr) -> Option<String> {
+    match p {
+        PathExpr::Literal(s) => {
+            if s.starts_with("/tmp") || s.starts_with("/dev/") || s.starts_with("/proc") {
+                None
+            } else {
+                Some(s.clone())
+            }
+        }
+        PathExpr::Cwd(parts) => Some(if parts.is_empty() { "the working directory".to_string() } else { parts.join("/") }),
+        PathExpr::Env { name, default } => default.as_deref().and_then(local_target).map(|d| format!("{d} (default of `{name}`)")),
+        PathExpr::Join(items) => items.first().and_then(local_target),
+        PathExpr::Tmp | PathExpr::Unknown(_) => None,
+    }
+}
+
+fn run(ctx: &Ctx) -> Vec<Observation> {
+    let mut out = Vec::new();
+    for app in deployable_apps(ctx.model) {
+        for src in app.sources.iter().filter(|s| s.runtime) {
+            let writes: Vec<_> = src.facts.fs_writes.iter().filter(|w| !w.func.starts_with("mkdir")).collect();
+            let writes = if writes.is_empty() { src.facts.fs_writes.iter().collect() } else { writes };
+            let mut seen = Vec::new();
+            for w in writes {
+                let Some(target) = local_target(&w.path) else { continue };
+                if seen.contains(&target) {
+                    continue;
+                }
+                seen.push(target.clone());
+                let msg = if ctx.facts.ephemeral_disk {
+                    format!("`{}` writes to `{}` on the container's local disk, which {} does not keep across restarts and redeploys", w.func, target, ctx.platform.name)
+                } else {
+                    format!("`{}` writes to `{}` on the container's local disk, which is lost when the container is recreated unless a volume is mounted there", w.func, target)
+                };
+                out.push(Observation::at(RULE.id, &src.rel, w.line, msg).var("path", target.clone()).key(format!("{}:{target}", w.func)));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::testing::{koyeb, NEXT_PKG};
+
+    #[test]
+    fn upload_route_writing_under_public_fires() {
+        let src = "import path from 'path';\nimport { writeFile } from 'fs/promises';\nconst DIR = process.env.UPLOAD_DIR ?? path.join(process.cwd(), 'public', 'uploads');\nexport async function POST(req: Request) {\n  await writeFile(path.join(DIR, 'a.png'), Buffer.from(''));\n  return Response.json({});\n}\n";
+        let obs = koyeb("ephemeral-disk-write", &[("package.json", NEXT_PKG), ("app/api/upload/route.ts", src)]);
+        assert_eq!(obs.len(), 1, "{obs:?}");
+        assert_eq!(obs[0].file.as_deref(), Some("app/api/upload/route.ts"));
+        assert_eq!(obs[0].line, Some(5));
+        assert!(obs[0].message.contains("public/uploads"), "{}", obs[0].message);
+    }
+
+    #[test]
+    fn tmp_writes_scripts_tests_and_client_code_stay_silent() {
+        let tmp = "import os from 'os';\nimport { writeFileSync } from 'fs';\nexport function GET() { writeFileSync(os.tmpdir() + '/x', 'a'); writeFileSync('/tmp/y', 'b'); return new Response('') }\n";
+        let script = "import { writeFileSync } from 'fs';\nwriteFileSync('backups/x.sql', '');\n";
+        let client = "'use client';\nimport { writeFileSync } from 'fs';\nwriteFileSync('x.txt', '');\n";
+        let obs = koyeb(
+            "ephemeral-disk-write",
+            &[("package.json", NEXT_PKG), ("app/api/t/route.ts", tmp), ("scripts/dump.ts", script), ("lib/__tests__/w.test.ts", script), ("components/c.tsx", client)],
+        );
+        assert!(obs.is_empty(), "{obs:?}");
+    }
+}

@@ -1,0 +1,48 @@
+use super::{deployable_apps, Ctx, Rule};
+use crate::observe::Observation;
+use crate::report::Aspect;
+
+pub static RULE: Rule = Rule { id: "images-domains-deprecated", aspect: Aspect::Framework, title: "images.domains is deprecated", doc: DOC, run };
+
+const DOC: &str = r#"## What it does
+Notes next.config's `images.domains`.
+
+## Why it matters
+`images.domains` is deprecated since Next.js 14 in favour of `images.remotePatterns`, which also
+restricts protocol, port and path.
+
+## Example
+```js
+images: { domains: ['cdn.example.com'] }
+```
+
+## Fix
+```js
+images: { remotePatterns: [{ protocol: 'https', hostname: 'cdn.example.com' }] }
+```
+
+## References
+- https://nextjs.org/docs/app/api-reference/components/image#domains
+"#;
+
+fn run(ctx: &Ctx) -> Vec<Observation> {
+    let mut out = Vec::new();
+    for app in deployable_apps(ctx.model) {
+        let Some(cfg) = &app.next_config else { continue };
+        if let Some((_, line)) = &cfg.v.images_domains {
+            out.push(Observation::at(RULE.id, &cfg.rel, *line, "`images.domains` is deprecated; `images.remotePatterns` replaces it").key(cfg.rel.clone()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::testing::{koyeb, NEXT_PKG};
+
+    #[test]
+    fn domains_is_noted_and_remote_patterns_is_not() {
+        assert_eq!(koyeb("images-domains-deprecated", &[("package.json", NEXT_PKG), ("next.config.js", "module.exports = { images: { domains: ['a.com'] } };\n")]).len(), 1);
+        assert!(koyeb("images-domains-deprecated", &[("package.json", NEXT_PKG), ("next.config.js", "module.exports = { images: { remotePatterns: [{ hostname: 'a.com' }] } };\n")]).is_empty());
+    }
+}

@@ -1,0 +1,66 @@
+use super::{deployable_apps, has_seq, Ctx, Rule};
+use crate::observe::Observation;
+use crate::report::Aspect;
+
+pub static RULE: Rule = Rule { id: "migrate-at-start", aspect: Aspect::Database, title: "Database migrations run every time the container starts", doc: DOC, run };
+
+const DOC: &str = r#"## What it does
+Finds `prisma migrate deploy`, `drizzle-kit migrate` / `push` or `knex migrate:latest` in what the
+container runs at start: the Dockerfile CMD/ENTRYPOINT, the shell scripts they call and the
+package.json scripts they invoke.
+
+## Why it matters
+Migrations at start delay the moment the app listens (health checks with a short grace period
+fail), run concurrently when several instances start together, and a failed migration leaves the
+instance crash-looping. A platform with a release / pre-deploy step runs them once per deploy.
+
+## Example
+```sh
+npx prisma migrate deploy && node server.js
+```
+
+## Fix
+Run migrations once per deploy: the platform's release or pre-deploy command, a CI step before the
+deploy, or a one-off job; keep the container start to `node server.js`.
+
+## References
+- https://www.prisma.io/docs/orm/prisma-client/deployment/deploy-database-changes-with-prisma-migrate
+- https://www.koyeb.com/docs/run-and-scale/health-checks
+"#;
+
+pub const MIGRATE: &[&[&str]] = &[&["prisma", "migrate", "deploy"], &["drizzle-kit", "migrate"], &["drizzle-kit", "push"], &["knex", "migrate:latest"], &["sequelize", "db:migrate"], &["typeorm", "migration:run"]];
+
+fn run(ctx: &Ctx) -> Vec<Observation> {
+    let mut out = Vec::new();
+    for app in deployable_apps(ctx.model) {
+        for c in ctx.model.start_commands(app) {
+            if let Some(seq) = MIGRATE.iter().find(|s| has_seq(&c.text, s)) {
+                let what = seq.join(" ");
+                out.push(Observation::at(RULE.id, &c.file, c.line, format!("`{what}` runs at container start ({}), on every restart and in every instance", c.via)).var("command", what.clone()).key(what));
+                break;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::testing::{koyeb, NEXT_PKG};
+
+    #[test]
+    fn entrypoint_script_migrations_fire() {
+        let df = "FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nCOPY docker-entrypoint.sh /docker-entrypoint.sh\nENTRYPOINT [\"/docker-entrypoint.sh\"]\n";
+        let sh = "#!/bin/sh\nset -e\nnpx prisma migrate deploy\nexec node server.js\n";
+        let obs = koyeb("migrate-at-start", &[("package.json", NEXT_PKG), ("Dockerfile", df), ("docker-entrypoint.sh", sh)]);
+        assert_eq!(obs.len(), 1, "{obs:?}");
+        assert_eq!(obs[0].file.as_deref(), Some("docker-entrypoint.sh"));
+        assert_eq!(obs[0].line, Some(3));
+    }
+
+    #[test]
+    fn migrations_in_build_scripts_only_stay_silent() {
+        let pkg = NEXT_PKG.replace("\"dev\": \"next dev\"", "\"dev\": \"next dev\", \"db:deploy\": \"prisma migrate deploy\"");
+        assert!(koyeb("migrate-at-start", &[("package.json", &pkg)]).is_empty());
+    }
+}

@@ -1,0 +1,300 @@
+//! Checks: one file per rule. A check is a pure function over the model that returns
+//! observations; it knows a platform only through the pack's facts, never its name.
+//! Each rule carries its documentation (printed by `audit explain`) and its own pass/fail cases.
+
+use crate::model::{App, DockerfileDoc, Model};
+use crate::observe::Observation;
+use crate::packs::{Facts, PlatformInfo};
+use crate::parse::dockerfile::{Dockerfile, Instruction};
+use crate::report::Aspect;
+
+mod bind_localhost;
+mod committed_env_secret;
+mod dangling_symlink;
+mod db_push_accept_data_loss;
+mod db_push_in_prod;
+mod db_ssl_missing;
+mod db_ssl_unspecified;
+mod dockerfile_env_port;
+mod engines_node_missing;
+mod env_undocumented;
+mod ephemeral_disk_write;
+mod file_skipped;
+mod images_domains_deprecated;
+mod images_localhost_only;
+mod in_app_db_backup;
+mod long_lived_responses;
+mod migrate_at_start;
+mod migrate_dev_in_prod;
+mod migrations_not_run;
+mod no_health_route;
+mod node_version_unpinned;
+mod npm_ci_no_lockfile;
+mod parse_error;
+mod port_not_read;
+mod prisma_binary_target;
+mod prisma_cli_missing;
+mod prisma_output_absolute;
+mod prisma_output_not_copied;
+mod seed_on_start;
+mod standalone_hostname;
+mod standalone_missing_public;
+mod standalone_missing_static;
+mod standalone_next_start;
+mod standalone_not_enabled;
+mod standalone_recommended;
+mod unpinned_framework;
+
+#[cfg(test)]
+pub mod testing;
+
+/// What a check sees: the repository and the target platform's facts.
+pub struct Ctx<'a> {
+    pub model: &'a Model,
+    pub facts: &'a Facts,
+    pub platform: &'a PlatformInfo,
+}
+
+/// A rule: id, aspect, one-line title, documentation and the check itself.
+pub struct Rule {
+    pub id: &'static str,
+    pub aspect: Aspect,
+    pub title: &'static str,
+    /// Markdown with the sections What it does / Why it matters / Example / Fix / References.
+    pub doc: &'static str,
+    pub run: fn(&Ctx) -> Vec<Observation>,
+}
+
+/// Every rule, in catalogue order.
+pub static RULES: &[&Rule] = &[
+    &ephemeral_disk_write::RULE,
+    &in_app_db_backup::RULE,
+    &unpinned_framework::RULE,
+    &node_version_unpinned::RULE,
+    &engines_node_missing::RULE,
+    &standalone_not_enabled::RULE,
+    &standalone_recommended::RULE,
+    &standalone_next_start::RULE,
+    &standalone_missing_static::RULE,
+    &standalone_missing_public::RULE,
+    &port_not_read::RULE,
+    &dockerfile_env_port::RULE,
+    &bind_localhost::RULE,
+    &standalone_hostname::RULE,
+    &images_localhost_only::RULE,
+    &images_domains_deprecated::RULE,
+    &migrate_at_start::RULE,
+    &db_push_accept_data_loss::RULE,
+    &db_push_in_prod::RULE,
+    &migrate_dev_in_prod::RULE,
+    &seed_on_start::RULE,
+    &migrations_not_run::RULE,
+    &prisma_binary_target::RULE,
+    &prisma_output_absolute::RULE,
+    &prisma_output_not_copied::RULE,
+    &prisma_cli_missing::RULE,
+    &npm_ci_no_lockfile::RULE,
+    &db_ssl_missing::RULE,
+    &db_ssl_unspecified::RULE,
+    &env_undocumented::RULE,
+    &committed_env_secret::RULE,
+    &no_health_route::RULE,
+    &long_lived_responses::RULE,
+    &parse_error::RULE,
+    &file_skipped::RULE,
+    &dangling_symlink::RULE,
+];
+
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().copied().find(|r| r.id == id)
+}
+
+/// Observations the model made while reading, for the rules that report them.
+pub fn model_observations(ctx: &Ctx, rule: &str) -> Vec<Observation> {
+    ctx.model.observations.iter().filter(|o| o.rule == rule).cloned().collect()
+}
+
+/// The apps worth auditing: those a Dockerfile builds, Next.js apps, and the root app.
+pub fn deployable_apps(model: &Model) -> impl Iterator<Item = &App> {
+    model.apps.iter().filter(|a| !a.dockerfiles.is_empty() || a.is_next() || a.package.as_ref().is_some_and(|p| p.v.script("start").is_some()))
+}
+
+/// Stage indices from the final stage back through `FROM <stage>` parents (final first).
+pub fn stage_chain(df: &Dockerfile, stage: usize) -> Vec<usize> {
+    let mut chain = vec![stage];
+    let mut cur = stage;
+    while let Some(p) = df.stages.get(cur).and_then(|s| s.from_stage) {
+        if chain.contains(&p) || chain.len() > 64 {
+            break;
+        }
+        chain.push(p);
+        cur = p;
+    }
+    chain
+}
+
+/// Instructions of the final stage including those inherited from parent stages (parents first).
+pub fn final_instructions(df: &Dockerfile) -> Vec<&Instruction> {
+    let Some(last) = df.final_stage() else { return Vec::new() };
+    let mut out = Vec::new();
+    for s in stage_chain(df, last.index).into_iter().rev() {
+        if let Some(stage) = df.stages.get(s) {
+            out.extend(stage.instructions.iter().filter_map(|&i| df.instructions.get(i)));
+        }
+    }
+    out
+}
+
+/// The external image a stage is built on (following `FROM <stage>`), lower-cased.
+pub fn base_image(df: &Dockerfile, stage: usize) -> String {
+    let chain = stage_chain(df, stage);
+    let last = chain.last().copied().unwrap_or(stage);
+    df.stages.get(last).map(|s| s.base_resolved.to_ascii_lowercase()).unwrap_or_default()
+}
+
+/// The libc/OS family of an image reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    Alpine,
+    /// Debian with OpenSSL 3 (bookworm, trixie, and the default node tags).
+    Debian3,
+    /// Debian with OpenSSL 1.1 (bullseye, buster).
+    Debian11,
+    Distroless,
+    Unknown,
+}
+
+pub fn flavor(image: &str) -> Flavor {
+    let img = image.to_ascii_lowercase();
+    let tag = img.rsplit_once(':').map(|(_, t)| t).unwrap_or("");
+    let repo = img.split(':').next().unwrap_or("");
+    if img.contains("alpine") {
+        Flavor::Alpine
+    } else if img.contains("distroless") {
+        Flavor::Distroless
+    } else if img.contains("bullseye") || img.contains("buster") || img.contains("stretch") {
+        Flavor::Debian11
+    } else if repo.ends_with("node") || repo.ends_with("/node") || img.contains("bookworm") || img.contains("trixie") || img.contains("debian") {
+        let _ = tag;
+        Flavor::Debian3
+    } else {
+        Flavor::Unknown
+    }
+}
+
+/// Whole-word search for a command sequence like `prisma migrate deploy` in a command line.
+pub fn has_seq(text: &str, seq: &[&str]) -> bool {
+    let words: Vec<&str> = text.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '[' | ']' | ';' | '&' | '|' | '(' | ')' | '`')).filter(|w| !w.is_empty()).collect();
+    if seq.is_empty() || words.len() < seq.len() {
+        return false;
+    }
+    words.windows(seq.len()).any(|w| w.iter().zip(seq).all(|(a, b)| a == b || a.ends_with(&format!("/{b}"))))
+}
+
+/// Does the command text contain a word?
+pub fn has_word(text: &str, word: &str) -> bool {
+    has_seq(text, &[word])
+}
+
+/// The COPY/ADD instructions of the final stage with their sources and destination.
+pub fn final_copies(df: &Dockerfile) -> Vec<(&Instruction, Vec<String>, String)> {
+    final_instructions(df)
+        .into_iter()
+        .filter(|i| i.keyword == "COPY" || i.keyword == "ADD")
+        .filter_map(|i| i.copy_parts().map(|(s, d)| (i, s, d)))
+        .collect()
+}
+
+/// Does the final stage copy something whose source path contains `needle`?
+pub fn final_copies_path(df: &Dockerfile, needle: &str) -> bool {
+    final_copies(df).iter().any(|(_, srcs, _)| srcs.iter().any(|s| s.trim_end_matches('/').contains(needle)))
+}
+
+/// Does the final stage copy the standalone server?
+pub fn copies_standalone(d: &DockerfileDoc) -> Option<usize> {
+    final_copies(&d.df).iter().find(|(_, srcs, _)| srcs.iter().any(|s| s.contains(".next/standalone"))).map(|(i, _, _)| i.line)
+}
+
+/// Does the Dockerfile write next.config itself (e.g. with a heredoc or sed)?
+pub fn dockerfile_writes_next_config(df: &Dockerfile) -> bool {
+    df.instructions.iter().any(|i| i.keyword == "RUN" && i.command_text().contains("next.config") && (i.command_text().contains('>') || i.command_text().contains("sed ")))
+}
+
+/// Is the Next.js output definitely, possibly, or not standalone?
+pub fn standalone_state(app: &App) -> Option<bool> {
+    let Some(cfg) = app.next_config.as_ref() else { return Some(false) };
+    match &cfg.v.output {
+        None => Some(false),
+        Some((v, _)) => v.is_standalone(),
+    }
+}
+
+/// Every command that runs when the app is built or started: the start chain, every Dockerfile
+/// RUN, and the package.json lifecycle scripts npm runs on its own (build, postinstall, start…).
+pub fn deploy_commands(model: &Model, app: &App) -> Vec<crate::model::Command> {
+    let mut out = model.start_commands(app);
+    if let Some(d) = model.dockerfile_of(app) {
+        for ins in d.df.instructions.iter().filter(|i| i.keyword == "RUN") {
+            out.push(crate::model::Command { text: ins.command_text(), file: d.rel.clone(), line: ins.line, via: "RUN".into() });
+        }
+    }
+    if let Some(p) = &app.package {
+        for (name, cmd, line) in &p.v.scripts {
+            let lifecycle = matches!(name.as_str(), "build" | "prebuild" | "postbuild" | "postinstall" | "preinstall" | "install" | "start" | "prestart" | "poststart" | "vercel-build");
+            if lifecycle && !out.iter().any(|c| c.file == p.rel && c.line == *line) {
+                out.push(crate::model::Command { text: cmd.clone(), file: p.rel.clone(), line: *line, via: format!("npm script `{name}`") });
+            }
+        }
+    }
+    out
+}
+
+/// Health paths recognised as a health endpoint.
+pub fn no_health_route_paths() -> &'static [&'static str] {
+    no_health_route::HEALTH_PATHS
+}
+
+/// Environment variables the deployed code reads (for the env table).
+pub fn env_reads(ctx: &Ctx) -> std::collections::BTreeMap<String, (String, usize, bool)> {
+    env_undocumented::reads(ctx)
+}
+
+/// Variables the runtime or platform sets by itself.
+pub fn env_builtin(name: &str) -> bool {
+    env_undocumented::builtin(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_are_unique_kebab_and_documented() {
+        let mut seen = std::collections::BTreeSet::new();
+        for r in RULES {
+            assert!(seen.insert(r.id), "duplicate rule id {}", r.id);
+            assert!(r.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{} is not kebab-case", r.id);
+            for section in ["## What it does", "## Why it matters", "## Example", "## Fix", "## References"] {
+                assert!(r.doc.contains(section), "{} doc lacks {section}", r.id);
+            }
+        }
+    }
+
+    #[test]
+    fn flavors() {
+        assert_eq!(flavor("node:20-alpine"), Flavor::Alpine);
+        assert_eq!(flavor("node:20-bookworm-slim"), Flavor::Debian3);
+        assert_eq!(flavor("node:18-bullseye"), Flavor::Debian11);
+        assert_eq!(flavor("node:22"), Flavor::Debian3);
+        assert_eq!(flavor("gcr.io/distroless/nodejs20-debian12"), Flavor::Distroless);
+        assert_eq!(flavor("ubuntu:22.04"), Flavor::Unknown);
+    }
+
+    #[test]
+    fn word_sequences() {
+        assert!(has_seq("npx prisma migrate deploy && node server.js", &["prisma", "migrate", "deploy"]));
+        assert!(has_seq("./node_modules/.bin/prisma migrate deploy", &["prisma", "migrate", "deploy"]));
+        assert!(!has_seq("echo prisma-migrate-deploy", &["prisma", "migrate", "deploy"]));
+        assert!(!has_seq("prisma migrate", &["prisma", "migrate", "deploy"]));
+    }
+}

@@ -1,0 +1,85 @@
+use super::{deployable_apps, has_seq, Ctx, Rule};
+use crate::observe::Observation;
+use crate::report::Aspect;
+use crate::text::under;
+
+pub static RULE: Rule = Rule { id: "npm-ci-no-lockfile", aspect: Aspect::Docker, title: "The image installs from a lockfile the build context does not have", doc: DOC, run };
+
+const DOC: &str = r#"## What it does
+Fires when a Dockerfile runs `npm ci` (or `yarn install --frozen-lockfile` / `--immutable`, or
+`pnpm install --frozen-lockfile`) without a fallback, while the matching lockfile is missing from
+the build context or excluded by `.dockerignore`.
+
+## Why it matters
+`npm ci` refuses to run without `package-lock.json`; the frozen-lockfile modes of yarn and pnpm
+fail the same way. The image never builds.
+
+## Example
+```dockerfile
+COPY package.json ./
+RUN npm ci
+```
+in a repository with no package-lock.json.
+
+## Fix
+Commit the lockfile (and do not list it in `.dockerignore`), or use the package manager whose
+lockfile the repository has.
+
+## References
+- https://docs.npmjs.com/cli/v10/commands/npm-ci
+"#;
+
+fn run(ctx: &Ctx) -> Vec<Observation> {
+    let mut out = Vec::new();
+    let m = ctx.model;
+    for app in deployable_apps(m) {
+        let Some(d) = m.dockerfile_of(app) else { continue };
+        let ignore = m.dockerignores.iter().find(|i| i.rel == crate::text::join(&d.context, ".dockerignore"));
+        for ins in d.df.instructions.iter().filter(|i| i.keyword == "RUN") {
+            let t = ins.command_text();
+            if t.contains("||") {
+                continue;
+            }
+            let (names, what): (&[&str], &str) = if has_seq(&t, &["npm", "ci"]) {
+                (&["package-lock.json", "npm-shrinkwrap.json"], "npm ci")
+            } else if has_seq(&t, &["yarn", "install"]) && (t.contains("--frozen-lockfile") || t.contains("--immutable")) {
+                (&["yarn.lock"], "yarn install --frozen-lockfile")
+            } else if has_seq(&t, &["pnpm", "install"]) && t.contains("--frozen-lockfile") {
+                (&["pnpm-lock.yaml"], "pnpm install --frozen-lockfile")
+            } else {
+                continue;
+            };
+            let present: Vec<&String> = m.paths.iter().filter(|p| under(p, &d.context) && names.iter().any(|n| p.rsplit('/').next() == Some(*n)) && !p.contains("node_modules/")).collect();
+            let usable = present.iter().any(|p| {
+                let rel = p.strip_prefix(&d.context).unwrap_or(p).trim_start_matches('/');
+                ignore.is_none_or(|ig| ig.v.excluded(rel).is_none())
+            });
+            if !usable {
+                let why = if present.is_empty() { "the repository has no such lockfile" } else { "`.dockerignore` excludes it from the build context" };
+                out.push(Observation::at(RULE.id, &d.rel, ins.line, format!("`{what}` needs {} but {why}, so the image build fails", names[0])).key(format!("{}:{what}", d.rel)));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::testing::{koyeb, NEXT_PKG, WITH_DOCKER};
+
+    #[test]
+    fn npm_ci_without_lockfile_fires() {
+        let obs = koyeb("npm-ci-no-lockfile", &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER)]);
+        assert_eq!(obs.len(), 1);
+        assert_eq!(obs[0].line, Some(7));
+        let obs = koyeb("npm-ci-no-lockfile", &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("package-lock.json", "{}"), (".dockerignore", "package-lock.json\n")]);
+        assert_eq!(obs.len(), 1);
+    }
+
+    #[test]
+    fn lockfile_present_or_fallback_stays_silent() {
+        assert!(koyeb("npm-ci-no-lockfile", &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("package-lock.json", "{}")]).is_empty());
+        let df = "FROM node:20-alpine\nCOPY package.json ./\nRUN yarn install --frozen-lockfile || yarn install\n";
+        assert!(koyeb("npm-ci-no-lockfile", &[("package.json", NEXT_PKG), ("Dockerfile", df)]).is_empty());
+    }
+}

@@ -1,0 +1,105 @@
+use super::{deployable_apps, Ctx, Rule};
+use crate::observe::Observation;
+use crate::parse::source::PortExpr;
+use crate::report::Aspect;
+
+pub static RULE: Rule = Rule { id: "port-not-read", aspect: Aspect::Networking, title: "The server listens on a fixed port and ignores PORT", doc: DOC, run };
+
+const DOC: &str = r#"## What it does
+Finds a server that listens on a literal port (`app.listen(3000)`, `server.listen(8080, ...)`) or a
+start command with a literal `next start -p 3000` / `--port 3000`, instead of reading `PORT`.
+
+## Why it matters
+Platforms route traffic and health checks to the port they configure and pass it in `PORT`. A
+fixed port only works if the platform's port setting is changed to match it by hand; otherwise the
+health check fails and the deploy never goes live.
+
+## Example
+```js
+app.listen(3000);
+```
+
+## Fix
+Listen on `process.env.PORT` with a default (`app.listen(process.env.PORT || 3000)`), or
+`next start -p ${PORT:-3000}`; otherwise set the platform's port to the fixed value.
+
+## References
+- https://www.koyeb.com/docs/build-and-deploy/environment-variables
+- https://nextjs.org/docs/app/api-reference/cli/next#next-start-options
+"#;
+
+fn literal_port_flag(text: &str) -> Option<u16> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if !super::has_seq(text, &["next", "start"]) {
+        return None;
+    }
+    for (i, w) in words.iter().enumerate() {
+        let val = if *w == "-p" || *w == "--port" {
+            words.get(i + 1).copied()
+        } else {
+            w.strip_prefix("--port=")
+        };
+        if let Some(v) = val {
+            if let Ok(p) = v.trim_matches(|c| c == '"' || c == '\'').parse::<u16>() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+fn run(ctx: &Ctx) -> Vec<Observation> {
+    let mut out = Vec::new();
+    let default = ctx.facts.default_port.map(|p| p.to_string()).unwrap_or_else(|| "the configured port".to_string());
+    for app in deployable_apps(ctx.model) {
+        for src in app.sources.iter().filter(|s| s.runtime) {
+            for l in &src.facts.listens {
+                if let PortExpr::Literal(p) = l.port {
+                    out.push(
+                        Observation::at(RULE.id, &src.rel, l.line, format!("the server listens on fixed port {p} and ignores `PORT`, so {} must be set to route to {p}", ctx.platform.port_setting))
+                            .var("port", p.to_string())
+                            .var("default_port", default.clone())
+                            .key(format!("{}:{p}", src.rel)),
+                    );
+                }
+            }
+        }
+        for c in ctx.model.start_commands(app) {
+            if let Some(p) = literal_port_flag(&c.text) {
+                out.push(
+                    Observation::at(RULE.id, &c.file, c.line, format!("the start command runs `next start` on fixed port {p} and ignores `PORT`, so {} must be set to route to {p}", ctx.platform.port_setting))
+                        .var("port", p.to_string())
+                        .var("default_port", default.clone())
+                        .key(format!("next-start:{p}")),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::testing::{koyeb, NEXT_PKG};
+
+    #[test]
+    fn literal_listen_and_next_start_port_fire() {
+        let pkg = "{\"scripts\":{\"start\":\"node server.js\"},\"dependencies\":{\"express\":\"4.0.0\"}}";
+        let src = "const express = require('express');\nconst app = express();\napp.listen(3000, () => console.log('up'));\n";
+        let obs = koyeb("port-not-read", &[("package.json", pkg), ("server.js", src)]);
+        assert_eq!(obs.len(), 1, "{obs:?}");
+        assert_eq!(obs[0].line, Some(3));
+        let pkg2 = NEXT_PKG.replace("\"start\": \"next start\"", "\"start\": \"next start -p 3000\"");
+        let obs = koyeb("port-not-read", &[("package.json", &pkg2)]);
+        assert_eq!(obs.len(), 1, "{obs:?}");
+    }
+
+    #[test]
+    fn port_from_env_stays_silent() {
+        let pkg = "{\"scripts\":{\"start\":\"node server.js\"},\"dependencies\":{\"express\":\"4.0.0\"}}";
+        let src = "const app = require('express')();\napp.listen(process.env.PORT || 3000);\n";
+        assert!(koyeb("port-not-read", &[("package.json", pkg), ("server.js", src)]).is_empty());
+        let pkg2 = NEXT_PKG.replace("\"start\": \"next start\"", "\"start\": \"next start -p ${PORT:-3000}\"");
+        assert!(koyeb("port-not-read", &[("package.json", &pkg2)]).is_empty());
+    }
+}

@@ -1,0 +1,417 @@
+//! One walk over the repository: classify files by name and read the ones that matter.
+//!
+//! Safety rules: never follow a symlink out of the root, never open anything but a regular file
+//! (a FIFO named `Dockerfile` must not block the scan), never read past the size limit.
+
+use crate::observe::Observation;
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FileKind {
+    Dockerfile,
+    DockerIgnore,
+    Compose,
+    NextConfig,
+    PrismaSchema,
+    PrismaConfig,
+    PackageJson,
+    Lockfile,
+    EnvFile,
+    NodeVersion,
+    Workspace,
+    FlyToml,
+    RailwayJson,
+    RailwayToml,
+    RenderYaml,
+    NixpacksToml,
+    Procfile,
+    ShellScript,
+    Workflow,
+    Source,
+    Gitignore,
+    /// `migration.sql` of a Prisma migration (presence only).
+    Migration,
+}
+
+impl FileKind {
+    /// Kinds whose absence or corruption changes a build or a deploy.
+    pub fn matters(self) -> bool {
+        !matches!(self, FileKind::Source | FileKind::Workflow | FileKind::Gitignore | FileKind::Migration)
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            FileKind::Dockerfile => "Dockerfile",
+            FileKind::DockerIgnore => ".dockerignore",
+            FileKind::Compose => "compose file",
+            FileKind::NextConfig => "next.config",
+            FileKind::PrismaSchema => "Prisma schema",
+            FileKind::PrismaConfig => "prisma.config",
+            FileKind::PackageJson => "package.json",
+            FileKind::Lockfile => "lockfile",
+            FileKind::EnvFile => "env file",
+            FileKind::NodeVersion => "Node version file",
+            FileKind::Workspace => "workspace config",
+            FileKind::FlyToml => "fly.toml",
+            FileKind::RailwayJson => "railway.json",
+            FileKind::RailwayToml => "railway.toml",
+            FileKind::RenderYaml => "render.yaml",
+            FileKind::NixpacksToml => "nixpacks.toml",
+            FileKind::Procfile => "Procfile",
+            FileKind::ShellScript => "shell script",
+            FileKind::Workflow => "CI workflow",
+            FileKind::Source => "source file",
+            FileKind::Gitignore => ".gitignore",
+            FileKind::Migration => "migration",
+        }
+    }
+}
+
+/// Directories never entered: dependencies, build outputs, VCS data, vendored code.
+pub const SKIP_DIRS: &[&str] = &[
+    "node_modules",
+    ".next",
+    ".git",
+    "dist",
+    "build",
+    "coverage",
+    "vendor",
+    "vendors",
+    "third_party",
+    ".turbo",
+    ".vercel",
+    ".output",
+    ".nuxt",
+    ".svelte-kit",
+    ".cache",
+    ".yarn",
+    ".pnpm-store",
+    "bower_components",
+    "__snapshots__",
+];
+
+/// Classify a path (relative, `/`-separated) by its name.
+pub fn classify(rel: &str) -> Option<FileKind> {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let lower = name.to_ascii_lowercase();
+    let in_workflows = rel.starts_with(".github/workflows/");
+    let kind = match lower.as_str() {
+        "dockerfile" => FileKind::Dockerfile,
+        ".dockerignore" => FileKind::DockerIgnore,
+        "package.json" => FileKind::PackageJson,
+        "package-lock.json" | "npm-shrinkwrap.json" | "pnpm-lock.yaml" | "yarn.lock" | "bun.lockb"
+        | "bun.lock" => FileKind::Lockfile,
+        ".nvmrc" | ".node-version" => FileKind::NodeVersion,
+        "pnpm-workspace.yaml" | "turbo.json" | "lerna.json" | "nx.json" => FileKind::Workspace,
+        "fly.toml" => FileKind::FlyToml,
+        "railway.json" => FileKind::RailwayJson,
+        "railway.toml" => FileKind::RailwayToml,
+        "render.yaml" | "render.yml" => FileKind::RenderYaml,
+        "nixpacks.toml" => FileKind::NixpacksToml,
+        "procfile" => FileKind::Procfile,
+        "prisma.config.ts" | "prisma.config.mts" | "prisma.config.js" => FileKind::PrismaConfig,
+        ".gitignore" => FileKind::Gitignore,
+        "migration.sql" => FileKind::Migration,
+        _ => {
+            if lower.starts_with("dockerfile.") || lower.ends_with(".dockerfile") {
+                if lower.ends_with(".dockerignore") {
+                    FileKind::DockerIgnore
+                } else {
+                    FileKind::Dockerfile
+                }
+            } else if lower.ends_with(".dockerignore") {
+                FileKind::DockerIgnore
+            } else if is_compose_name(&lower) {
+                FileKind::Compose
+            } else if is_next_config(&lower) {
+                FileKind::NextConfig
+            } else if lower.ends_with(".prisma") {
+                FileKind::PrismaSchema
+            } else if lower == ".env" || lower.starts_with(".env.") {
+                FileKind::EnvFile
+            } else if in_workflows && (lower.ends_with(".yml") || lower.ends_with(".yaml")) {
+                FileKind::Workflow
+            } else if lower.ends_with(".sh") || lower == "entrypoint" || lower == "docker-entrypoint" {
+                FileKind::ShellScript
+            } else if is_source(&lower) {
+                FileKind::Source
+            } else {
+                return None;
+            }
+        }
+    };
+    Some(kind)
+}
+
+fn is_compose_name(lower: &str) -> bool {
+    let yaml = lower.ends_with(".yml") || lower.ends_with(".yaml");
+    yaml && (lower.starts_with("docker-compose") || lower.starts_with("compose.") || lower == "compose.yml" || lower == "compose.yaml")
+}
+
+fn is_next_config(lower: &str) -> bool {
+    matches!(lower, "next.config.js" | "next.config.mjs" | "next.config.cjs" | "next.config.ts" | "next.config.mts")
+}
+
+fn is_source(lower: &str) -> bool {
+    let exts = [".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx"];
+    if !exts.iter().any(|e| lower.ends_with(e)) {
+        return false;
+    }
+    !(lower.ends_with(".d.ts") || lower.ends_with(".min.js") || lower.ends_with(".d.mts") || lower.ends_with(".d.cts"))
+}
+
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest config file read (bytes).
+    pub max_config_bytes: u64,
+    /// Largest source file read (bytes).
+    pub max_source_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_config_bytes: 1 << 20, max_source_bytes: 1 << 20 }
+    }
+}
+
+/// A file the walk kept, with its text when it was read.
+#[derive(Debug, Clone)]
+pub struct RepoFile {
+    pub rel: String,
+    pub kind: FileKind,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<RepoFile>,
+    pub observations: Vec<Observation>,
+    /// Number of entries walked (files and directories), for the summary.
+    pub walked: usize,
+    /// Every file path seen (relative, `/`-separated), read or not.
+    pub paths: Vec<String>,
+}
+
+/// Relative `/`-separated path; `None` when the name is not UTF-8 (reported, not read).
+fn rel_path(root: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(root).ok()?;
+    let mut out = String::new();
+    for (i, c) in rel.components().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        out.push_str(c.as_os_str().to_str()?);
+    }
+    Some(out)
+}
+
+/// The walker every scan uses: .gitignore-aware, hidden files included, no symlink following,
+/// dependency and build folders pruned. Benchmarks use it for the walk-only floor.
+pub fn walker(root: &Path) -> ignore::WalkBuilder {
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
+        .hidden(false)
+        .follow_links(false)
+        .git_ignore(true)
+        .git_global(false)
+        .git_exclude(false)
+        .require_git(false)
+        .ignore(false)
+        .parents(false)
+        .threads(2)
+        .filter_entry(|e| {
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir && e.depth() > 0 && e.file_name().to_str().is_some_and(|n| SKIP_DIRS.contains(&n)))
+        });
+    builder
+}
+
+/// Walk `root` and read every file that matters.
+pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
+    let root = root.canonicalize()?;
+    let shared = Mutex::new(Discovery::default());
+    let builder = walker(&root);
+    builder.build_parallel().run(|| {
+        let root = root.clone();
+        let shared = &shared;
+        let limits = limits.clone();
+        Box::new(move |entry| {
+            let mut local = Vec::new();
+            let mut obs = Vec::new();
+            let mut seen = None;
+            match entry {
+                Ok(entry) => {
+                    if entry.depth() > 0 {
+                        if !entry.file_type().is_some_and(|t| t.is_dir()) {
+                            seen = rel_path(&root, entry.path());
+                        }
+                        visit(&root, entry.path(), entry.file_type(), &limits, &mut local, &mut obs);
+                    }
+                }
+                Err(err) => {
+                    let msg = err.to_string();
+                    if !msg.contains("File system loop") {
+                        obs.push(Observation::new("file-skipped", None, None, format!("part of the tree could not be walked: {}", crate::text::sanitize(&msg))));
+                    }
+                }
+            }
+            if let Ok(mut d) = shared.lock() {
+                d.walked += 1;
+                d.paths.extend(seen);
+                d.files.extend(local);
+                d.observations.extend(obs);
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    let mut d = shared.into_inner().unwrap_or_default();
+    d.files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    d.paths.sort();
+    d.observations.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
+    Ok(d)
+}
+
+fn visit(
+    root: &Path,
+    path: &Path,
+    ftype: Option<fs::FileType>,
+    limits: &Limits,
+    out: &mut Vec<RepoFile>,
+    obs: &mut Vec<Observation>,
+) {
+    let Some(ftype) = ftype else { return };
+    if ftype.is_dir() {
+        return;
+    }
+    let Some(rel) = rel_path(root, path) else {
+        let shown = crate::text::sanitize(&path.strip_prefix(root).unwrap_or(path).to_string_lossy());
+        obs.push(Observation::new("file-skipped", Some(&shown), None, "file name is not valid UTF-8; the file was not read"));
+        return;
+    };
+    let Some(kind) = classify(&rel) else { return };
+    // Resolve what to read: a regular file, or a symlink whose target stays inside the root.
+    let target: PathBuf = if ftype.is_symlink() {
+        match fs::canonicalize(path) {
+            Err(_) => {
+                if kind.matters() {
+                    obs.push(Observation::new("dangling-symlink", Some(&rel), None, format!("{} `{}` is a symbolic link to a file that does not exist, so a build that needs it fails", kind.name(), crate::text::sanitize(&rel))).key(rel.clone()));
+                }
+                return;
+            }
+            Ok(t) if !t.starts_with(root) => {
+                obs.push(Observation::new("file-skipped", Some(&rel), None, format!("{} is a symbolic link that points outside the scanned directory; it was not read", kind.name())));
+                return;
+            }
+            Ok(t) => t,
+        }
+    } else {
+        path.to_path_buf()
+    };
+    let meta = match fs::metadata(&target) {
+        Ok(m) => m,
+        Err(_) => return,
+    };
+    if !meta.is_file() {
+        obs.push(Observation::new("file-skipped", Some(&rel), None, format!("{} is not a regular file (a pipe, socket or device); it was not read", kind.name())));
+        return;
+    }
+    let limit = if kind == FileKind::Source { limits.max_source_bytes } else { limits.max_config_bytes };
+    if matches!(kind, FileKind::Lockfile | FileKind::Migration) {
+        // Only the lockfile's presence matters.
+        out.push(RepoFile { rel, kind, text: None });
+        return;
+    }
+    if meta.len() > limit {
+        obs.push(Observation::new("file-skipped", Some(&rel), None, format!("{} is {} bytes, over the {} byte limit; it was not read", kind.name(), meta.len(), limit)));
+        out.push(RepoFile { rel, kind, text: None });
+        return;
+    }
+    let text = match read_limited(&target, limit) {
+        Ok(bytes) => bytes,
+        Err(_) => return,
+    };
+    let probe = &text[..text.len().min(8192)];
+    if memchr::memchr(0, probe).is_some() {
+        obs.push(Observation::new("file-skipped", Some(&rel), None, format!("{} looks binary (it contains NUL bytes); it was not read", kind.name())));
+        out.push(RepoFile { rel, kind, text: None });
+        return;
+    }
+    match String::from_utf8(text) {
+        Ok(mut s) => {
+            if s.starts_with('\u{feff}') {
+                s.drain(..3);
+            }
+            out.push(RepoFile { rel, kind, text: Some(s) });
+        }
+        Err(_) => {
+            obs.push(Observation::new("file-skipped", Some(&rel), None, format!("{} is not valid UTF-8; it was not read", kind.name())));
+            out.push(RepoFile { rel, kind, text: None });
+        }
+    }
+}
+
+fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let file = fs::File::open(path)?;
+    let mut buf = Vec::new();
+    file.take(limit).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_names() {
+        assert_eq!(classify("Dockerfile"), Some(FileKind::Dockerfile));
+        assert_eq!(classify("apps/web/Dockerfile.prod"), Some(FileKind::Dockerfile));
+        assert_eq!(classify("docker/web.Dockerfile"), Some(FileKind::Dockerfile));
+        assert_eq!(classify("Dockerfile.dockerignore"), Some(FileKind::DockerIgnore));
+        assert_eq!(classify("docker-compose.prod.yml"), Some(FileKind::Compose));
+        assert_eq!(classify("compose.yaml"), Some(FileKind::Compose));
+        assert_eq!(classify("next.config.mjs"), Some(FileKind::NextConfig));
+        assert_eq!(classify("prisma/schema.prisma"), Some(FileKind::PrismaSchema));
+        assert_eq!(classify(".env.example"), Some(FileKind::EnvFile));
+        assert_eq!(classify(".env"), Some(FileKind::EnvFile));
+        assert_eq!(classify("app/api/health/route.ts"), Some(FileKind::Source));
+        assert_eq!(classify("types/global.d.ts"), None);
+        assert_eq!(classify("README.md"), None);
+        assert_eq!(classify(".github/workflows/ci.yml"), Some(FileKind::Workflow));
+        assert_eq!(classify("config.yml"), None);
+    }
+
+    #[test]
+    fn walk_skips_dependency_dirs_and_reads_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("node_modules/x")).unwrap();
+        fs::write(root.join("node_modules/x/package.json"), "{}").unwrap();
+        fs::write(root.join("package.json"), "\u{feff}{\"name\":\"a\"}").unwrap();
+        fs::write(root.join("Dockerfile"), "FROM node:20\n").unwrap();
+        fs::write(root.join("bin.js"), b"\x00\x01binary").unwrap();
+        let d = discover(root, &Limits::default()).unwrap();
+        let rels: Vec<&str> = d.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(rels, vec!["Dockerfile", "bin.js", "package.json"]);
+        assert_eq!(d.files[2].text.as_deref(), Some("{\"name\":\"a\"}"));
+        assert!(d.files[1].text.is_none());
+        assert!(d.observations.iter().any(|o| o.rule == "file-skipped" && o.file.as_deref() == Some("bin.js")));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_out_of_root_and_dangling_are_reported_not_read() {
+        let outside = tempfile::tempdir().unwrap();
+        fs::write(outside.path().join("Dockerfile"), "FROM secret\n").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::os::unix::fs::symlink(outside.path().join("Dockerfile"), root.join("Dockerfile")).unwrap();
+        std::os::unix::fs::symlink(root.join("missing"), root.join("package-lock.json")).unwrap();
+        std::os::unix::fs::symlink(root.join("nope.env"), root.join(".env")).unwrap();
+        let d = discover(root, &Limits::default()).unwrap();
+        assert!(d.files.iter().all(|f| f.text.as_deref() != Some("FROM secret\n")));
+        assert!(d.observations.iter().any(|o| o.rule == "dangling-symlink" && o.file.as_deref() == Some(".env")));
+        assert!(d.observations.iter().any(|o| o.rule == "file-skipped" && o.file.as_deref() == Some("Dockerfile")));
+    }
+}

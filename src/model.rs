@@ -1,0 +1,582 @@
+//! The repository as the checks see it: parsed files, and the apps they belong to.
+
+use crate::discover::{Discovery, FileKind, RepoFile};
+use crate::observe::Observation;
+use crate::parse::{compose, dockerfile, dockerignore, env_file, next_config, package_json, prisma, source};
+use crate::text::{join, parent, under};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A parsed file with its path.
+#[derive(Debug)]
+pub struct Doc<T> {
+    pub rel: String,
+    pub v: T,
+}
+
+#[derive(Debug)]
+pub struct DockerfileDoc {
+    pub rel: String,
+    pub dir: String,
+    pub df: dockerfile::Dockerfile,
+    /// The build context (relative to the root) the COPY sources resolve against.
+    pub context: String,
+    /// Index into `Model::apps` of the app it builds.
+    pub app: Option<usize>,
+}
+
+#[derive(Debug)]
+pub struct EnvDoc {
+    pub rel: String,
+    /// An example/template (`.env.example`), as opposed to a file with real values (`.env`).
+    pub template: bool,
+    pub entries: Vec<env_file::EnvEntry>,
+}
+
+#[derive(Debug)]
+pub struct SourceDoc {
+    pub rel: String,
+    pub facts: source::SourceFacts,
+    /// Runs in the deployed server (not a script, seed, test or client component).
+    pub runtime: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub path: String,
+    pub file: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct App {
+    /// Directory relative to the root ("" for the root).
+    pub dir: String,
+    pub package: Option<Doc<package_json::PackageJson>>,
+    pub next_config: Option<Doc<next_config::NextConfig>>,
+    pub prisma: Option<Doc<prisma::PrismaSchema>>,
+    pub prisma_config: Option<Doc<prisma::PrismaConfig>>,
+    /// `.nvmrc` / `.node-version` (path, trimmed contents).
+    pub node_version_file: Option<(String, String)>,
+    pub lockfiles: Vec<String>,
+    pub sources: Vec<SourceDoc>,
+    pub routes: Vec<Route>,
+    /// Indices into `Model::dockerfiles` that build this app, best first.
+    pub dockerfiles: Vec<usize>,
+    /// `prisma/migrations/*/migration.sql` exist.
+    pub has_migrations: bool,
+}
+
+impl App {
+    pub fn display_dir(&self) -> &str {
+        if self.dir.is_empty() {
+            "."
+        } else {
+            &self.dir
+        }
+    }
+    pub fn dep(&self, name: &str) -> Option<&package_json::Dep> {
+        self.package.as_ref().and_then(|p| p.v.dep(name))
+    }
+    pub fn is_next(&self) -> bool {
+        self.dep("next").is_some() || self.next_config.is_some()
+    }
+    pub fn uses_prisma(&self) -> bool {
+        self.prisma.is_some() || self.dep("@prisma/client").is_some() || self.dep("prisma").is_some()
+    }
+    /// Path relative to the app directory.
+    pub fn local<'a>(&self, rel: &'a str) -> &'a str {
+        if self.dir.is_empty() {
+            rel
+        } else {
+            rel.strip_prefix(&self.dir).map(|r| r.trim_start_matches('/')).unwrap_or(rel)
+        }
+    }
+}
+
+/// A command the deployed container runs at start, with where it is written.
+#[derive(Debug, Clone)]
+pub struct Command {
+    pub text: String,
+    pub file: String,
+    pub line: usize,
+    /// How it was reached, e.g. "CMD", "ENTRYPOINT script", "npm start".
+    pub via: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Model {
+    pub files: Vec<RepoFile>,
+    pub paths: BTreeSet<String>,
+    pub dockerfiles: Vec<DockerfileDoc>,
+    pub composes: Vec<Doc<compose::ComposeFile>>,
+    pub dockerignores: Vec<Doc<dockerignore::DockerIgnore>>,
+    pub env_files: Vec<EnvDoc>,
+    pub scripts: BTreeMap<String, String>,
+    pub workflows: Vec<(String, String)>,
+    pub apps: Vec<App>,
+    /// Observations made while reading: skipped files, parse errors.
+    pub observations: Vec<Observation>,
+}
+
+const TEST_MARKERS: &[&str] = &[".test.", ".spec.", ".stories.", ".story.", ".cy.", ".e2e."];
+const TEST_DIRS: &[&str] = &["__tests__", "__mocks__", "test", "tests", "e2e", "cypress", "playwright", "stories", "fixtures", "examples", "docs"];
+const SCRIPT_DIRS: &[&str] = &["scripts", "script", "prisma", "tools", "seed", "seeds", "migrations", "bin"];
+
+fn is_test_path(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    TEST_MARKERS.iter().any(|m| name.contains(m)) || rel.split('/').any(|seg| TEST_DIRS.contains(&seg))
+}
+
+fn is_script_path(local: &str) -> bool {
+    let first = local.split('/').next().unwrap_or("");
+    SCRIPT_DIRS.contains(&first) || local.contains("seed.")
+}
+
+fn parse_error(rel: &str, line: usize, what: &str, msg: &str) -> Observation {
+    Observation::at("parse-error", rel, line.max(1), format!("{what} could not be parsed: {}", crate::text::sanitize(msg)))
+        .key(format!("{what}:{}", crate::text::sanitize(msg)))
+}
+
+impl Model {
+    pub fn build(d: Discovery) -> Model {
+        let mut m = Model { observations: d.observations, ..Default::default() };
+        m.paths = d.paths.iter().cloned().collect();
+        // 1. Apps: each package.json that is an app, or the root.
+        let mut packages: Vec<Doc<package_json::PackageJson>> = Vec::new();
+        for f in d.files.iter().filter(|f| f.kind == FileKind::PackageJson) {
+            let Some(text) = &f.text else { continue };
+            match package_json::parse(text) {
+                Ok(p) => packages.push(Doc { rel: f.rel.clone(), v: p }),
+                Err(e) => m.observations.push(parse_error(&f.rel, e.line, "package.json", &e.message)),
+            }
+        }
+        let dockerfile_dirs: BTreeSet<&str> = d.files.iter().filter(|f| f.kind == FileKind::Dockerfile).map(|f| parent(&f.rel)).collect();
+        for p in packages {
+            let dir = parent(&p.rel).to_string();
+            let v = &p.v;
+            let is_app = dir.is_empty()
+                || v.dep("next").is_some()
+                || v.script("start").is_some()
+                || v.script("dev").is_some() && v.script("build").is_some()
+                || dockerfile_dirs.contains(dir.as_str());
+            if is_app {
+                m.apps.push(App { dir, package: Some(p), ..Default::default() });
+            }
+        }
+        if m.apps.is_empty() {
+            m.apps.push(App::default());
+        }
+        // Deepest app first when assigning files.
+        let mut order: Vec<usize> = (0..m.apps.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(m.apps[i].dir.len()));
+        let app_of = |rel: &str, apps: &Vec<App>| -> usize { order.iter().copied().find(|&i| under(rel, &apps[i].dir)).unwrap_or(0) };
+
+        for f in &d.files {
+            let Some(text) = f.text.as_deref() else {
+                if f.kind == FileKind::Lockfile {
+                    let a = app_of(&f.rel, &m.apps);
+                    m.apps[a].lockfiles.push(f.rel.clone());
+                }
+                continue;
+            };
+            match f.kind {
+                FileKind::Dockerfile => {
+                    let df = dockerfile::parse(text);
+                    for e in &df.errors {
+                        m.observations.push(parse_error(&f.rel, e.line, "Dockerfile", &e.message));
+                    }
+                    let dir = parent(&f.rel).to_string();
+                    m.dockerfiles.push(DockerfileDoc { rel: f.rel.clone(), context: dir.clone(), dir, df, app: None });
+                }
+                FileKind::Compose => match compose::parse(text) {
+                    Ok(c) => m.composes.push(Doc { rel: f.rel.clone(), v: c }),
+                    Err(e) => m.observations.push(parse_error(&f.rel, e.line, "compose file", &e.message)),
+                },
+                FileKind::DockerIgnore => m.dockerignores.push(Doc { rel: f.rel.clone(), v: dockerignore::parse(text) }),
+                FileKind::EnvFile => {
+                    let (entries, errors) = env_file::parse(text);
+                    for e in errors {
+                        m.observations.push(parse_error(&f.rel, e.line, "env file", &e.message));
+                    }
+                    let name = f.rel.rsplit('/').next().unwrap_or(&f.rel).to_ascii_lowercase();
+                    let template = ["example", "sample", "template", "dist", "defaults"].iter().any(|t| name.contains(t));
+                    m.env_files.push(EnvDoc { rel: f.rel.clone(), template, entries });
+                }
+                FileKind::NextConfig => {
+                    let a = app_of(&f.rel, &m.apps);
+                    let cfg = next_config::parse(text, &f.rel);
+                    for (line, msg) in &cfg.errors {
+                        m.observations.push(parse_error(&f.rel, *line, "next.config", msg));
+                    }
+                    if m.apps[a].next_config.is_none() {
+                        m.apps[a].next_config = Some(Doc { rel: f.rel.clone(), v: cfg });
+                    }
+                }
+                FileKind::PrismaSchema => {
+                    let a = app_of(&f.rel, &m.apps);
+                    let schema = prisma::parse(text);
+                    for (line, msg) in &schema.errors {
+                        m.observations.push(parse_error(&f.rel, *line, "Prisma schema", msg));
+                    }
+                    let app = &mut m.apps[a];
+                    let better = match &app.prisma {
+                        None => true,
+                        Some(old) => old.v.generators.is_empty() && !schema.generators.is_empty(),
+                    };
+                    if better {
+                        app.prisma = Some(Doc { rel: f.rel.clone(), v: schema });
+                    }
+                }
+                FileKind::PrismaConfig => {
+                    let a = app_of(&f.rel, &m.apps);
+                    m.apps[a].prisma_config = Some(Doc { rel: f.rel.clone(), v: prisma::parse_config_ts(text) });
+                }
+                FileKind::NodeVersion => {
+                    let a = app_of(&f.rel, &m.apps);
+                    m.apps[a].node_version_file = Some((f.rel.clone(), text.trim().to_string()));
+                }
+                FileKind::ShellScript => {
+                    m.scripts.insert(f.rel.clone(), text.to_string());
+                }
+                FileKind::Workflow => m.workflows.push((f.rel.clone(), text.to_string())),
+                FileKind::Source => {
+                    if is_test_path(&f.rel) {
+                        continue;
+                    }
+                    let a = app_of(&f.rel, &m.apps);
+                    let local = m.apps[a].local(&f.rel).to_string();
+                    if let Some(route) = route_of(&local) {
+                        m.apps[a].routes.push(Route { path: route, file: f.rel.clone(), line: 1 });
+                    }
+                    if !source::may_matter(text.as_bytes()) {
+                        continue;
+                    }
+                    let facts = source::analyze(text, &f.rel);
+                    for (line, msg) in &facts.errors {
+                        m.observations.push(parse_error(&f.rel, *line, "source file", msg));
+                    }
+                    let client = facts.directives.iter().any(|d| d == "use client");
+                    let runtime = !client && !is_script_path(&local) && !local.ends_with("next.config.js") && !local.ends_with("next.config.mjs");
+                    // Custom servers declare their health routes as string literals.
+                    for needle in ["'/health", "\"/health", "'/api/health", "\"/api/health", "'/healthz", "\"/healthz", "'/ping'", "\"/ping\"", "'/status'", "\"/status\""] {
+                        if let Some(off) = text.find(needle) {
+                            let lit = &text[off + 1..];
+                            let end = lit.find(['\'', '"']).unwrap_or(lit.len());
+                            m.apps[a].routes.push(Route { path: lit[..end].to_string(), file: f.rel.clone(), line: crate::text::line_of(text, off) });
+                        }
+                    }
+                    m.apps[a].sources.push(SourceDoc { rel: f.rel.clone(), facts, runtime });
+                }
+                FileKind::PackageJson | FileKind::Lockfile | FileKind::Workspace | FileKind::Gitignore | FileKind::Migration => {}
+                FileKind::FlyToml | FileKind::RailwayToml | FileKind::NixpacksToml => {
+                    if let Err(e) = toml::from_str::<toml::Table>(text) {
+                        let line = e.span().map(|s| crate::text::line_of(text, s.start)).unwrap_or(1);
+                        m.observations.push(parse_error(&f.rel, line, f.kind.name(), e.message()));
+                    }
+                }
+                FileKind::RailwayJson => {
+                    if let Err(e) = serde_json::from_str::<serde_json::Value>(text) {
+                        m.observations.push(parse_error(&f.rel, e.line(), f.kind.name(), &e.to_string()));
+                    }
+                }
+                FileKind::RenderYaml => {
+                    if let Err(e) = crate::parse::yaml::parse(text) {
+                        m.observations.push(parse_error(&f.rel, e.line, f.kind.name(), &e.message));
+                    }
+                }
+                FileKind::Procfile => {}
+            }
+        }
+        for app in &mut m.apps {
+            let mig = join(&app.dir, "prisma/migrations/");
+            app.has_migrations = m.paths.iter().any(|p| p.starts_with(&mig) && p.ends_with("/migration.sql"));
+        }
+        m.files = d.files;
+        m.link_dockerfiles();
+        m
+    }
+
+    /// Link each Dockerfile to the app it builds and infer its build context.
+    fn link_dockerfiles(&mut self) {
+        for i in 0..self.dockerfiles.len() {
+            let (dir, sources) = {
+                let d = &self.dockerfiles[i];
+                let mut sources = Vec::new();
+                for ins in &d.df.instructions {
+                    if (ins.keyword == "COPY" || ins.keyword == "ADD") && ins.flag("from").is_none() {
+                        if let Some((srcs, _)) = ins.copy_parts() {
+                            sources.extend(srcs.into_iter().filter(|s| !s.starts_with("<<") && !s.contains("://") && !s.contains('$')));
+                        }
+                    }
+                }
+                (d.dir.clone(), sources)
+            };
+            // Context: compose says so; else the candidate (Dockerfile dir or an ancestor) where most COPY sources exist.
+            let mut context = dir.clone();
+            let mut from_compose = false;
+            for c in &self.composes {
+                for s in &c.v.services {
+                    if let Some(b) = &s.build {
+                        let ctx = join(parent(&c.rel), &b.context);
+                        let df = join(&ctx, b.dockerfile.as_deref().unwrap_or("Dockerfile"));
+                        if df == self.dockerfiles[i].rel {
+                            context = ctx;
+                            from_compose = true;
+                        }
+                    }
+                }
+            }
+            if !from_compose && !sources.is_empty() {
+                let mut best = (self.count_existing(&dir, &sources), dir.clone());
+                let mut cand = dir.clone();
+                while !cand.is_empty() {
+                    cand = parent(&cand).to_string();
+                    let n = self.count_existing(&cand, &sources);
+                    if n > best.0 {
+                        best = (n, cand.clone());
+                    }
+                }
+                context = best.1;
+            }
+            // App: the app whose directory the COPY sources (resolved in the context) point into, else by location.
+            let mut votes: BTreeMap<usize, usize> = BTreeMap::new();
+            for s in &sources {
+                let p = join(&context, s);
+                if let Some(a) = self.deepest_app(&p) {
+                    if !self.apps[a].dir.is_empty() {
+                        *votes.entry(a).or_default() += 1;
+                    }
+                }
+            }
+            let app = votes.into_iter().max_by_key(|(_, n)| *n).map(|(a, _)| a).or_else(|| self.deepest_app(&self.dockerfiles[i].rel));
+            self.dockerfiles[i].context = context;
+            self.dockerfiles[i].app = app;
+            if let Some(a) = app {
+                self.apps[a].dockerfiles.push(i);
+            }
+        }
+        // Best Dockerfile first: plain `Dockerfile`, production names, then the rest; dev ones last.
+        let rank = |rel: &str| -> u8 {
+            let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
+            if name == "dockerfile" {
+                0
+            } else if name.contains("prod") {
+                1
+            } else if name.contains("dev") || name.contains("test") || name.contains("local") {
+                3
+            } else {
+                2
+            }
+        };
+        for a in 0..self.apps.len() {
+            let mut list = std::mem::take(&mut self.apps[a].dockerfiles);
+            list.sort_by_key(|&i| (rank(&self.dockerfiles[i].rel), self.dockerfiles[i].rel.matches('/').count()));
+            self.apps[a].dockerfiles = list;
+        }
+    }
+
+    fn count_existing(&self, context: &str, sources: &[String]) -> usize {
+        sources
+            .iter()
+            .filter(|s| {
+                let p = join(context, s);
+                let glob = s.contains('*');
+                if glob || s.as_str() == "." || s.as_str() == "./" {
+                    return false;
+                }
+                self.paths.contains(&p) || self.paths.iter().any(|x| x.starts_with(&format!("{p}/")))
+            })
+            .count()
+    }
+
+    pub fn deepest_app(&self, rel: &str) -> Option<usize> {
+        (0..self.apps.len()).filter(|&i| under(rel, &self.apps[i].dir)).max_by_key(|&i| self.apps[i].dir.len())
+    }
+
+    /// The app a deployment is about: the one a root Dockerfile builds, else a Next.js app, else the first.
+    pub fn primary_app(&self) -> usize {
+        if let Some(i) = self.dockerfiles.iter().position(|d| d.dir.is_empty() && parent(&d.rel).is_empty()) {
+            if let Some(a) = self.dockerfiles[i].app {
+                return a;
+            }
+        }
+        (0..self.apps.len())
+            .filter(|&i| !self.apps[i].dockerfiles.is_empty() || self.apps[i].is_next())
+            .min_by_key(|&i| (self.apps[i].dockerfiles.is_empty(), !self.apps[i].is_next(), self.apps[i].dir.len()))
+            .unwrap_or(0)
+    }
+
+    pub fn dockerfile_of(&self, app: &App) -> Option<&DockerfileDoc> {
+        app.dockerfiles.first().map(|&i| &self.dockerfiles[i])
+    }
+
+    pub fn file_text(&self, rel: &str) -> Option<&str> {
+        self.files.iter().find(|f| f.rel == rel).and_then(|f| f.text.as_deref())
+    }
+
+    /// What the deployed container runs at start, following CMD/ENTRYPOINT into scripts and
+    /// `npm start`-style wrappers into package.json scripts.
+    pub fn start_commands(&self, app: &App) -> Vec<Command> {
+        let mut out = Vec::new();
+        if let Some(d) = self.dockerfile_of(app) {
+            if let Some(stage) = d.df.final_stage() {
+                let mut cmd = None;
+                let mut entry = None;
+                // The last CMD / ENTRYPOINT of the final stage, or of the stage it inherits from.
+                let mut chain = vec![stage.index];
+                let mut cur = stage;
+                while let Some(p) = cur.from_stage {
+                    if chain.contains(&p) {
+                        break;
+                    }
+                    chain.push(p);
+                    match d.df.stages.get(p) {
+                        Some(s) => cur = s,
+                        None => break,
+                    }
+                }
+                for s in chain.iter().filter_map(|&i| d.df.stages.get(i)) {
+                    for &ii in s.instructions.iter().rev() {
+                        let Some(ins) = d.df.instructions.get(ii) else { continue };
+                        if ins.keyword == "CMD" && cmd.is_none() {
+                            cmd = Some(ins);
+                        }
+                        if ins.keyword == "ENTRYPOINT" && entry.is_none() {
+                            entry = Some(ins);
+                        }
+                    }
+                }
+                for (ins, via) in [(entry, "ENTRYPOINT"), (cmd, "CMD")] {
+                    let Some(ins) = ins else { continue };
+                    let text = ins.command_text();
+                    out.push(Command { text: text.clone(), file: d.rel.clone(), line: ins.line, via: via.to_string() });
+                    self.follow(app, d, &text, &mut out, 0);
+                }
+            }
+        } else if let Some(p) = &app.package {
+            if let Some((_, cmd, line)) = p.v.script("start") {
+                out.push(Command { text: cmd.clone(), file: p.rel.clone(), line: *line, via: "npm start".into() });
+                self.follow_scripts(app, cmd, &mut out, 0);
+            }
+        }
+        out
+    }
+
+    fn follow(&self, app: &App, d: &DockerfileDoc, text: &str, out: &mut Vec<Command>, depth: usize) {
+        if depth > 4 {
+            return;
+        }
+        // Shell scripts named in the command: resolve by file name against the scripts we read.
+        for word in text.split(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == ',' || c == '[' || c == ']') {
+            if !word.ends_with(".sh") {
+                continue;
+            }
+            let name = word.rsplit('/').next().unwrap_or(word);
+            let found = self
+                .scripts
+                .iter()
+                .filter(|(rel, _)| rel.rsplit('/').next() == Some(name))
+                .min_by_key(|(rel, _)| (!under(rel, &d.context), !under(rel, &app.dir), rel.len()));
+            if let Some((rel, body)) = found {
+                if out.iter().any(|c| &c.file == rel) {
+                    continue;
+                }
+                for (i, line) in body.lines().enumerate() {
+                    let t = line.trim();
+                    if t.is_empty() || t.starts_with('#') {
+                        continue;
+                    }
+                    out.push(Command { text: t.to_string(), file: rel.clone(), line: i + 1, via: format!("{name} (started by the image)") });
+                }
+            }
+        }
+        self.follow_scripts(app, text, out, depth);
+    }
+
+    /// `npm start`, `npm run x`, `yarn x`, `pnpm x`: the package.json script they run.
+    fn follow_scripts(&self, app: &App, text: &str, out: &mut Vec<Command>, depth: usize) {
+        if depth > 4 {
+            return;
+        }
+        let Some(p) = &app.package else { return };
+        let words: Vec<&str> = text.split_whitespace().collect();
+        for (i, w) in words.iter().enumerate() {
+            let name = match *w {
+                "npm" | "pnpm" | "yarn" | "bun" => {
+                    let next = words.get(i + 1).copied().unwrap_or("");
+                    if next == "run" || next == "run-script" {
+                        words.get(i + 2).copied()
+                    } else if next == "start" {
+                        Some("start")
+                    } else if *w != "npm" && !next.is_empty() && p.v.script(next).is_some() {
+                        Some(next)
+                    } else {
+                        None
+                    }
+                }
+                _ => None,
+            };
+            let Some(name) = name else { continue };
+            if let Some((n, cmd, line)) = p.v.script(name) {
+                if out.iter().any(|c| c.file == p.rel && c.line == *line) {
+                    continue;
+                }
+                out.push(Command { text: cmd.clone(), file: p.rel.clone(), line: *line, via: format!("npm script `{n}`") });
+                self.follow_scripts(app, cmd, out, depth + 1);
+            }
+        }
+    }
+}
+
+/// The URL path of a Next.js route handler or API route, from its path inside the app.
+pub fn route_of(local: &str) -> Option<String> {
+    let local = local.strip_prefix("src/").unwrap_or(local);
+    let (rest, api) = if let Some(r) = local.strip_prefix("app/") {
+        let name = r.rsplit('/').next().unwrap_or(r);
+        let stem = name.split('.').next().unwrap_or(name);
+        if stem != "route" {
+            return None;
+        }
+        (parent(r).to_string(), false)
+    } else if let Some(r) = local.strip_prefix("pages/api/") {
+        let stem = r.rsplit_once('.').map(|(s, _)| s).unwrap_or(r);
+        let stem = stem.strip_suffix("/index").unwrap_or(stem);
+        (if stem == "index" { String::new() } else { stem.to_string() }, true)
+    } else {
+        return None;
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    if api {
+        parts.push("api");
+    }
+    for seg in rest.split('/') {
+        if seg.is_empty() || (seg.starts_with('(') && seg.ends_with(')')) || seg.starts_with('@') {
+            continue;
+        }
+        parts.push(seg);
+    }
+    Some(format!("/{}", parts.join("/")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn routes_from_paths() {
+        assert_eq!(route_of("app/api/health/route.ts").as_deref(), Some("/api/health"));
+        assert_eq!(route_of("src/app/(public)/api/healthz/route.js").as_deref(), Some("/api/healthz"));
+        assert_eq!(route_of("pages/api/health.ts").as_deref(), Some("/api/health"));
+        assert_eq!(route_of("pages/api/status/index.ts").as_deref(), Some("/api/status"));
+        assert_eq!(route_of("app/page.tsx"), None);
+        assert_eq!(route_of("lib/health.ts"), None);
+    }
+    #[test]
+    fn test_and_script_paths() {
+        assert!(is_test_path("src/__tests__/a.ts"));
+        assert!(is_test_path("lib/a.test.ts"));
+        assert!(!is_test_path("lib/a.ts"));
+        assert!(is_script_path("scripts/backup.ts"));
+        assert!(is_script_path("prisma/seed.ts"));
+        assert!(!is_script_path("app/api/x/route.ts"));
+    }
+}

@@ -1,0 +1,172 @@
+//! Rule packs: one TOML file per target platform, embedded in the binary. A pack states the
+//! platform's facts and, for every rule, its severity and advice in the platform's own terms.
+
+use crate::report::Severity;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The embedded packs, in the order targets are listed.
+pub const PACK_SOURCES: &[(&str, &str)] = &[("koyeb", include_str!("../rules/koyeb.toml"))];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PackSeverity {
+    Critical,
+    Warning,
+    Info,
+    Off,
+}
+
+impl PackSeverity {
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            PackSeverity::Critical => Some(Severity::Critical),
+            PackSeverity::Warning => Some(Severity::Warning),
+            PackSeverity::Info => Some(Severity::Info),
+            PackSeverity::Off => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PackSeverity::Critical => "critical",
+            PackSeverity::Warning => "warning",
+            PackSeverity::Info => "info",
+            PackSeverity::Off => "off",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformInfo {
+    pub id: String,
+    pub name: String,
+    pub docs: String,
+    /// What the platform calls the port setting, e.g. "Exposed port".
+    pub port_setting: String,
+    /// What the platform calls its environment settings, e.g. "Environment variables and secrets".
+    pub env_setting: String,
+}
+
+/// What a platform injects, keeps, drops and requires. Checks read these, never the target id.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Facts {
+    /// Local disk is lost on restart or redeploy unless a volume is attached.
+    pub ephemeral_disk: bool,
+    /// Volumes: "none", "preview", "config" (declared in a repository file), "dashboard".
+    pub volumes: String,
+    /// The platform sets `PORT` for the app.
+    pub injects_port: bool,
+    /// The port the platform routes to when nothing else is configured.
+    pub default_port: Option<u16>,
+    /// A release / pre-deploy command exists (name of the setting), or "" when none.
+    pub release_command: String,
+    /// Default health check when none is configured: "tcp", "http", "none".
+    pub health_default: String,
+    /// Default health grace period in seconds, when known.
+    pub health_grace_seconds: Option<u32>,
+    /// Instances may sleep (scale to zero).
+    pub scale_to_zero: bool,
+    /// The platform can run several instances behind one address.
+    pub multi_instance: bool,
+    /// CPU architectures the platform runs ("amd64", "arm64").
+    pub architectures: Vec<String>,
+    /// The setting where the Dockerfile path is chosen.
+    pub dockerfile_setting: String,
+    /// How migrations are best run on this platform, in its terms.
+    pub migrations_advice: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleAdvice {
+    pub severity: PackSeverity,
+    pub fix: String,
+    pub docs: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pack {
+    pub platform: PlatformInfo,
+    pub facts: Facts,
+    pub rules: BTreeMap<String, RuleAdvice>,
+}
+
+impl Pack {
+    pub fn advice(&self, rule: &str) -> Option<&RuleAdvice> {
+        self.rules.get(rule)
+    }
+}
+
+/// Every target id, in order.
+pub fn target_ids() -> Vec<&'static str> {
+    PACK_SOURCES.iter().map(|(id, _)| *id).collect()
+}
+
+/// Load one embedded pack.
+pub fn load(id: &str) -> Result<Pack, String> {
+    let (_, src) = PACK_SOURCES.iter().find(|(t, _)| *t == id).ok_or_else(|| format!("unknown target `{id}`"))?;
+    toml::from_str(src).map_err(|e| format!("rules/{id}.toml is invalid: {e}"))
+}
+
+/// Fill `{name}` placeholders from an observation's variables; unknown ones stay as written.
+pub fn fill(template: &str, vars: &[(&'static str, String)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) if after[..end].chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && end > 0 => {
+                let name = &after[..end];
+                match vars.iter().find(|(n, _)| *n == name) {
+                    Some((_, v)) => out.push_str(v),
+                    None => {
+                        out.push('{');
+                        out.push_str(name);
+                        out.push('}');
+                    }
+                }
+                rest = &after[end + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pack_loads_and_names_every_rule() {
+        let ids: Vec<&str> = crate::checks::RULES.iter().map(|r| r.id).collect();
+        for target in target_ids() {
+            let pack = load(target).unwrap();
+            assert_eq!(pack.platform.id, target);
+            for id in &ids {
+                let advice = pack.advice(id).unwrap_or_else(|| panic!("rules/{target}.toml lacks [rules.{id}]"));
+                if advice.severity != PackSeverity::Off {
+                    assert!(advice.docs.starts_with("https://"), "{target}/{id} docs must be a URL");
+                    assert!(!advice.fix.trim().is_empty(), "{target}/{id} needs a fix");
+                }
+            }
+            for key in pack.rules.keys() {
+                assert!(ids.contains(&key.as_str()), "rules/{target}.toml names unknown rule {key}");
+            }
+        }
+    }
+
+    #[test]
+    fn fills_placeholders() {
+        let vars = vec![("port", "3000".to_string())];
+        assert_eq!(fill("set {port} not {other} {", &vars), "set 3000 not {other} {");
+    }
+}

@@ -1,0 +1,75 @@
+//! Small text helpers shared by every layer.
+
+/// Make text taken from a repository safe to print on a terminal: control characters
+/// (escape sequences, carriage returns, NUL) become visible `\u{..}` escapes.
+pub fn sanitize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() && c != '\t' {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// 1-based line of a byte offset.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    memchr::memchr_iter(b'\n', &text.as_bytes()[..end]).count() + 1
+}
+
+/// First 1-based line whose text contains `needle`.
+pub fn find_line(text: &str, needle: &str) -> Option<usize> {
+    text.find(needle).map(|off| line_of(text, off))
+}
+
+/// Parent directory of a relative path ("" for the root).
+pub fn parent(rel: &str) -> &str {
+    match rel.rfind('/') {
+        Some(i) => &rel[..i],
+        None => "",
+    }
+}
+
+/// Join a directory and a relative path with `/`, normalising `.` and `..` (never above the root).
+pub fn join(dir: &str, path: &str) -> String {
+    let mut parts: Vec<&str> = if path.starts_with('/') { Vec::new() } else { dir.split('/').filter(|p| !p.is_empty()).collect() };
+    for p in path.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+/// Does `path` live under directory `dir` (or equal it)? `dir` "" is the root.
+pub fn under(path: &str, dir: &str) -> bool {
+    dir.is_empty() || path == dir || (path.starts_with(dir) && path.as_bytes().get(dir.len()) == Some(&b'/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn sanitizes_escapes() {
+        assert_eq!(sanitize("a\u{1b}[31mb\r"), "a\\u{1b}[31mb\\u{d}");
+        assert_eq!(sanitize("plain"), "plain");
+    }
+    #[test]
+    fn joins_paths() {
+        assert_eq!(join("apps/web", "../../x"), "x");
+        assert_eq!(join("apps/web", "./src"), "apps/web/src");
+        assert_eq!(join("", "a/./b"), "a/b");
+        assert_eq!(join("a", "/abs/p"), "abs/p");
+        assert!(under("apps/web/x", "apps/web"));
+        assert!(!under("apps/webx", "apps/web"));
+        assert!(under("x", ""));
+        assert_eq!(line_of("a\nb\nc", 2), 2);
+    }
+}

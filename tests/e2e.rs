@@ -1,0 +1,162 @@
+//! End-to-end: run the built `audit` binary on the bundled fixtures, check exit codes, and
+//! snapshot the reports.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn audit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_audit")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().expect("run audit")
+}
+
+fn json(fixture: &str, target: &str) -> serde_json::Value {
+    let out = audit(&["scan", &format!("fixtures/{fixture}"), "--target", target, "--format", "json", "--fail-on", "never"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("valid json")
+}
+
+fn findings(v: &serde_json::Value, target: usize) -> Vec<(String, String, String, Option<u64>)> {
+    v["targets"][target]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["severity"].as_str().unwrap().to_string(), f["file"].as_str().unwrap_or("").to_string(), f["line"].as_u64()))
+        .collect()
+}
+
+fn has(fs: &[(String, String, String, Option<u64>)], rule: &str, sev: &str, file: &str, line: Option<u64>) -> bool {
+    fs.iter().any(|f| f.0 == rule && f.1 == sev && f.2 == file && (line.is_none() || f.3 == line))
+}
+
+#[test]
+fn seed000_fixture_is_not_ready_on_koyeb_with_every_blocker() {
+    let v = json("seed000-koyeb-pos", "koyeb");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["targets"][0]["target"], "koyeb");
+    assert_eq!(v["targets"][0]["verdict"], "not-ready");
+    let f = findings(&v, 0);
+    // Stateful disk: uploads and backups.
+    assert!(has(&f, "ephemeral-disk-write", "critical", "app/api/admin/upload/product-image/route.ts", Some(12)), "{f:#?}");
+    assert!(has(&f, "ephemeral-disk-write", "critical", "lib/backup/database-backup.ts", Some(10)), "{f:#?}");
+    // pg_dump in the web container, with the postgresql-client install as related.
+    assert!(has(&f, "in-app-db-backup", "critical", "lib/backup/database-backup.ts", Some(10)), "{f:#?}");
+    // Framework: next latest, engines missing, standalone not enabled.
+    assert!(has(&f, "unpinned-framework", "warning", "package.json", Some(19)), "{f:#?}");
+    assert!(has(&f, "engines-node-missing", "info", "package.json", None), "{f:#?}");
+    assert!(has(&f, "standalone-recommended", "info", "Dockerfile", Some(26)), "{f:#?}");
+    // Port and images.
+    assert!(has(&f, "dockerfile-env-port", "info", "Dockerfile", Some(22)), "{f:#?}");
+    assert!(has(&f, "images-localhost-only", "warning", "next.config.js", Some(5)), "{f:#?}");
+    // Database: migrations nobody runs; SSL advice.
+    assert!(has(&f, "migrations-not-run", "warning", "prisma/schema.prisma", None), "{f:#?}");
+    assert!(has(&f, "db-ssl-unspecified", "info", "prisma/schema.prisma", Some(8)), "{f:#?}");
+    // SSE route, undocumented variable.
+    assert!(has(&f, "long-lived-responses", "info", "app/api/realtime/stream/route.ts", Some(11)), "{f:#?}");
+    assert!(has(&f, "env-undocumented", "warning", "lib/print.ts", Some(2)), "{f:#?}");
+    // What the seed found correct must stay silent.
+    for quiet in ["prisma-binary-target", "no-health-route", "bind-localhost", "committed-env-secret", "parse-error"] {
+        assert!(!f.iter().any(|x| x.0 == quiet), "{quiet} fired: {f:#?}");
+    }
+    let related = &v["targets"][0]["findings"].as_array().unwrap().iter().find(|x| x["rule"] == "in-app-db-backup").unwrap()["related"];
+    assert_eq!(related[0]["file"], "Dockerfile");
+    assert_eq!(related[0]["line"], 20);
+}
+
+#[test]
+fn seed004_fixture_finds_the_failed_deploys() {
+    let v = json("seed004-coolify-vps", "koyeb");
+    let f = findings(&v, 0);
+    assert_eq!(v["targets"][0]["verdict"], "not-ready");
+    assert!(has(&f, "db-push-accept-data-loss", "critical", "nextjs_space/docker-entrypoint.sh", Some(4)), "{f:#?}");
+    assert!(has(&f, "prisma-output-absolute", "critical", "nextjs_space/prisma/schema.prisma", Some(4)), "{f:#?}");
+    assert!(has(&f, "seed-on-start", "warning", "nextjs_space/docker-entrypoint.sh", Some(6)), "{f:#?}");
+    assert!(has(&f, "ephemeral-disk-write", "critical", "nextjs_space/app/api/files/upload/route.ts", Some(8)), "{f:#?}");
+    // The heredoc writes next.config.js with standalone: no standalone-not-enabled.
+    assert!(!f.iter().any(|x| x.0 == "standalone-not-enabled" || x.0 == "parse-error"), "{f:#?}");
+}
+
+#[test]
+fn clean_fixture_is_ready_and_exits_zero() {
+    let out = audit(&["scan", "fixtures/clean-nextjs", "--target", "koyeb", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["targets"][0]["verdict"], "ready", "{:#?}", v["targets"][0]["findings"]);
+    assert_eq!(v["targets"][0]["counts"]["warning"], 0);
+    assert_eq!(v["targets"][0]["counts"]["critical"], 0);
+}
+
+#[test]
+fn fail_on_warning_gates_a_warning_only_fixture() {
+    assert_eq!(audit(&["scan", "fixtures/warning-only", "--target", "koyeb"]).status.code(), Some(0));
+    let out = audit(&["scan", "fixtures/warning-only", "--target", "koyeb", "--fail-on", "warning"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(audit(&["scan", "fixtures/seed000-koyeb-pos", "--target", "koyeb"]).status.code(), Some(1));
+    assert_eq!(audit(&["scan", "fixtures/seed000-koyeb-pos", "--target", "koyeb", "--fail-on", "never"]).status.code(), Some(0));
+}
+
+#[test]
+fn bad_invocations_exit_two() {
+    let out = audit(&["scan", "fixtures/does-not-exist", "--target", "koyeb"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = audit(&["scan", "fixtures/clean-nextjs", "--target", "heroku"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("known targets") && err.contains("koyeb"), "{err}");
+    assert_eq!(audit(&["scan", "fixtures/clean-nextjs"]).status.code(), Some(2));
+    assert_eq!(audit(&["scan", "fixtures/clean-nextjs", "--target", "koyeb", "--format", "xml"]).status.code(), Some(2));
+    assert_eq!(audit(&["explain", "no-such-rule"]).status.code(), Some(2));
+}
+
+#[test]
+fn targets_accept_lists_repeats_and_all() {
+    let v = json("clean-nextjs", "koyeb,koyeb");
+    assert_eq!(v["targets"].as_array().unwrap().len(), 1);
+    let out = audit(&["scan", "fixtures/clean-nextjs", "-t", "all", "-t", "koyeb", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn broken_files_give_parse_errors_and_the_rest_is_audited() {
+    let v = json("broken-files", "koyeb");
+    let f = findings(&v, 0);
+    assert!(has(&f, "parse-error", "warning", "package.json", Some(5)), "{f:#?}");
+    assert!(has(&f, "parse-error", "warning", "fly.toml", Some(2)), "{f:#?}");
+    assert!(f.iter().any(|x| x.0 == "parse-error" && x.2 == "docker-compose.yml"), "{f:#?}");
+    assert!(has(&f, "parse-error", "warning", "Dockerfile", Some(4)), "{f:#?}");
+    assert!(has(&f, "ephemeral-disk-write", "critical", "app/api/upload/route.ts", Some(4)), "{f:#?}");
+}
+
+#[test]
+fn output_file_is_written_and_help_and_version_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("AUDIT.md");
+    let out = audit(&["scan", "fixtures/seed000-koyeb-pos", "--target", "koyeb", "--format", "markdown", "--output", path.to_str().unwrap(), "--fail-on", "never"]);
+    assert_eq!(out.status.code(), Some(0));
+    let md = std::fs::read_to_string(&path).unwrap();
+    assert!(md.contains("## Koyeb: Not ready"));
+    assert!(md.contains("### Critical blockers"));
+    assert!(md.contains("### Koyeb settings"));
+    assert!(md.contains("### Post-deploy checklist"));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&audit(&["--version"]).stdout).contains(env!("CARGO_PKG_VERSION")));
+    let help = String::from_utf8_lossy(&audit(&["scan", "--help"]).stdout).to_string();
+    assert!(help.contains("Examples:") && help.contains("--fail-on"), "{help}");
+    let rules = String::from_utf8_lossy(&audit(&["rules"]).stdout).to_string();
+    assert!(rules.contains("ephemeral-disk-write") && rules.contains("critical"));
+    let explain = String::from_utf8_lossy(&audit(&["explain", "ephemeral-disk-write"]).stdout).to_string();
+    assert!(explain.contains("## What it does") && explain.contains("Koyeb"));
+}
+
+fn snapshot_name(fixture: &str, ext: &str) -> String {
+    format!("{}-{ext}", fixture.replace('/', "_"))
+}
+
+#[test]
+fn reports_are_snapshotted() {
+    for fixture in ["seed000-koyeb-pos", "seed004-coolify-vps", "clean-nextjs", "broken-files"] {
+        assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(fixture).is_dir());
+        let md = audit(&["scan", &format!("fixtures/{fixture}"), "--target", "koyeb", "--format", "markdown", "--fail-on", "never"]);
+        insta::assert_snapshot!(snapshot_name(fixture, "markdown"), String::from_utf8_lossy(&md.stdout));
+        let js = audit(&["scan", &format!("fixtures/{fixture}"), "--target", "koyeb", "--format", "json", "--fail-on", "never"]);
+        insta::assert_snapshot!(snapshot_name(fixture, "json"), String::from_utf8_lossy(&js.stdout));
+    }
+}
