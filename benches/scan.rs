@@ -50,15 +50,27 @@ fn generate(root: &Path, files: usize) {
     let apps = (files / per_app).max(1);
     let mut n = 0;
     write(root, "package.json", "{\"name\":\"mono\",\"private\":true,\"workspaces\":[\"apps/*\"]}");
-    write(root, "docker-compose.yml", "services:\n  db:\n    image: postgres:16\n    volumes:\n      - pg:/var/lib/postgresql/data\nvolumes:\n  pg:\n");
+    write(
+        root,
+        "docker-compose.yml",
+        "services:\n  db:\n    image: postgres:16\n    volumes:\n      - pg:/var/lib/postgresql/data\nvolumes:\n  pg:\n",
+    );
     n += 2;
     for a in 0..apps {
         let base = format!("apps/app{a}");
         write(root, &format!("{base}/package.json"), "{\"name\":\"a\",\"scripts\":{\"build\":\"next build\",\"start\":\"next start\"},\"dependencies\":{\"next\":\"^15.1.0\",\"@prisma/client\":\"^6.0.0\"},\"devDependencies\":{\"prisma\":\"^6.0.0\"}}\n");
         write(root, &format!("{base}/package-lock.json"), "{}");
         write(root, &format!("{base}/Dockerfile"), DOCKERFILE);
-        write(root, &format!("{base}/next.config.mjs"), "export default { output: 'standalone', images: { remotePatterns: [{ hostname: 'cdn.example.com' }] } };\n");
-        write(root, &format!("{base}/.env.example"), "# database\nDATABASE_URL=postgresql://USER:PASSWORD@HOST:5432/db?sslmode=require\nAPI_KEY=\nUPLOAD_DIR=\n");
+        write(
+            root,
+            &format!("{base}/next.config.mjs"),
+            "export default { output: 'standalone', images: { remotePatterns: [{ hostname: 'cdn.example.com' }] } };\n",
+        );
+        write(
+            root,
+            &format!("{base}/.env.example"),
+            "# database\nDATABASE_URL=postgresql://USER:PASSWORD@HOST:5432/db?sslmode=require\nAPI_KEY=\nUPLOAD_DIR=\n",
+        );
         write(root, &format!("{base}/prisma/schema.prisma"), "generator client {\n  provider = \"prisma-client-js\"\n}\ndatasource db {\n  provider = \"postgresql\"\n  url = env(\"DATABASE_URL\")\n}\nmodel Item {\n  id Int @id\n}\n");
         n += 6;
         let mut i = 0;
@@ -66,7 +78,10 @@ fn generate(root: &Path, files: usize) {
             let text = match i % 5 {
                 0 => (format!("{base}/app/api/r{i}/route.ts"), SOURCE.to_string()),
                 1 => (format!("{base}/components/c{i}.tsx"), COMPONENT.to_string()),
-                2 => (format!("{base}/lib/util{i}.ts"), format!("export const v{i} = (x: number) => x * {i};\n").repeat(20)),
+                2 => (
+                    format!("{base}/lib/util{i}.ts"),
+                    format!("export const v{i} = (x: number) => x * {i};\n").repeat(20),
+                ),
                 3 => (format!("{base}/styles/s{i}.css"), ".a { color: red; }\n".repeat(30)),
                 _ => (format!("{base}/docs/d{i}.md"), "# Notes\n\nSome text.\n".repeat(20)),
             };
@@ -133,7 +148,10 @@ fn main() {
     let sizes = if sizes.is_empty() { vec![5000] } else { sizes };
     let all: Vec<String> = deploy_audit::packs::target_ids().into_iter().map(String::from).collect();
     let one = vec!["koyeb".to_string()];
-    println!("{:>8} {:>10} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9}", "files", "walk", "walk+read", "scan(1)", "scan(all)", "1/walk", "1/read", "all/1");
+    println!(
+        "{:>8} {:>10} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9}",
+        "files", "walk", "walk+read", "scan(1)", "scan(all)", "1/walk", "1/read", "all/1"
+    );
     for size in sizes {
         let dir = tempfile::tempdir().unwrap();
         generate(dir.path(), size);

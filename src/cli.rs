@@ -87,7 +87,11 @@ pub fn resolve_targets(values: &[String]) -> Result<Vec<String>, String> {
                 out.push(v);
             }
         } else {
-            return Err(format!("unknown target `{}`; known targets: {}, all", crate::text::sanitize(&v), known.join(", ")));
+            return Err(format!(
+                "unknown target `{}`; known targets: {}, all",
+                crate::text::sanitize(&v),
+                known.join(", ")
+            ));
         }
     }
     if out.is_empty() {
@@ -110,7 +114,16 @@ pub fn scan(path: &std::path::Path, targets: &[String], limits: &crate::discover
         reports.push(crate::engine::evaluate(&model, &pack));
     }
     let apps = model.apps.iter().map(|a| a.display_dir().to_string()).collect();
-    Ok(Report { version: 1, tool: Tool { name: "deploy-audit".into(), version: env!("CARGO_PKG_VERSION").into() }, root: path.display().to_string(), apps, targets: reports })
+    Ok(Report {
+        version: 1,
+        tool: Tool {
+            name: "deploy-audit".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        root: path.display().to_string(),
+        apps,
+        targets: reports,
+    })
 }
 
 /// Did the gate fail?
@@ -139,9 +152,18 @@ fn explain(id: &str) -> Result<String, String> {
     let Some(rule) = crate::checks::rule(id) else {
         let ids: Vec<&str> = crate::checks::RULES.iter().map(|r| r.id).collect();
         let close = ids.iter().copied().min_by_key(|c| strsim(c, id)).unwrap_or("");
-        return Err(format!("unknown rule `{}`; did you mean `{close}`? (`audit rules` lists them)", crate::text::sanitize(id)));
+        return Err(format!(
+            "unknown rule `{}`; did you mean `{close}`? (`audit rules` lists them)",
+            crate::text::sanitize(id)
+        ));
     };
-    let mut o = format!("# {}: {}\n\naspect: {}\n\n{}\n## Per platform\n\n", rule.id, rule.title, rule.aspect.as_str(), rule.doc);
+    let mut o = format!(
+        "# {}: {}\n\naspect: {}\n\n{}\n## Per platform\n\n",
+        rule.id,
+        rule.title,
+        rule.aspect.as_str(),
+        rule.doc
+    );
     for t in crate::packs::target_ids() {
         let pack = crate::packs::load(t)?;
         if let Some(a) = pack.advice(rule.id) {
@@ -198,7 +220,14 @@ pub fn run() -> i32 {
         }
     };
     match cli.command {
-        Command::Scan { path, target, format, output, fail_on, max_file_size } => {
+        Command::Scan {
+            path,
+            target,
+            format,
+            output,
+            fail_on,
+            max_file_size,
+        } => {
             let targets = match resolve_targets(&target) {
                 Ok(t) => t,
                 Err(e) => {
@@ -206,7 +235,10 @@ pub fn run() -> i32 {
                     return 2;
                 }
             };
-            let limits = crate::discover::Limits { max_config_bytes: max_file_size, max_source_bytes: max_file_size };
+            let limits = crate::discover::Limits {
+                max_config_bytes: max_file_size,
+                max_source_bytes: max_file_size,
+            };
             let report = match scan(&path, &targets, &limits) {
                 Ok(r) => r,
                 Err(e) => {

@@ -101,8 +101,7 @@ pub fn classify(rel: &str) -> Option<FileKind> {
         "dockerfile" => FileKind::Dockerfile,
         ".dockerignore" => FileKind::DockerIgnore,
         "package.json" => FileKind::PackageJson,
-        "package-lock.json" | "npm-shrinkwrap.json" | "pnpm-lock.yaml" | "yarn.lock" | "bun.lockb"
-        | "bun.lock" => FileKind::Lockfile,
+        "package-lock.json" | "npm-shrinkwrap.json" | "pnpm-lock.yaml" | "yarn.lock" | "bun.lockb" | "bun.lock" => FileKind::Lockfile,
         ".nvmrc" | ".node-version" => FileKind::NodeVersion,
         "pnpm-workspace.yaml" | "turbo.json" | "lerna.json" | "nx.json" => FileKind::Workspace,
         "fly.toml" => FileKind::FlyToml,
@@ -151,7 +150,10 @@ fn is_compose_name(lower: &str) -> bool {
 }
 
 fn is_next_config(lower: &str) -> bool {
-    matches!(lower, "next.config.js" | "next.config.mjs" | "next.config.cjs" | "next.config.ts" | "next.config.mts")
+    matches!(
+        lower,
+        "next.config.js" | "next.config.mjs" | "next.config.cjs" | "next.config.ts" | "next.config.mts"
+    )
 }
 
 fn is_source(lower: &str) -> bool {
@@ -172,7 +174,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_config_bytes: 1 << 20, max_source_bytes: 1 << 20 }
+        Limits {
+            max_config_bytes: 1 << 20,
+            max_source_bytes: 1 << 20,
+        }
     }
 }
 
@@ -253,7 +258,12 @@ pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
                 Err(err) => {
                     let msg = err.to_string();
                     if !msg.contains("File system loop") {
-                        obs.push(Observation::new("file-skipped", None, None, format!("part of the tree could not be walked: {}", crate::text::sanitize(&msg))));
+                        obs.push(Observation::new(
+                            "file-skipped",
+                            None,
+                            None,
+                            format!("part of the tree could not be walked: {}", crate::text::sanitize(&msg)),
+                        ));
                     }
                 }
             }
@@ -273,21 +283,19 @@ pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
     Ok(d)
 }
 
-fn visit(
-    root: &Path,
-    path: &Path,
-    ftype: Option<fs::FileType>,
-    limits: &Limits,
-    out: &mut Vec<RepoFile>,
-    obs: &mut Vec<Observation>,
-) {
+fn visit(root: &Path, path: &Path, ftype: Option<fs::FileType>, limits: &Limits, out: &mut Vec<RepoFile>, obs: &mut Vec<Observation>) {
     let Some(ftype) = ftype else { return };
     if ftype.is_dir() {
         return;
     }
     let Some(rel) = rel_path(root, path) else {
         let shown = crate::text::sanitize(&path.strip_prefix(root).unwrap_or(path).to_string_lossy());
-        obs.push(Observation::new("file-skipped", Some(&shown), None, "file name is not valid UTF-8; the file was not read"));
+        obs.push(Observation::new(
+            "file-skipped",
+            Some(&shown),
+            None,
+            "file name is not valid UTF-8; the file was not read",
+        ));
         return;
     };
     let Some(kind) = classify(&rel) else { return };
@@ -296,12 +304,29 @@ fn visit(
         match fs::canonicalize(path) {
             Err(_) => {
                 if kind.matters() {
-                    obs.push(Observation::new("dangling-symlink", Some(&rel), None, format!("{} `{}` is a symbolic link to a file that does not exist, so a build that needs it fails", kind.name(), crate::text::sanitize(&rel))).key(rel.clone()));
+                    obs.push(
+                        Observation::new(
+                            "dangling-symlink",
+                            Some(&rel),
+                            None,
+                            format!(
+                                "{} `{}` is a symbolic link to a file that does not exist, so a build that needs it fails",
+                                kind.name(),
+                                crate::text::sanitize(&rel)
+                            ),
+                        )
+                        .key(rel.clone()),
+                    );
                 }
                 return;
             }
             Ok(t) if !t.starts_with(root) => {
-                obs.push(Observation::new("file-skipped", Some(&rel), None, format!("{} is a symbolic link that points outside the scanned directory; it was not read", kind.name())));
+                obs.push(Observation::new(
+                    "file-skipped",
+                    Some(&rel),
+                    None,
+                    format!("{} is a symbolic link that points outside the scanned directory; it was not read", kind.name()),
+                ));
                 return;
             }
             Ok(t) => t,
@@ -314,17 +339,31 @@ fn visit(
         Err(_) => return,
     };
     if !meta.is_file() {
-        obs.push(Observation::new("file-skipped", Some(&rel), None, format!("{} is not a regular file (a pipe, socket or device); it was not read", kind.name())));
+        obs.push(Observation::new(
+            "file-skipped",
+            Some(&rel),
+            None,
+            format!("{} is not a regular file (a pipe, socket or device); it was not read", kind.name()),
+        ));
         return;
     }
-    let limit = if kind == FileKind::Source { limits.max_source_bytes } else { limits.max_config_bytes };
+    let limit = if kind == FileKind::Source {
+        limits.max_source_bytes
+    } else {
+        limits.max_config_bytes
+    };
     if matches!(kind, FileKind::Lockfile | FileKind::Migration) {
         // Only the lockfile's presence matters.
         out.push(RepoFile { rel, kind, text: None });
         return;
     }
     if meta.len() > limit {
-        obs.push(Observation::new("file-skipped", Some(&rel), None, format!("{} is {} bytes, over the {} byte limit; it was not read", kind.name(), meta.len(), limit)));
+        obs.push(Observation::new(
+            "file-skipped",
+            Some(&rel),
+            None,
+            format!("{} is {} bytes, over the {} byte limit; it was not read", kind.name(), meta.len(), limit),
+        ));
         out.push(RepoFile { rel, kind, text: None });
         return;
     }
@@ -334,7 +373,12 @@ fn visit(
     };
     let probe = &text[..text.len().min(8192)];
     if memchr::memchr(0, probe).is_some() {
-        obs.push(Observation::new("file-skipped", Some(&rel), None, format!("{} looks binary (it contains NUL bytes); it was not read", kind.name())));
+        obs.push(Observation::new(
+            "file-skipped",
+            Some(&rel),
+            None,
+            format!("{} looks binary (it contains NUL bytes); it was not read", kind.name()),
+        ));
         out.push(RepoFile { rel, kind, text: None });
         return;
     }
@@ -346,7 +390,12 @@ fn visit(
             out.push(RepoFile { rel, kind, text: Some(s) });
         }
         Err(_) => {
-            obs.push(Observation::new("file-skipped", Some(&rel), None, format!("{} is not valid UTF-8; it was not read", kind.name())));
+            obs.push(Observation::new(
+                "file-skipped",
+                Some(&rel),
+                None,
+                format!("{} is not valid UTF-8; it was not read", kind.name()),
+            ));
             out.push(RepoFile { rel, kind, text: None });
         }
     }
@@ -412,6 +461,9 @@ mod tests {
         let d = discover(root, &Limits::default()).unwrap();
         assert!(d.files.iter().all(|f| f.text.as_deref() != Some("FROM secret\n")));
         assert!(d.observations.iter().any(|o| o.rule == "dangling-symlink" && o.file.as_deref() == Some(".env")));
-        assert!(d.observations.iter().any(|o| o.rule == "file-skipped" && o.file.as_deref() == Some("Dockerfile")));
+        assert!(d
+            .observations
+            .iter()
+            .any(|o| o.rule == "file-skipped" && o.file.as_deref() == Some("Dockerfile")));
     }
 }

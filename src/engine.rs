@@ -20,7 +20,11 @@ pub fn fingerprint(parts: &[&str]) -> String {
 }
 
 pub fn evaluate(model: &Model, pack: &Pack) -> TargetReport {
-    let ctx = Ctx { model, facts: &pack.facts, platform: &pack.platform };
+    let ctx = Ctx {
+        model,
+        facts: &pack.facts,
+        platform: &pack.platform,
+    };
     let mut findings = Vec::new();
     for rule in RULES {
         let Some(advice) = pack.advice(rule.id) else { continue };
@@ -41,7 +45,13 @@ pub fn evaluate(model: &Model, pack: &Pack) -> TargetReport {
             });
         }
     }
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.file.cmp(&b.file)).then(a.line.cmp(&b.line)).then(a.rule.cmp(&b.rule)));
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.file.cmp(&b.file))
+            .then(a.line.cmp(&b.line))
+            .then(a.rule.cmp(&b.rule))
+    });
     findings.dedup_by(|a, b| a.rule == b.rule && a.file == b.file && a.line == b.line && a.message == b.message);
     let mut counts = Counts::default();
     for f in &findings {
@@ -70,17 +80,37 @@ pub fn evaluate(model: &Model, pack: &Pack) -> TargetReport {
             } else {
                 AspectStatus::Ok
             };
-            AspectSummary { aspect: a, status, critical: c, warning: w, info: i }
+            AspectSummary {
+                aspect: a,
+                status,
+                critical: c,
+                warning: w,
+                info: i,
+            }
         })
         .collect();
     let settings = plan(&ctx);
     let env = env_rows(&ctx);
     let checklist = checklist(&ctx, &findings);
-    TargetReport { target: pack.platform.id.clone(), platform: pack.platform.name.clone(), verdict, counts, aspects, findings, settings, env, checklist }
+    TargetReport {
+        target: pack.platform.id.clone(),
+        platform: pack.platform.name.clone(),
+        verdict,
+        counts,
+        aspects,
+        findings,
+        settings,
+        env,
+        checklist,
+    }
 }
 
 fn setting(name: &str, value: impl Into<String>, from_repo: bool) -> Setting {
-    Setting { name: name.to_string(), value: value.into(), source: if from_repo { "repository".into() } else { "verify".into() } }
+    Setting {
+        name: name.to_string(),
+        value: value.into(),
+        source: if from_repo { "repository".into() } else { "verify".into() },
+    }
 }
 
 /// The exact platform settings the repository implies.
@@ -98,7 +128,15 @@ fn plan(ctx: &Ctx) -> Vec<Setting> {
         Some(d) => {
             out.push(setting("Builder", "Dockerfile", true));
             out.push(setting("Dockerfile location", d.rel.clone(), true));
-            out.push(setting("Build context (work directory)", if d.context.is_empty() { "repository root".to_string() } else { d.context.clone() }, true));
+            out.push(setting(
+                "Build context (work directory)",
+                if d.context.is_empty() {
+                    "repository root".to_string()
+                } else {
+                    d.context.clone()
+                },
+                true,
+            ));
             if let Some(s) = d.df.final_stage() {
                 if let Some(n) = &s.name {
                     out.push(setting("Target stage", n.clone(), true));
@@ -114,15 +152,28 @@ fn plan(ctx: &Ctx) -> Vec<Setting> {
     }
     let cmds = m.start_commands(app);
     if let Some(c) = cmds.iter().find(|c| c.via == "CMD" || c.via == "npm start").or(cmds.first()) {
-        out.push(setting("Run command", format!("{} ({} in {}:{})", crate::text::sanitize(&c.text), c.via, c.file, c.line), true));
+        out.push(setting(
+            "Run command",
+            format!("{} ({} in {}:{})", crate::text::sanitize(&c.text), c.via, c.file, c.line),
+            true,
+        ));
     }
     // Port: what the app listens on, as far as the files show.
-    let literal = app.sources.iter().filter(|s| s.runtime).flat_map(|s| s.facts.listens.iter()).find_map(|l| match l.port {
-        crate::parse::source::PortExpr::Literal(p) => Some(p),
-        _ => None,
-    });
+    let literal = app
+        .sources
+        .iter()
+        .filter(|s| s.runtime)
+        .flat_map(|s| s.facts.listens.iter())
+        .find_map(|l| match l.port {
+            crate::parse::source::PortExpr::Literal(p) => Some(p),
+            _ => None,
+        });
     let port = match (literal, ctx.facts.default_port) {
-        (Some(p), _) => setting("Port", format!("{p} (the app listens on a fixed port: set {} to {p})", ctx.platform.port_setting), false),
+        (Some(p), _) => setting(
+            "Port",
+            format!("{p} (the app listens on a fixed port: set {} to {p})", ctx.platform.port_setting),
+            false,
+        ),
         (None, Some(d)) if ctx.facts.injects_port => setting("Port", format!("{d} ({} default; the app reads the injected PORT)", ctx.platform.name), false),
         (None, _) => setting("Port", "the port the app listens on (PORT is not injected)", false),
     };
@@ -130,7 +181,11 @@ fn plan(ctx: &Ctx) -> Vec<Setting> {
     let health = app.routes.iter().find(|r| checks::no_health_route_paths().contains(&r.path.as_str()));
     match health {
         Some(r) => out.push(setting("Health check", format!("HTTP GET {} ({})", r.path, r.file), true)),
-        None => out.push(setting("Health check", format!("{} (platform default; the app has no health route)", ctx.facts.health_default.to_uppercase()), false)),
+        None => out.push(setting(
+            "Health check",
+            format!("{} (platform default; the app has no health route)", ctx.facts.health_default.to_uppercase()),
+            false,
+        )),
     }
     if app.uses_prisma() && app.prisma.is_some() {
         out.push(setting("Migrations", ctx.facts.migrations_advice.clone(), false));
@@ -140,7 +195,11 @@ fn plan(ctx: &Ctx) -> Vec<Setting> {
 
 fn secret_name(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
-    (["SECRET", "PASSWORD", "TOKEN", "PRIVATE", "CREDENTIAL", "_KEY", "APIKEY", "DSN", "SALT"].iter().any(|k| n.contains(k)) && !n.contains("PUBLIC_KEY") && !n.starts_with("NEXT_PUBLIC_"))
+    (["SECRET", "PASSWORD", "TOKEN", "PRIVATE", "CREDENTIAL", "_KEY", "APIKEY", "DSN", "SALT"]
+        .iter()
+        .any(|k| n.contains(k))
+        && !n.contains("PUBLIC_KEY")
+        && !n.starts_with("NEXT_PUBLIC_"))
         || n.ends_with("DATABASE_URL")
         || n.ends_with("REDIS_URL")
 }
@@ -155,7 +214,14 @@ fn env_rows(ctx: &Ctx) -> Vec<EnvVarRow> {
         }
         rows.insert(
             name.clone(),
-            EnvVarRow { name: name.clone(), need: if *has_default { "optional".into() } else { "required".into() }, secret: secret_name(name), purpose: String::new(), read_in: Some(format!("{file}:{line}")), documented_in: None },
+            EnvVarRow {
+                name: name.clone(),
+                need: if *has_default { "optional".into() } else { "required".into() },
+                secret: secret_name(name),
+                purpose: String::new(),
+                read_in: Some(format!("{file}:{line}")),
+                documented_in: None,
+            },
         );
     }
     for e in ctx.model.env_files.iter().filter(|e| e.template) {
@@ -163,7 +229,14 @@ fn env_rows(ctx: &Ctx) -> Vec<EnvVarRow> {
             if checks::env_builtin(&x.name) {
                 continue;
             }
-            let row = rows.entry(x.name.clone()).or_insert_with(|| EnvVarRow { name: x.name.clone(), need: "optional".into(), secret: secret_name(&x.name) || x.secret_name, purpose: String::new(), read_in: None, documented_in: None });
+            let row = rows.entry(x.name.clone()).or_insert_with(|| EnvVarRow {
+                name: x.name.clone(),
+                need: "optional".into(),
+                secret: secret_name(&x.name) || x.secret_name,
+                purpose: String::new(),
+                read_in: None,
+                documented_in: None,
+            });
             row.secret |= x.secret_name;
             if row.documented_in.is_none() {
                 row.documented_in = Some(format!("{}:{}", e.rel, x.line));
@@ -186,7 +259,10 @@ fn checklist(ctx: &Ctx, findings: &[Finding]) -> Vec<String> {
     }
     let app = &m.apps[m.primary_app()];
     match app.routes.iter().find(|r| checks::no_health_route_paths().contains(&r.path.as_str())) {
-        Some(r) => out.push(format!("`GET {}` on the live URL returns 200 and the {} health check is green.", r.path, ctx.platform.name)),
+        Some(r) => out.push(format!(
+            "`GET {}` on the live URL returns 200 and the {} health check is green.",
+            r.path, ctx.platform.name
+        )),
         None => out.push(format!("The {} health check is green and the home page loads over HTTPS.", ctx.platform.name)),
     }
     if app.prisma.is_some() {
@@ -205,6 +281,9 @@ fn checklist(ctx: &Ctx, findings: &[Finding]) -> Vec<String> {
     if app.is_next() {
         out.push("Static assets (`/_next/static/...`) and images load without 404s.".to_string());
     }
-    out.push(format!("Every required environment variable is set in {}; secrets are stored as secrets.", ctx.platform.env_setting));
+    out.push(format!(
+        "Every required environment variable is set in {}; secrets are stored as secrets.",
+        ctx.platform.env_setting
+    ));
     out
 }

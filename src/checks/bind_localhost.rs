@@ -2,7 +2,13 @@ use super::{deployable_apps, final_instructions, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "bind-localhost", aspect: Aspect::Networking, title: "The server binds to localhost inside the container", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "bind-localhost",
+    aspect: Aspect::Networking,
+    title: "The server binds to localhost inside the container",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Finds a server bound to `127.0.0.1`, `localhost` or `::1`: a `listen(port, '127.0.0.1')` call, a
@@ -39,17 +45,37 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         for src in app.sources.iter().filter(|s| s.runtime) {
             for l in &src.facts.listens {
                 if let Some(h) = l.host.as_deref().filter(|h| local(h)) {
-                    out.push(Observation::at(RULE.id, &src.rel, l.line, format!("the server binds to `{h}`, which the platform's proxy cannot reach from outside the container")).key(format!("{}:{h}", src.rel)));
+                    out.push(
+                        Observation::at(
+                            RULE.id,
+                            &src.rel,
+                            l.line,
+                            format!("the server binds to `{h}`, which the platform's proxy cannot reach from outside the container"),
+                        )
+                        .key(format!("{}:{h}", src.rel)),
+                    );
                 }
             }
         }
         for c in ctx.model.start_commands(app) {
             let words: Vec<&str> = c.text.split_whitespace().collect();
             for (i, w) in words.iter().enumerate() {
-                let val = if *w == "-H" || *w == "--hostname" { words.get(i + 1).copied() } else { w.strip_prefix("--hostname=") };
+                let val = if *w == "-H" || *w == "--hostname" {
+                    words.get(i + 1).copied()
+                } else {
+                    w.strip_prefix("--hostname=")
+                };
                 if let Some(h) = val.filter(|h| local(h)) {
                     if super::has_seq(&c.text, &["next", "start"]) || super::has_seq(&c.text, &["next", "dev"]) {
-                        out.push(Observation::at(RULE.id, &c.file, c.line, format!("the start command binds Next.js to `{h}`, which the platform's proxy cannot reach")).key(format!("cmd:{h}")));
+                        out.push(
+                            Observation::at(
+                                RULE.id,
+                                &c.file,
+                                c.line,
+                                format!("the start command binds Next.js to `{h}`, which the platform's proxy cannot reach"),
+                            )
+                            .key(format!("cmd:{h}")),
+                        );
                     }
                 }
             }
@@ -58,7 +84,15 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             for ins in final_instructions(&d.df).into_iter().filter(|i| i.keyword == "ENV") {
                 for (k, v) in ins.key_values() {
                     if k == "HOSTNAME" && v.as_deref().is_some_and(local) && super::copies_standalone(d).is_some() {
-                        out.push(Observation::at(RULE.id, &d.rel, ins.line, "the image sets `HOSTNAME` to localhost, and the standalone `server.js` binds to `HOSTNAME`, so the platform cannot reach it").key("env-hostname"));
+                        out.push(
+                            Observation::at(
+                                RULE.id,
+                                &d.rel,
+                                ins.line,
+                                "the image sets `HOSTNAME` to localhost, and the standalone `server.js` binds to `HOSTNAME`, so the platform cannot reach it",
+                            )
+                            .key("env-hostname"),
+                        );
                     }
                 }
             }

@@ -3,7 +3,13 @@ use crate::observe::Observation;
 use crate::parse::env_file::{redact, url_parts};
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "committed-env-secret", aspect: Aspect::Security, title: "A committed env file holds a real-looking secret", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "committed-env-secret",
+    aspect: Aspect::Security,
+    title: "A committed env file holds a real-looking secret",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Looks at env files that are committed (not git-ignored) and are not templates (`.env`,
@@ -32,7 +38,12 @@ placeholder in `.env.example`, and set the real value as a secret in the platfor
 "#;
 
 fn local_url(value: &str) -> bool {
-    url_parts(value).is_some_and(|u| matches!(u.host.as_str(), "localhost" | "127.0.0.1" | "0.0.0.0" | "db" | "postgres" | "postgresql" | "redis" | "mysql" | "database" | "host.docker.internal"))
+    url_parts(value).is_some_and(|u| {
+        matches!(
+            u.host.as_str(),
+            "localhost" | "127.0.0.1" | "0.0.0.0" | "db" | "postgres" | "postgresql" | "redis" | "mysql" | "database" | "host.docker.internal"
+        )
+    })
 }
 
 fn run(ctx: &Ctx) -> Vec<Observation> {
@@ -42,7 +53,16 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             if local_url(&e.value) {
                 continue;
             }
-            out.push(Observation::at(RULE.id, &env.rel, e.line, format!("committed env file sets `{}` to a real-looking secret ({})", e.name, redact(&e.value))).var("name", e.name.clone()).key(format!("{}:{}", env.rel, e.name)));
+            out.push(
+                Observation::at(
+                    RULE.id,
+                    &env.rel,
+                    e.line,
+                    format!("committed env file sets `{}` to a real-looking secret ({})", e.name, redact(&e.value)),
+                )
+                .var("name", e.name.clone())
+                .key(format!("{}:{}", env.rel, e.name)),
+            );
         }
     }
     out

@@ -2,7 +2,13 @@ use super::{model_observations, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "dangling-symlink", aspect: Aspect::Docker, title: "A deployment file is a symbolic link to nothing", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "dangling-symlink",
+    aspect: Aspect::Docker,
+    title: "A deployment file is a symbolic link to nothing",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Reports a Dockerfile, lockfile, env file, compose file or other deployment file that is a symbolic

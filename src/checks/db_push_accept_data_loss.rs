@@ -2,7 +2,13 @@ use super::{deploy_commands, deployable_apps, has_seq, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "db-push-accept-data-loss", aspect: Aspect::Database, title: "`prisma db push --accept-data-loss` (or --force-reset) runs in deployment", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "db-push-accept-data-loss",
+    aspect: Aspect::Database,
+    title: "`prisma db push --accept-data-loss` (or --force-reset) runs in deployment",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Finds `prisma db push --accept-data-loss` or `--force-reset` in any command that runs when the
@@ -42,10 +48,24 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             } else {
                 continue;
             };
-            if out.iter().any(|o: &Observation| o.file.as_deref() == Some(c.file.as_str()) && o.line == Some(c.line)) {
+            if out
+                .iter()
+                .any(|o: &Observation| o.file.as_deref() == Some(c.file.as_str()) && o.line == Some(c.line))
+            {
                 continue;
             }
-            out.push(Observation::at(RULE.id, &c.file, c.line, format!("`prisma db push {flag}` runs during deployment ({}), which can drop production columns and tables without a prompt", c.via)).key(format!("{}:{flag}", c.file)));
+            out.push(
+                Observation::at(
+                    RULE.id,
+                    &c.file,
+                    c.line,
+                    format!(
+                        "`prisma db push {flag}` runs during deployment ({}), which can drop production columns and tables without a prompt",
+                        c.via
+                    ),
+                )
+                .key(format!("{}:{flag}", c.file)),
+            );
         }
     }
     out

@@ -2,7 +2,13 @@ use super::{deployable_apps, has_seq, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "db-push-in-prod", aspect: Aspect::Database, title: "`prisma db push` manages the production schema", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "db-push-in-prod",
+    aspect: Aspect::Database,
+    title: "`prisma db push` manages the production schema",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Finds `prisma db push` (without `--accept-data-loss`, which has its own rule) in what the
@@ -30,7 +36,15 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     for app in deployable_apps(ctx.model) {
         for c in ctx.model.start_commands(app) {
             if has_seq(&c.text, &["prisma", "db", "push"]) && !c.text.contains("--accept-data-loss") && !c.text.contains("--force-reset") {
-                out.push(Observation::at(RULE.id, &c.file, c.line, format!("`prisma db push` runs at container start ({}), with no migration history for production", c.via)).key(c.file.clone()));
+                out.push(
+                    Observation::at(
+                        RULE.id,
+                        &c.file,
+                        c.line,
+                        format!("`prisma db push` runs at container start ({}), with no migration history for production", c.via),
+                    )
+                    .key(c.file.clone()),
+                );
             }
         }
     }

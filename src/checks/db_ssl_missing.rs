@@ -3,7 +3,13 @@ use crate::observe::Observation;
 use crate::parse::env_file::url_parts;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "db-ssl-missing", aspect: Aspect::Database, title: "A managed Postgres URL without sslmode", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "db-ssl-missing",
+    aspect: Aspect::Database,
+    title: "A managed Postgres URL without sslmode",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Finds a Postgres URL in an env file whose host belongs to a managed provider (Neon, Supabase, AWS
@@ -28,7 +34,22 @@ platform.
 - https://www.prisma.io/docs/orm/overview/databases/postgresql#configuring-an-ssl-connection
 "#;
 
-pub const MANAGED: &[&str] = &["neon.tech", "supabase.co", "supabase.com", "rds.amazonaws.com", "render.com", "rlwy.net", "aivencloud.com", "koyeb.app", "ondigitalocean.com", "cockroachlabs.cloud", "azure.com", "timescale.com", "tsdb.cloud.timescale.com", "xata.sh"];
+pub const MANAGED: &[&str] = &[
+    "neon.tech",
+    "supabase.co",
+    "supabase.com",
+    "rds.amazonaws.com",
+    "render.com",
+    "rlwy.net",
+    "aivencloud.com",
+    "koyeb.app",
+    "ondigitalocean.com",
+    "cockroachlabs.cloud",
+    "azure.com",
+    "timescale.com",
+    "tsdb.cloud.timescale.com",
+    "xata.sh",
+];
 
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
@@ -39,11 +60,22 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 continue;
             }
             let host = u.host.to_ascii_lowercase();
-            let Some(provider) = MANAGED.iter().find(|m| host == **m || host.ends_with(&format!(".{m}"))) else { continue };
+            let Some(provider) = MANAGED.iter().find(|m| host == **m || host.ends_with(&format!(".{m}"))) else {
+                continue;
+            };
             if u.params.iter().any(|(k, _)| k == "sslmode" || k == "ssl" || k == "sslaccept") {
                 continue;
             }
-            out.push(Observation::at(RULE.id, &env.rel, e.line, format!("`{}` points at a managed Postgres host ({provider}) without `sslmode`", e.name)).var("name", e.name.clone()).key(format!("{}:{}", env.rel, e.name)));
+            out.push(
+                Observation::at(
+                    RULE.id,
+                    &env.rel,
+                    e.line,
+                    format!("`{}` points at a managed Postgres host ({provider}) without `sslmode`", e.name),
+                )
+                .var("name", e.name.clone())
+                .key(format!("{}:{}", env.rel, e.name)),
+            );
         }
     }
     out

@@ -3,7 +3,13 @@ use crate::observe::Observation;
 use crate::parse::prisma::PValue;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "db-ssl-unspecified", aspect: Aspect::Database, title: "Postgres connection with no TLS setting anywhere in the repository", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "db-ssl-unspecified",
+    aspect: Aspect::Database,
+    title: "Postgres connection with no TLS setting anywhere in the repository",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Notes a Prisma `postgresql` datasource whose URL comes from the environment when no env file in the
@@ -31,7 +37,11 @@ platform, and document it in `.env.example`.
 
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
-    let mentions_ssl = ctx.model.env_files.iter().any(|e| e.entries.iter().any(|x| x.value.contains("sslmode") || x.value.contains("ssl=true") || x.name.contains("SSL")));
+    let mentions_ssl = ctx.model.env_files.iter().any(|e| {
+        e.entries
+            .iter()
+            .any(|x| x.value.contains("sslmode") || x.value.contains("ssl=true") || x.name.contains("SSL"))
+    });
     if mentions_ssl {
         return out;
     }
@@ -45,7 +55,16 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             let pg = ds.provider.as_ref().is_some_and(|(p, _)| p == "postgresql" || p == "postgres");
             let Some((PValue::Env(name), line)) = &ds.url else { continue };
             if pg {
-                out.push(Observation::at(RULE.id, &schema.rel, *line, format!("`{name}` is read from the environment and nothing in the repository says it uses TLS (`sslmode`)")).var("name", name.clone()).key(name.clone()));
+                out.push(
+                    Observation::at(
+                        RULE.id,
+                        &schema.rel,
+                        *line,
+                        format!("`{name}` is read from the environment and nothing in the repository says it uses TLS (`sslmode`)"),
+                    )
+                    .var("name", name.clone())
+                    .key(name.clone()),
+                );
             }
         }
     }
@@ -68,7 +87,11 @@ mod tests {
     #[test]
     fn documented_sslmode_or_sqlite_stays_silent() {
         let env = "DATABASE_URL=postgresql://USER:PASSWORD@HOST:5432/db?sslmode=require\n";
-        assert!(koyeb("db-ssl-unspecified", &[("package.json", NEXT_PKG), ("prisma/schema.prisma", SCHEMA), (".env.example", env)]).is_empty());
+        assert!(koyeb(
+            "db-ssl-unspecified",
+            &[("package.json", NEXT_PKG), ("prisma/schema.prisma", SCHEMA), (".env.example", env)]
+        )
+        .is_empty());
         let sqlite = "datasource db {\n  provider = \"sqlite\"\n  url = env(\"DATABASE_URL\")\n}\n";
         assert!(koyeb("db-ssl-unspecified", &[("package.json", NEXT_PKG), ("prisma/schema.prisma", sqlite)]).is_empty());
     }

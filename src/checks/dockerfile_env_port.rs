@@ -2,7 +2,13 @@ use super::{deployable_apps, final_instructions, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "dockerfile-env-port", aspect: Aspect::Networking, title: "The image sets ENV PORT to a port the platform does not route to by default", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "dockerfile-env-port",
+    aspect: Aspect::Networking,
+    title: "The image sets ENV PORT to a port the platform does not route to by default",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Notes an `ENV PORT=<n>` (or `EXPOSE <n>`) in the final stage that differs from the port the
@@ -41,14 +47,27 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 if k != "PORT" {
                     continue;
                 }
-                let Some(port) = v.as_deref().and_then(|v| v.trim_matches('"').parse::<u16>().ok()) else { continue };
+                let Some(port) = v.as_deref().and_then(|v| v.trim_matches('"').parse::<u16>().ok()) else {
+                    continue;
+                };
                 if port != default {
                     let msg = if ctx.facts.injects_port {
-                        format!("the image sets `PORT={port}`, but {} routes to port {default} unless {} is changed, and its injected `PORT` overrides this value", ctx.platform.name, ctx.platform.port_setting)
+                        format!(
+                            "the image sets `PORT={port}`, but {} routes to port {default} unless {} is changed, and its injected `PORT` overrides this value",
+                            ctx.platform.name, ctx.platform.port_setting
+                        )
                     } else {
-                        format!("the image sets `PORT={port}`, while {} routes to port {default} unless configured otherwise", ctx.platform.name)
+                        format!(
+                            "the image sets `PORT={port}`, while {} routes to port {default} unless configured otherwise",
+                            ctx.platform.name
+                        )
                     };
-                    out.push(Observation::at(RULE.id, &d.rel, ins.line, msg).var("port", port.to_string()).var("default_port", default.to_string()).key(format!("{}:{port}", d.rel)));
+                    out.push(
+                        Observation::at(RULE.id, &d.rel, ins.line, msg)
+                            .var("port", port.to_string())
+                            .var("default_port", default.to_string())
+                            .key(format!("{}:{port}", d.rel)),
+                    );
                 }
             }
         }

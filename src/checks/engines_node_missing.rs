@@ -2,7 +2,13 @@ use super::{deployable_apps, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "engines-node-missing", aspect: Aspect::Framework, title: "package.json does not declare the Node.js version the Dockerfile uses", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "engines-node-missing",
+    aspect: Aspect::Framework,
+    title: "package.json does not declare the Node.js version the Dockerfile uses",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Notes an app whose Dockerfile pins Node.js (`FROM node:20-alpine`) while package.json has no
@@ -41,10 +47,15 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             continue;
         }
         out.push(
-            Observation::new(RULE.id, Some(&pkg.rel), Some(1), format!("package.json declares no `engines.node`, while {} runs Node.js {major}", d.rel))
-                .related(&d.rel, Some(stage.line), format!("the image is built on `{base}`"))
-                .var("node_major", major)
-                .key(app.dir.clone()),
+            Observation::new(
+                RULE.id,
+                Some(&pkg.rel),
+                Some(1),
+                format!("package.json declares no `engines.node`, while {} runs Node.js {major}", d.rel),
+            )
+            .related(&d.rel, Some(stage.line), format!("the image is built on `{base}`"))
+            .var("node_major", major)
+            .key(app.dir.clone()),
         );
     }
     out
@@ -65,6 +76,10 @@ mod tests {
     fn engines_or_non_node_base_stay_silent() {
         let pkg = "{\"scripts\":{\"start\":\"next start\"},\"engines\":{\"node\":\"20.x\"},\"dependencies\":{\"next\":\"15.0.0\"}}";
         assert!(koyeb("engines-node-missing", &[("package.json", pkg), ("Dockerfile", WITH_DOCKER)]).is_empty());
-        assert!(koyeb("engines-node-missing", &[("package.json", NEXT_PKG), ("Dockerfile", "FROM ubuntu:22.04\nCMD [\"node\",\"x.js\"]\n")]).is_empty());
+        assert!(koyeb(
+            "engines-node-missing",
+            &[("package.json", NEXT_PKG), ("Dockerfile", "FROM ubuntu:22.04\nCMD [\"node\",\"x.js\"]\n")]
+        )
+        .is_empty());
     }
 }

@@ -4,7 +4,13 @@ use crate::parse::prisma::PValue;
 use crate::report::Aspect;
 use std::collections::{BTreeMap, BTreeSet};
 
-pub static RULE: Rule = Rule { id: "env-undocumented", aspect: Aspect::Environment, title: "The code reads an environment variable no template documents", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "env-undocumented",
+    aspect: Aspect::Environment,
+    title: "The code reads an environment variable no template documents",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Collects every environment variable the server code reads (`process.env.X`, `process.env['X']`,
@@ -31,8 +37,43 @@ it in the platform's environment settings (as a secret when it is one).
 - https://nextjs.org/docs/app/guides/environment-variables
 "#;
 
-pub const BUILTIN: &[&str] = &["NODE_ENV", "PORT", "HOSTNAME", "HOST", "NEXT_RUNTIME", "NEXT_PHASE", "CI", "TZ", "HOME", "PWD", "PATH", "NEXT_TELEMETRY_DISABLED", "NODE_OPTIONS", "DEBUG", "npm_package_version", "npm_lifecycle_event", "NEXT_PUBLIC_VERCEL_URL", "VERCEL", "VERCEL_URL", "VERCEL_ENV", "ANALYZE", "NEXT_MANUAL_SIG_HANDLE", "TEST", "JEST_WORKER_ID"];
-pub const PLATFORM_PREFIXES: &[&str] = &["VERCEL_", "KOYEB_", "FLY_", "RAILWAY_", "RENDER_", "COOLIFY_", "npm_", "GITHUB_", "NEXT_PUBLIC_VERCEL_"];
+pub const BUILTIN: &[&str] = &[
+    "NODE_ENV",
+    "PORT",
+    "HOSTNAME",
+    "HOST",
+    "NEXT_RUNTIME",
+    "NEXT_PHASE",
+    "CI",
+    "TZ",
+    "HOME",
+    "PWD",
+    "PATH",
+    "NEXT_TELEMETRY_DISABLED",
+    "NODE_OPTIONS",
+    "DEBUG",
+    "npm_package_version",
+    "npm_lifecycle_event",
+    "NEXT_PUBLIC_VERCEL_URL",
+    "VERCEL",
+    "VERCEL_URL",
+    "VERCEL_ENV",
+    "ANALYZE",
+    "NEXT_MANUAL_SIG_HANDLE",
+    "TEST",
+    "JEST_WORKER_ID",
+];
+pub const PLATFORM_PREFIXES: &[&str] = &[
+    "VERCEL_",
+    "KOYEB_",
+    "FLY_",
+    "RAILWAY_",
+    "RENDER_",
+    "COOLIFY_",
+    "npm_",
+    "GITHUB_",
+    "NEXT_PUBLIC_VERCEL_",
+];
 
 pub fn builtin(name: &str) -> bool {
     BUILTIN.contains(&name) || PLATFORM_PREFIXES.iter().any(|p| name.starts_with(p))
@@ -76,14 +117,15 @@ pub fn reads(ctx: &Ctx) -> BTreeMap<String, (String, usize, bool)> {
     for app in deployable_apps(ctx.model) {
         for s in app.sources.iter().filter(|s| s.runtime) {
             for r in &s.facts.env_reads {
-                out.entry(r.name.clone()).or_insert_with(|| (s.rel.clone(), r.line, r.has_default));
+                let e = out.entry(r.name.clone()).or_insert_with(|| (s.rel.clone(), r.line, r.has_default));
+                e.2 &= r.has_default;
             }
         }
         if let Some(schema) = &app.prisma {
             for ds in &schema.v.datasources {
                 for (v, line) in [&ds.url, &ds.direct_url].into_iter().flatten() {
                     if let PValue::Env(name) = v {
-                        out.entry(name.clone()).or_insert_with(|| (schema.rel.clone(), *line, false));
+                        out.entry(name.clone()).or_insert_with(|| (schema.rel.clone(), *line, false)).2 = false;
                     }
                 }
             }
@@ -103,12 +145,37 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     if !has_template && ctx.model.env_files.is_empty() {
         let names: BTreeSet<&str> = missing.iter().map(|(n, _)| n.as_str()).collect();
         let list: Vec<&str> = names.iter().copied().take(12).collect();
-        let more = if names.len() > 12 { format!(" and {} more", names.len() - 12) } else { String::new() };
-        out.push(Observation::new(RULE.id, None, None, format!("the code reads {} environment variables and the repository has no env template documenting them: {}{more}", names.len(), list.join(", "))).key("no-template"));
+        let more = if names.len() > 12 {
+            format!(" and {} more", names.len() - 12)
+        } else {
+            String::new()
+        };
+        out.push(
+            Observation::new(
+                RULE.id,
+                None,
+                None,
+                format!(
+                    "the code reads {} environment variables and the repository has no env template documenting them: {}{more}",
+                    names.len(),
+                    list.join(", ")
+                ),
+            )
+            .key("no-template"),
+        );
         return out;
     }
     for (name, (file, line, _)) in missing {
-        out.push(Observation::at(RULE.id, &file, line, format!("`{name}` is read here but no env template, compose file or Dockerfile documents it")).var("name", name.clone()).key(name));
+        out.push(
+            Observation::at(
+                RULE.id,
+                &file,
+                line,
+                format!("`{name}` is read here but no env template, compose file or Dockerfile documents it"),
+            )
+            .var("name", name.clone())
+            .key(name),
+        );
     }
     out
 }
@@ -120,7 +187,10 @@ mod tests {
     #[test]
     fn undocumented_reads_fire_per_variable() {
         let src = "export function GET() {\n  const k = process.env.STRIPE_KEY;\n  const d = process.env.DATABASE_URL;\n  return new Response(process.env.NODE_ENV);\n}\n";
-        let obs = koyeb("env-undocumented", &[("package.json", NEXT_PKG), ("app/api/x/route.ts", src), (".env.example", "DATABASE_URL=\n")]);
+        let obs = koyeb(
+            "env-undocumented",
+            &[("package.json", NEXT_PKG), ("app/api/x/route.ts", src), (".env.example", "DATABASE_URL=\n")],
+        );
         assert_eq!(obs.len(), 1, "{obs:?}");
         assert_eq!(obs[0].line, Some(2));
         assert!(obs[0].message.contains("STRIPE_KEY"));
@@ -133,6 +203,10 @@ mod tests {
         assert_eq!(obs.len(), 1);
         assert!(obs[0].file.is_none());
         let df = "FROM node:20-alpine\nARG A_KEY\nENV B_KEY=x\nCMD [\"npm\",\"start\"]\n";
-        assert!(koyeb("env-undocumented", &[("package.json", NEXT_PKG), ("app/api/x/route.ts", src), ("Dockerfile", df)]).is_empty());
+        assert!(koyeb(
+            "env-undocumented",
+            &[("package.json", NEXT_PKG), ("app/api/x/route.ts", src), ("Dockerfile", df)]
+        )
+        .is_empty());
     }
 }

@@ -3,7 +3,13 @@ use crate::observe::Observation;
 use crate::parse::source::PathExpr;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "ephemeral-disk-write", aspect: Aspect::Statelessness, title: "Server code writes files to the container's local disk", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "ephemeral-disk-write",
+    aspect: Aspect::Statelessness,
+    title: "Server code writes files to the container's local disk",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Finds server-side code (route handlers, API routes, server modules; not scripts, tests or
@@ -32,18 +38,19 @@ path and declare it. `next start` does not serve files added to `public/` after 
 - https://nextjs.org/docs/app/api-reference/file-conventions/public-folder
 "#;
 
-/// Where a path expression lands, when it is provably on the local disk (not a temp dir).
-pub fn local_target(p: &PathExpr) -> Option<String> {
+/// Where a path expression lands, when it is provably on the local disk (not a temp dir):
+/// the path, and the env var that can override it.
+pub fn local_target(p: &PathExpr) -> Option<(String, Option<String>)> {
     match p {
         PathExpr::Literal(s) => {
             if s.starts_with("/tmp") || s.starts_with("/dev/") || s.starts_with("/proc") {
                 None
             } else {
-                Some(s.clone())
+                Some((s.clone(), None))
             }
         }
-        PathExpr::Cwd(parts) => Some(if parts.is_empty() { "the working directory".to_string() } else { parts.join("/") }),
-        PathExpr::Env { name, default } => default.as_deref().and_then(local_target).map(|d| format!("{d} (default of `{name}`)")),
+        PathExpr::Cwd(parts) => Some((if parts.is_empty() { ".".to_string() } else { parts.join("/") }, None)),
+        PathExpr::Env { name, default } => default.as_deref().and_then(local_target).map(|(d, _)| (d, Some(name.clone()))),
         PathExpr::Join(items) => items.first().and_then(local_target),
         PathExpr::Tmp | PathExpr::Unknown(_) => None,
     }
@@ -57,17 +64,25 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             let writes = if writes.is_empty() { src.facts.fs_writes.iter().collect() } else { writes };
             let mut seen = Vec::new();
             for w in writes {
-                let Some(target) = local_target(&w.path) else { continue };
+                let Some((target, env)) = local_target(&w.path) else { continue };
                 if seen.contains(&target) {
                     continue;
                 }
                 seen.push(target.clone());
+                let via = env.map(|e| format!(" (the default when `{e}` is unset)")).unwrap_or_default();
                 let msg = if ctx.facts.ephemeral_disk {
-                    format!("`{}` writes to `{}` on the container's local disk, which {} does not keep across restarts and redeploys", w.func, target, ctx.platform.name)
+                    format!(
+                        "`{}` writes to `{target}`{via} on the container's local disk, which {} does not keep across restarts and redeploys",
+                        w.func, ctx.platform.name
+                    )
                 } else {
-                    format!("`{}` writes to `{}` on the container's local disk, which is lost when the container is recreated unless a volume is mounted there", w.func, target)
+                    format!("`{}` writes to `{target}`{via} on the container's local disk, which is lost when the container is recreated unless a volume is mounted there", w.func)
                 };
-                out.push(Observation::at(RULE.id, &src.rel, w.line, msg).var("path", target.clone()).key(format!("{}:{target}", w.func)));
+                out.push(
+                    Observation::at(RULE.id, &src.rel, w.line, msg)
+                        .var("path", target.clone())
+                        .key(format!("{}:{target}", w.func)),
+                );
             }
         }
     }
@@ -95,7 +110,13 @@ mod tests {
         let client = "'use client';\nimport { writeFileSync } from 'fs';\nwriteFileSync('x.txt', '');\n";
         let obs = koyeb(
             "ephemeral-disk-write",
-            &[("package.json", NEXT_PKG), ("app/api/t/route.ts", tmp), ("scripts/dump.ts", script), ("lib/__tests__/w.test.ts", script), ("components/c.tsx", client)],
+            &[
+                ("package.json", NEXT_PKG),
+                ("app/api/t/route.ts", tmp),
+                ("scripts/dump.ts", script),
+                ("lib/__tests__/w.test.ts", script),
+                ("components/c.tsx", client),
+            ],
         );
         assert!(obs.is_empty(), "{obs:?}");
     }

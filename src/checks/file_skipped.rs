@@ -2,7 +2,13 @@ use super::{model_observations, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "file-skipped", aspect: Aspect::Operations, title: "A file was not read", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "file-skipped",
+    aspect: Aspect::Operations,
+    title: "A file was not read",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Lists files the tool did not read and why: over the size limit, binary, not valid UTF-8, not a

@@ -2,7 +2,13 @@ use super::{deployable_apps, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "images-domains-deprecated", aspect: Aspect::Framework, title: "images.domains is deprecated", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "images-domains-deprecated",
+    aspect: Aspect::Framework,
+    title: "images.domains is deprecated",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Notes next.config's `images.domains`.
@@ -42,7 +48,24 @@ mod tests {
 
     #[test]
     fn domains_is_noted_and_remote_patterns_is_not() {
-        assert_eq!(koyeb("images-domains-deprecated", &[("package.json", NEXT_PKG), ("next.config.js", "module.exports = { images: { domains: ['a.com'] } };\n")]).len(), 1);
-        assert!(koyeb("images-domains-deprecated", &[("package.json", NEXT_PKG), ("next.config.js", "module.exports = { images: { remotePatterns: [{ hostname: 'a.com' }] } };\n")]).is_empty());
+        assert_eq!(
+            koyeb(
+                "images-domains-deprecated",
+                &[
+                    ("package.json", NEXT_PKG),
+                    ("next.config.js", "module.exports = { images: { domains: ['a.com'] } };\n")
+                ]
+            )
+            .len(),
+            1
+        );
+        assert!(koyeb(
+            "images-domains-deprecated",
+            &[
+                ("package.json", NEXT_PKG),
+                ("next.config.js", "module.exports = { images: { remotePatterns: [{ hostname: 'a.com' }] } };\n")
+            ]
+        )
+        .is_empty());
     }
 }

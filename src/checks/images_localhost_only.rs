@@ -2,7 +2,13 @@ use super::{deployable_apps, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "images-localhost-only", aspect: Aspect::Networking, title: "next/image only allows localhost", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "images-localhost-only",
+    aspect: Aspect::Networking,
+    title: "next/image only allows localhost",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Fires when next.config's `images.domains` / `images.remotePatterns` list only local hosts
@@ -37,7 +43,11 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         if c.images_unoptimized.is_some_and(|(u, _)| u) {
             continue;
         }
-        let domains: Vec<&str> = c.images_domains.as_ref().map(|(d, _)| d.iter().map(String::as_str).collect()).unwrap_or_default();
+        let domains: Vec<&str> = c
+            .images_domains
+            .as_ref()
+            .map(|(d, _)| d.iter().map(String::as_str).collect())
+            .unwrap_or_default();
         let patterns: Vec<Option<&str>> = c.remote_patterns.iter().map(|p| p.hostname.as_deref()).collect();
         if domains.is_empty() && patterns.is_empty() {
             continue;
@@ -46,8 +56,21 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         if !all_local {
             continue;
         }
-        let line = c.images_domains.as_ref().map(|(_, l)| *l).or_else(|| c.remote_patterns.first().map(|p| p.line)).unwrap_or(1);
-        out.push(Observation::at(RULE.id, &cfg.rel, line, "next/image allows only localhost, so images from the production domain are refused").key(cfg.rel.clone()));
+        let line = c
+            .images_domains
+            .as_ref()
+            .map(|(_, l)| *l)
+            .or_else(|| c.remote_patterns.first().map(|p| p.line))
+            .unwrap_or(1);
+        out.push(
+            Observation::at(
+                RULE.id,
+                &cfg.rel,
+                line,
+                "next/image allows only localhost, so images from the production domain are refused",
+            )
+            .key(cfg.rel.clone()),
+        );
     }
     out
 }

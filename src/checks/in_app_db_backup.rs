@@ -2,7 +2,13 @@ use super::{deployable_apps, final_instructions, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "in-app-db-backup", aspect: Aspect::Statelessness, title: "The web app runs database dump tools (pg_dump) itself", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "in-app-db-backup",
+    aspect: Aspect::Statelessness,
+    title: "The web app runs database dump tools (pg_dump) itself",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Finds server code that spawns `pg_dump`, `pg_dumpall`, `mysqldump` or `mongodump` with
@@ -28,7 +34,16 @@ streams to object storage; then remove `postgresql-client` from the web image.
 "#;
 
 const TOOLS: &[&str] = &["pg_dump", "pg_dumpall", "mysqldump", "mongodump", "pg_basebackup"];
-const PACKAGES: &[&str] = &["postgresql-client", "postgresql16-client", "postgresql15-client", "postgresql-client-16", "postgresql-client-15", "mysql-client", "mariadb-client", "mongodb-database-tools"];
+const PACKAGES: &[&str] = &[
+    "postgresql-client",
+    "postgresql16-client",
+    "postgresql15-client",
+    "postgresql-client-16",
+    "postgresql-client-15",
+    "mysql-client",
+    "mariadb-client",
+    "mongodb-database-tools",
+];
 
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
@@ -81,7 +96,10 @@ mod tests {
     fn other_child_processes_and_scripts_stay_silent() {
         let src = "import { execSync } from 'child_process';\nexport function v() { return execSync('git rev-parse HEAD'); }\n";
         let script = "import { execSync } from 'child_process';\nexecSync('pg_dump db > x.sql');\n";
-        let obs = koyeb("in-app-db-backup", &[("package.json", NEXT_PKG), ("lib/v.ts", src), ("scripts/backup.ts", script)]);
+        let obs = koyeb(
+            "in-app-db-backup",
+            &[("package.json", NEXT_PKG), ("lib/v.ts", src), ("scripts/backup.ts", script)],
+        );
         assert!(obs.is_empty(), "{obs:?}");
     }
 }

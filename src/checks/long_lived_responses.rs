@@ -2,7 +2,13 @@ use super::{deployable_apps, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "long-lived-responses", aspect: Aspect::Networking, title: "Server-Sent Events or other long-lived responses", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "long-lived-responses",
+    aspect: Aspect::Networking,
+    title: "Server-Sent Events or other long-lived responses",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Finds server code that answers with `text/event-stream` (Server-Sent Events).
@@ -31,7 +37,15 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     for app in deployable_apps(ctx.model) {
         for s in app.sources.iter().filter(|s| s.runtime) {
             if let Some(&line) = s.facts.sse.first() {
-                out.push(Observation::at(RULE.id, &s.rel, line, "this server code streams Server-Sent Events, a response that stays open as long as the client listens").key(s.rel.clone()));
+                out.push(
+                    Observation::at(
+                        RULE.id,
+                        &s.rel,
+                        line,
+                        "this server code streams Server-Sent Events, a response that stays open as long as the client listens",
+                    )
+                    .key(s.rel.clone()),
+                );
             }
         }
     }

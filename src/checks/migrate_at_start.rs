@@ -2,7 +2,13 @@ use super::{deployable_apps, has_seq, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "migrate-at-start", aspect: Aspect::Database, title: "Database migrations run every time the container starts", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "migrate-at-start",
+    aspect: Aspect::Database,
+    title: "Database migrations run every time the container starts",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Finds `prisma migrate deploy`, `drizzle-kit migrate` / `push` or `knex migrate:latest` in what the
@@ -28,7 +34,14 @@ deploy, or a one-off job; keep the container start to `node server.js`.
 - https://www.koyeb.com/docs/run-and-scale/health-checks
 "#;
 
-pub const MIGRATE: &[&[&str]] = &[&["prisma", "migrate", "deploy"], &["drizzle-kit", "migrate"], &["drizzle-kit", "push"], &["knex", "migrate:latest"], &["sequelize", "db:migrate"], &["typeorm", "migration:run"]];
+pub const MIGRATE: &[&[&str]] = &[
+    &["prisma", "migrate", "deploy"],
+    &["drizzle-kit", "migrate"],
+    &["drizzle-kit", "push"],
+    &["knex", "migrate:latest"],
+    &["sequelize", "db:migrate"],
+    &["typeorm", "migration:run"],
+];
 
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
@@ -36,7 +49,16 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         for c in ctx.model.start_commands(app) {
             if let Some(seq) = MIGRATE.iter().find(|s| has_seq(&c.text, s)) {
                 let what = seq.join(" ");
-                out.push(Observation::at(RULE.id, &c.file, c.line, format!("`{what}` runs at container start ({}), on every restart and in every instance", c.via)).var("command", what.clone()).key(what));
+                out.push(
+                    Observation::at(
+                        RULE.id,
+                        &c.file,
+                        c.line,
+                        format!("`{what}` runs at container start ({}), on every restart and in every instance", c.via),
+                    )
+                    .var("command", what.clone())
+                    .key(what),
+                );
                 break;
             }
         }
@@ -52,7 +74,10 @@ mod tests {
     fn entrypoint_script_migrations_fire() {
         let df = "FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nCOPY docker-entrypoint.sh /docker-entrypoint.sh\nENTRYPOINT [\"/docker-entrypoint.sh\"]\n";
         let sh = "#!/bin/sh\nset -e\nnpx prisma migrate deploy\nexec node server.js\n";
-        let obs = koyeb("migrate-at-start", &[("package.json", NEXT_PKG), ("Dockerfile", df), ("docker-entrypoint.sh", sh)]);
+        let obs = koyeb(
+            "migrate-at-start",
+            &[("package.json", NEXT_PKG), ("Dockerfile", df), ("docker-entrypoint.sh", sh)],
+        );
         assert_eq!(obs.len(), 1, "{obs:?}");
         assert_eq!(obs[0].file.as_deref(), Some("docker-entrypoint.sh"));
         assert_eq!(obs[0].line, Some(3));

@@ -2,7 +2,13 @@ use super::{deploy_commands, deployable_apps, has_seq, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "migrate-dev-in-prod", aspect: Aspect::Database, title: "`prisma migrate dev` or `migrate reset` runs in deployment", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "migrate-dev-in-prod",
+    aspect: Aspect::Database,
+    title: "`prisma migrate dev` or `migrate reset` runs in deployment",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Finds `prisma migrate dev` or `prisma migrate reset` in commands that run when the app is built
@@ -29,8 +35,23 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     for app in deployable_apps(ctx.model) {
         for c in deploy_commands(ctx.model, app) {
             for sub in ["dev", "reset"] {
-                if has_seq(&c.text, &["prisma", "migrate", sub]) && !out.iter().any(|o: &Observation| o.file.as_deref() == Some(c.file.as_str()) && o.line == Some(c.line)) {
-                    out.push(Observation::at(RULE.id, &c.file, c.line, format!("`prisma migrate {sub}` runs during deployment ({}); it is a development command that can reset the database", c.via)).key(format!("{}:{sub}", c.file)));
+                if has_seq(&c.text, &["prisma", "migrate", sub])
+                    && !out
+                        .iter()
+                        .any(|o: &Observation| o.file.as_deref() == Some(c.file.as_str()) && o.line == Some(c.line))
+                {
+                    out.push(
+                        Observation::at(
+                            RULE.id,
+                            &c.file,
+                            c.line,
+                            format!(
+                                "`prisma migrate {sub}` runs during deployment ({}); it is a development command that can reset the database",
+                                c.via
+                            ),
+                        )
+                        .key(format!("{}:{sub}", c.file)),
+                    );
                 }
             }
         }

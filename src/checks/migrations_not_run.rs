@@ -2,7 +2,13 @@ use super::{deploy_commands, deployable_apps, has_seq, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "migrations-not-run", aspect: Aspect::Database, title: "Prisma migrations exist but nothing in the repository applies them", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "migrations-not-run",
+    aspect: Aspect::Database,
+    title: "Prisma migrations exist but nothing in the repository applies them",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Fires when `prisma/migrations/*/migration.sql` exist and no Dockerfile, start command,
@@ -38,7 +44,15 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             continue;
         }
         let Some(schema) = &app.prisma else { continue };
-        out.push(Observation::new(RULE.id, Some(&schema.rel), Some(1), "the repository has Prisma migrations, but nothing in it runs `prisma migrate deploy`, so schema changes reach production only by hand").key(schema.rel.clone()));
+        out.push(
+            Observation::new(
+                RULE.id,
+                Some(&schema.rel),
+                Some(1),
+                "the repository has Prisma migrations, but nothing in it runs `prisma migrate deploy`, so schema changes reach production only by hand",
+            )
+            .key(schema.rel.clone()),
+        );
     }
     out
 }
@@ -51,14 +65,30 @@ mod tests {
 
     #[test]
     fn migrations_never_applied_fire() {
-        let obs = koyeb("migrations-not-run", &[("package.json", NEXT_PKG), ("prisma/schema.prisma", SCHEMA), ("prisma/migrations/1_init/migration.sql", "CREATE TABLE a();")]);
+        let obs = koyeb(
+            "migrations-not-run",
+            &[
+                ("package.json", NEXT_PKG),
+                ("prisma/schema.prisma", SCHEMA),
+                ("prisma/migrations/1_init/migration.sql", "CREATE TABLE a();"),
+            ],
+        );
         assert_eq!(obs.len(), 1);
     }
 
     #[test]
     fn a_workflow_or_script_that_migrates_stays_silent() {
         let wf = "jobs:\n  deploy:\n    steps:\n      - run: npx prisma migrate deploy\n";
-        assert!(koyeb("migrations-not-run", &[("package.json", NEXT_PKG), ("prisma/schema.prisma", SCHEMA), ("prisma/migrations/1_init/migration.sql", "x"), (".github/workflows/deploy.yml", wf)]).is_empty());
+        assert!(koyeb(
+            "migrations-not-run",
+            &[
+                ("package.json", NEXT_PKG),
+                ("prisma/schema.prisma", SCHEMA),
+                ("prisma/migrations/1_init/migration.sql", "x"),
+                (".github/workflows/deploy.yml", wf)
+            ]
+        )
+        .is_empty());
         assert!(koyeb("migrations-not-run", &[("package.json", NEXT_PKG), ("prisma/schema.prisma", SCHEMA)]).is_empty());
     }
 }

@@ -116,7 +116,10 @@ pub fn model_observations(ctx: &Ctx, rule: &str) -> Vec<Observation> {
 
 /// The apps worth auditing: those a Dockerfile builds, Next.js apps, and the root app.
 pub fn deployable_apps(model: &Model) -> impl Iterator<Item = &App> {
-    model.apps.iter().filter(|a| !a.dockerfiles.is_empty() || a.is_next() || a.package.as_ref().is_some_and(|p| p.v.script("start").is_some()))
+    model
+        .apps
+        .iter()
+        .filter(|a| !a.dockerfiles.is_empty() || a.is_next() || a.package.as_ref().is_some_and(|p| p.v.script("start").is_some()))
 }
 
 /// Stage indices from the final stage back through `FROM <stage>` parents (final first).
@@ -184,11 +187,16 @@ pub fn flavor(image: &str) -> Flavor {
 
 /// Whole-word search for a command sequence like `prisma migrate deploy` in a command line.
 pub fn has_seq(text: &str, seq: &[&str]) -> bool {
-    let words: Vec<&str> = text.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '[' | ']' | ';' | '&' | '|' | '(' | ')' | '`')).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '[' | ']' | ';' | '&' | '|' | '(' | ')' | '`'))
+        .filter(|w| !w.is_empty())
+        .collect();
     if seq.is_empty() || words.len() < seq.len() {
         return false;
     }
-    words.windows(seq.len()).any(|w| w.iter().zip(seq).all(|(a, b)| a == b || a.ends_with(&format!("/{b}"))))
+    words
+        .windows(seq.len())
+        .any(|w| w.iter().zip(seq).all(|(a, b)| a == b || a.ends_with(&format!("/{b}"))))
 }
 
 /// Does the command text contain a word?
@@ -207,17 +215,24 @@ pub fn final_copies(df: &Dockerfile) -> Vec<(&Instruction, Vec<String>, String)>
 
 /// Does the final stage copy something whose source path contains `needle`?
 pub fn final_copies_path(df: &Dockerfile, needle: &str) -> bool {
-    final_copies(df).iter().any(|(_, srcs, _)| srcs.iter().any(|s| s.trim_end_matches('/').contains(needle)))
+    final_copies(df)
+        .iter()
+        .any(|(_, srcs, _)| srcs.iter().any(|s| s.trim_end_matches('/').contains(needle)))
 }
 
 /// Does the final stage copy the standalone server?
 pub fn copies_standalone(d: &DockerfileDoc) -> Option<usize> {
-    final_copies(&d.df).iter().find(|(_, srcs, _)| srcs.iter().any(|s| s.contains(".next/standalone"))).map(|(i, _, _)| i.line)
+    final_copies(&d.df)
+        .iter()
+        .find(|(_, srcs, _)| srcs.iter().any(|s| s.contains(".next/standalone")))
+        .map(|(i, _, _)| i.line)
 }
 
 /// Does the Dockerfile write next.config itself (e.g. with a heredoc or sed)?
 pub fn dockerfile_writes_next_config(df: &Dockerfile) -> bool {
-    df.instructions.iter().any(|i| i.keyword == "RUN" && i.command_text().contains("next.config") && (i.command_text().contains('>') || i.command_text().contains("sed ")))
+    df.instructions
+        .iter()
+        .any(|i| i.keyword == "RUN" && i.command_text().contains("next.config") && (i.command_text().contains('>') || i.command_text().contains("sed ")))
 }
 
 /// Is the Next.js output definitely, possibly, or not standalone?
@@ -235,14 +250,27 @@ pub fn deploy_commands(model: &Model, app: &App) -> Vec<crate::model::Command> {
     let mut out = model.start_commands(app);
     if let Some(d) = model.dockerfile_of(app) {
         for ins in d.df.instructions.iter().filter(|i| i.keyword == "RUN") {
-            out.push(crate::model::Command { text: ins.command_text(), file: d.rel.clone(), line: ins.line, via: "RUN".into() });
+            out.push(crate::model::Command {
+                text: ins.command_text(),
+                file: d.rel.clone(),
+                line: ins.line,
+                via: "RUN".into(),
+            });
         }
     }
     if let Some(p) = &app.package {
         for (name, cmd, line) in &p.v.scripts {
-            let lifecycle = matches!(name.as_str(), "build" | "prebuild" | "postbuild" | "postinstall" | "preinstall" | "install" | "start" | "prestart" | "poststart" | "vercel-build");
+            let lifecycle = matches!(
+                name.as_str(),
+                "build" | "prebuild" | "postbuild" | "postinstall" | "preinstall" | "install" | "start" | "prestart" | "poststart" | "vercel-build"
+            );
             if lifecycle && !out.iter().any(|c| c.file == p.rel && c.line == *line) {
-                out.push(crate::model::Command { text: cmd.clone(), file: p.rel.clone(), line: *line, via: format!("npm script `{name}`") });
+                out.push(crate::model::Command {
+                    text: cmd.clone(),
+                    file: p.rel.clone(),
+                    line: *line,
+                    via: format!("npm script `{name}`"),
+                });
             }
         }
     }
@@ -273,7 +301,11 @@ mod tests {
         let mut seen = std::collections::BTreeSet::new();
         for r in RULES {
             assert!(seen.insert(r.id), "duplicate rule id {}", r.id);
-            assert!(r.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{} is not kebab-case", r.id);
+            assert!(
+                r.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{} is not kebab-case",
+                r.id
+            );
             for section in ["## What it does", "## Why it matters", "## Example", "## Fix", "## References"] {
                 assert!(r.doc.contains(section), "{} doc lacks {section}", r.id);
             }

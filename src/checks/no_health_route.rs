@@ -2,7 +2,13 @@ use super::{deployable_apps, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "no-health-route", aspect: Aspect::Operations, title: "No health check endpoint", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "no-health-route",
+    aspect: Aspect::Operations,
+    title: "No health check endpoint",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Looks for a health endpoint in the app: a Next.js route handler or API route at `/health`,
@@ -25,7 +31,21 @@ platform's HTTP health check at it.
 - https://www.koyeb.com/docs/run-and-scale/health-checks
 "#;
 
-pub const HEALTH_PATHS: &[&str] = &["/health", "/healthz", "/api/health", "/api/healthz", "/ping", "/api/ping", "/status", "/api/status", "/livez", "/readyz", "/api/healthcheck", "/healthcheck", "/up"];
+pub const HEALTH_PATHS: &[&str] = &[
+    "/health",
+    "/healthz",
+    "/api/health",
+    "/api/healthz",
+    "/ping",
+    "/api/ping",
+    "/status",
+    "/api/status",
+    "/livez",
+    "/readyz",
+    "/api/healthcheck",
+    "/healthcheck",
+    "/up",
+];
 
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
@@ -34,7 +54,18 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             continue;
         }
         let file = app.package.as_ref().map(|p| p.rel.clone());
-        out.push(Observation::new(RULE.id, file.as_deref(), None, format!("app `{}` has no health endpoint, so the platform can only check that its port is open", app.display_dir())).key(app.dir.clone()));
+        out.push(
+            Observation::new(
+                RULE.id,
+                file.as_deref(),
+                None,
+                format!(
+                    "app `{}` has no health endpoint, so the platform can only check that its port is open",
+                    app.display_dir()
+                ),
+            )
+            .key(app.dir.clone()),
+        );
     }
     out
 }
@@ -45,12 +76,26 @@ mod tests {
 
     #[test]
     fn app_without_health_route_fires() {
-        assert_eq!(koyeb("no-health-route", &[("package.json", NEXT_PKG), ("app/page.tsx", "export default function P() { return null }\n")]).len(), 1);
+        assert_eq!(
+            koyeb(
+                "no-health-route",
+                &[("package.json", NEXT_PKG), ("app/page.tsx", "export default function P() { return null }\n")]
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]
     fn route_handler_or_express_route_stays_silent() {
-        assert!(koyeb("no-health-route", &[("package.json", NEXT_PKG), ("app/api/health/route.ts", "export function GET() { return Response.json({ ok: true }) }\n")]).is_empty());
+        assert!(koyeb(
+            "no-health-route",
+            &[
+                ("package.json", NEXT_PKG),
+                ("app/api/health/route.ts", "export function GET() { return Response.json({ ok: true }) }\n")
+            ]
+        )
+        .is_empty());
         let pkg = "{\"scripts\":{\"start\":\"node server.js\"}}";
         let srv = "const app = require('express')();\napp.get('/healthz', (req, res) => res.send('ok'));\napp.listen(process.env.PORT);\n";
         assert!(koyeb("no-health-route", &[("package.json", pkg), ("server.js", srv)]).is_empty());

@@ -2,7 +2,13 @@ use super::{deployable_apps, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "node-version-unpinned", aspect: Aspect::Framework, title: "No Dockerfile and no Node.js version declared: the builder picks one", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "node-version-unpinned",
+    aspect: Aspect::Framework,
+    title: "No Dockerfile and no Node.js version declared: the builder picks one",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 For an app built without a Dockerfile (buildpacks, Nixpacks, Railpack), checks that the Node.js
@@ -36,8 +42,16 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             continue;
         }
         out.push(
-            Observation::new(RULE.id, Some(&pkg.rel), Some(1), format!("app `{}` has no Dockerfile and declares no Node.js version, so the builder's default Node.js is used", app.display_dir()))
-                .key(app.dir.clone()),
+            Observation::new(
+                RULE.id,
+                Some(&pkg.rel),
+                Some(1),
+                format!(
+                    "app `{}` has no Dockerfile and declares no Node.js version, so the builder's default Node.js is used",
+                    app.display_dir()
+                ),
+            )
+            .key(app.dir.clone()),
         );
     }
     out

@@ -3,7 +3,13 @@ use crate::observe::Observation;
 use crate::report::Aspect;
 use crate::text::under;
 
-pub static RULE: Rule = Rule { id: "npm-ci-no-lockfile", aspect: Aspect::Docker, title: "The image installs from a lockfile the build context does not have", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "npm-ci-no-lockfile",
+    aspect: Aspect::Docker,
+    title: "The image installs from a lockfile the build context does not have",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Fires when a Dockerfile runs `npm ci` (or `yarn install --frozen-lockfile` / `--immutable`, or
@@ -49,14 +55,30 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             } else {
                 continue;
             };
-            let present: Vec<&String> = m.paths.iter().filter(|p| under(p, &d.context) && names.iter().any(|n| p.rsplit('/').next() == Some(*n)) && !p.contains("node_modules/")).collect();
+            let present: Vec<&String> = m
+                .paths
+                .iter()
+                .filter(|p| under(p, &d.context) && names.iter().any(|n| p.rsplit('/').next() == Some(*n)) && !p.contains("node_modules/"))
+                .collect();
             let usable = present.iter().any(|p| {
                 let rel = p.strip_prefix(&d.context).unwrap_or(p).trim_start_matches('/');
                 ignore.is_none_or(|ig| ig.v.excluded(rel).is_none())
             });
             if !usable {
-                let why = if present.is_empty() { "the repository has no such lockfile" } else { "`.dockerignore` excludes it from the build context" };
-                out.push(Observation::at(RULE.id, &d.rel, ins.line, format!("`{what}` needs {} but {why}, so the image build fails", names[0])).key(format!("{}:{what}", d.rel)));
+                let why = if present.is_empty() {
+                    "the repository has no such lockfile"
+                } else {
+                    "`.dockerignore` excludes it from the build context"
+                };
+                out.push(
+                    Observation::at(
+                        RULE.id,
+                        &d.rel,
+                        ins.line,
+                        format!("`{what}` needs {} but {why}, so the image build fails", names[0]),
+                    )
+                    .key(format!("{}:{what}", d.rel)),
+                );
             }
         }
     }
@@ -72,13 +94,25 @@ mod tests {
         let obs = koyeb("npm-ci-no-lockfile", &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER)]);
         assert_eq!(obs.len(), 1);
         assert_eq!(obs[0].line, Some(7));
-        let obs = koyeb("npm-ci-no-lockfile", &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("package-lock.json", "{}"), (".dockerignore", "package-lock.json\n")]);
+        let obs = koyeb(
+            "npm-ci-no-lockfile",
+            &[
+                ("package.json", NEXT_PKG),
+                ("Dockerfile", WITH_DOCKER),
+                ("package-lock.json", "{}"),
+                (".dockerignore", "package-lock.json\n"),
+            ],
+        );
         assert_eq!(obs.len(), 1);
     }
 
     #[test]
     fn lockfile_present_or_fallback_stays_silent() {
-        assert!(koyeb("npm-ci-no-lockfile", &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("package-lock.json", "{}")]).is_empty());
+        assert!(koyeb(
+            "npm-ci-no-lockfile",
+            &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("package-lock.json", "{}")]
+        )
+        .is_empty());
         let df = "FROM node:20-alpine\nCOPY package.json ./\nRUN yarn install --frozen-lockfile || yarn install\n";
         assert!(koyeb("npm-ci-no-lockfile", &[("package.json", NEXT_PKG), ("Dockerfile", df)]).is_empty());
     }

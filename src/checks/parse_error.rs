@@ -2,7 +2,13 @@ use super::{model_observations, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "parse-error", aspect: Aspect::Operations, title: "A deployment file could not be parsed", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "parse-error",
+    aspect: Aspect::Operations,
+    title: "A deployment file could not be parsed",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Reports a file the tool could not parse (invalid JSON, YAML or TOML, an unterminated Dockerfile

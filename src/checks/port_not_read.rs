@@ -3,7 +3,13 @@ use crate::observe::Observation;
 use crate::parse::source::PortExpr;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "port-not-read", aspect: Aspect::Networking, title: "The server listens on a fixed port and ignores PORT", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "port-not-read",
+    aspect: Aspect::Networking,
+    title: "The server listens on a fixed port and ignores PORT",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Finds a server that listens on a literal port (`app.listen(3000)`, `server.listen(8080, ...)`) or a
@@ -50,16 +56,28 @@ fn literal_port_flag(text: &str) -> Option<u16> {
 
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
-    let default = ctx.facts.default_port.map(|p| p.to_string()).unwrap_or_else(|| "the configured port".to_string());
+    let default = ctx
+        .facts
+        .default_port
+        .map(|p| p.to_string())
+        .unwrap_or_else(|| "the configured port".to_string());
     for app in deployable_apps(ctx.model) {
         for src in app.sources.iter().filter(|s| s.runtime) {
             for l in &src.facts.listens {
                 if let PortExpr::Literal(p) = l.port {
                     out.push(
-                        Observation::at(RULE.id, &src.rel, l.line, format!("the server listens on fixed port {p} and ignores `PORT`, so {} must be set to route to {p}", ctx.platform.port_setting))
-                            .var("port", p.to_string())
-                            .var("default_port", default.clone())
-                            .key(format!("{}:{p}", src.rel)),
+                        Observation::at(
+                            RULE.id,
+                            &src.rel,
+                            l.line,
+                            format!(
+                                "the server listens on fixed port {p} and ignores `PORT`, so {} must be set to route to {p}",
+                                ctx.platform.port_setting
+                            ),
+                        )
+                        .var("port", p.to_string())
+                        .var("default_port", default.clone())
+                        .key(format!("{}:{p}", src.rel)),
                     );
                 }
             }
@@ -67,10 +85,18 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         for c in ctx.model.start_commands(app) {
             if let Some(p) = literal_port_flag(&c.text) {
                 out.push(
-                    Observation::at(RULE.id, &c.file, c.line, format!("the start command runs `next start` on fixed port {p} and ignores `PORT`, so {} must be set to route to {p}", ctx.platform.port_setting))
-                        .var("port", p.to_string())
-                        .var("default_port", default.clone())
-                        .key(format!("next-start:{p}")),
+                    Observation::at(
+                        RULE.id,
+                        &c.file,
+                        c.line,
+                        format!(
+                            "the start command runs `next start` on fixed port {p} and ignores `PORT`, so {} must be set to route to {p}",
+                            ctx.platform.port_setting
+                        ),
+                    )
+                    .var("port", p.to_string())
+                    .var("default_port", default.clone())
+                    .key(format!("next-start:{p}")),
                 );
             }
         }

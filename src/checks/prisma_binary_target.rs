@@ -2,7 +2,13 @@ use super::{base_image, deployable_apps, flavor, has_seq, Ctx, Flavor, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "prisma-binary-target", aspect: Aspect::Database, title: "Prisma's query engine is generated for a different OS than the runtime image", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "prisma-binary-target",
+    aspect: Aspect::Database,
+    title: "Prisma's query engine is generated for a different OS than the runtime image",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 For a `prisma-client-js` generator, finds the Dockerfile stage that runs `prisma generate` and
@@ -48,7 +54,12 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         let Some(d) = ctx.model.dockerfile_of(app) else { continue };
         let Some(last) = d.df.final_stage() else { continue };
         let build_script = app.package.as_ref().and_then(|p| p.v.script("build")).map(|s| s.1.clone()).unwrap_or_default();
-        let postinstall = app.package.as_ref().and_then(|p| p.v.script("postinstall")).map(|s| s.1.clone()).unwrap_or_default();
+        let postinstall = app
+            .package
+            .as_ref()
+            .and_then(|p| p.v.script("postinstall"))
+            .map(|s| s.1.clone())
+            .unwrap_or_default();
         let gen = d.df.instructions.iter().find(|i| {
             if i.keyword != "RUN" {
                 return false;
@@ -56,7 +67,11 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             let t = i.command_text();
             has_seq(&t, &["prisma", "generate"])
                 || (has_seq(&build_script, &["prisma", "generate"]) && (has_seq(&t, &["run", "build"]) || has_seq(&t, &["yarn", "build"])))
-                || (has_seq(&postinstall, &["prisma", "generate"]) && (has_seq(&t, &["npm", "ci"]) || has_seq(&t, &["npm", "install"]) || has_seq(&t, &["yarn", "install"]) || has_seq(&t, &["pnpm", "install"])))
+                || (has_seq(&postinstall, &["prisma", "generate"])
+                    && (has_seq(&t, &["npm", "ci"])
+                        || has_seq(&t, &["npm", "install"])
+                        || has_seq(&t, &["yarn", "install"])
+                        || has_seq(&t, &["pnpm", "install"])))
         });
         let Some(gen) = gen else { continue };
         let Some(gen_stage) = gen.stage else { continue };
@@ -67,7 +82,12 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             continue;
         }
         let Some(need) = target_for(rf) else { continue };
-        for g in schema.v.generators.iter().filter(|g| g.provider.as_ref().is_some_and(|(p, _)| p == "prisma-client-js")) {
+        for g in schema
+            .v
+            .generators
+            .iter()
+            .filter(|g| g.provider.as_ref().is_some_and(|(p, _)| p == "prisma-client-js"))
+        {
             if g.engine_type.as_ref().is_some_and(|(e, _)| e == "client") {
                 continue;
             }
@@ -77,11 +97,16 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             }
             let line = g.binary_targets.as_ref().map(|(_, l)| *l).unwrap_or(g.line);
             out.push(
-                Observation::at(RULE.id, &schema.rel, line, format!("Prisma generates its engine on `{gen_base}` but the app runs on `{run_base}`, and `binaryTargets` lacks `{need}`"))
-                    .related(&d.rel, Some(gen.line), "`prisma generate` runs in this stage")
-                    .related(&d.rel, Some(last.line), "the runtime stage starts here")
-                    .var("target", need)
-                    .key(format!("{}:{need}", g.name)),
+                Observation::at(
+                    RULE.id,
+                    &schema.rel,
+                    line,
+                    format!("Prisma generates its engine on `{gen_base}` but the app runs on `{run_base}`, and `binaryTargets` lacks `{need}`"),
+                )
+                .related(&d.rel, Some(gen.line), "`prisma generate` runs in this stage")
+                .related(&d.rel, Some(last.line), "the runtime stage starts here")
+                .var("target", need)
+                .key(format!("{}:{need}", g.name)),
             );
         }
     }
@@ -97,7 +122,10 @@ mod tests {
     #[test]
     fn debian_build_alpine_runtime_without_target_fires() {
         let schema = "generator client {\n  provider = \"prisma-client-js\"\n}\n";
-        let obs = koyeb("prisma-binary-target", &[("package.json", NEXT_PKG), ("Dockerfile", DF), ("prisma/schema.prisma", schema)]);
+        let obs = koyeb(
+            "prisma-binary-target",
+            &[("package.json", NEXT_PKG), ("Dockerfile", DF), ("prisma/schema.prisma", schema)],
+        );
         assert_eq!(obs.len(), 1, "{obs:?}");
         assert_eq!(obs[0].line, Some(1));
         assert!(obs[0].message.contains("linux-musl-openssl-3.0.x"));
@@ -106,9 +134,17 @@ mod tests {
     #[test]
     fn matching_target_or_same_base_stays_silent() {
         let schema = "generator client {\n  provider = \"prisma-client-js\"\n  binaryTargets = [\"native\", \"linux-musl-openssl-3.0.x\"]\n}\n";
-        assert!(koyeb("prisma-binary-target", &[("package.json", NEXT_PKG), ("Dockerfile", DF), ("prisma/schema.prisma", schema)]).is_empty());
+        assert!(koyeb(
+            "prisma-binary-target",
+            &[("package.json", NEXT_PKG), ("Dockerfile", DF), ("prisma/schema.prisma", schema)]
+        )
+        .is_empty());
         let same = DF.replace("FROM node:20 AS builder", "FROM node:20-alpine AS builder");
         let bare = "generator client {\n  provider = \"prisma-client-js\"\n}\n";
-        assert!(koyeb("prisma-binary-target", &[("package.json", NEXT_PKG), ("Dockerfile", &same), ("prisma/schema.prisma", bare)]).is_empty());
+        assert!(koyeb(
+            "prisma-binary-target",
+            &[("package.json", NEXT_PKG), ("Dockerfile", &same), ("prisma/schema.prisma", bare)]
+        )
+        .is_empty());
     }
 }

@@ -4,7 +4,13 @@ use crate::parse::dockerfile::Dockerfile;
 use crate::parse::package_json::DepKind;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "prisma-cli-missing", aspect: Aspect::Docker, title: "The start command calls the prisma CLI, which the runtime image does not contain", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "prisma-cli-missing",
+    aspect: Aspect::Docker,
+    title: "The start command calls the prisma CLI, which the runtime image does not contain",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Fires when what the container runs at start calls `prisma` (`migrate deploy`, `db push`, …) while
@@ -36,7 +42,10 @@ const PRUNE: &[&str] = &["--omit=dev", "--production", "--only=production", "--p
 fn stage_prunes(df: &Dockerfile, name: &str) -> bool {
     let Some(stage) = df.stage_by_name(name) else { return false };
     super::stage_chain(df, stage.index).into_iter().filter_map(|s| df.stages.get(s)).any(|s| {
-        s.instructions.iter().filter_map(|&i| df.instructions.get(i)).any(|i| i.keyword == "RUN" && PRUNE.iter().any(|p| i.command_text().contains(p)))
+        s.instructions
+            .iter()
+            .filter_map(|&i| df.instructions.get(i))
+            .any(|i| i.keyword == "RUN" && PRUNE.iter().any(|p| i.command_text().contains(p)))
     })
 }
 
@@ -45,7 +54,12 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     for app in deployable_apps(ctx.model) {
         let Some(d) = ctx.model.dockerfile_of(app) else { continue };
         let cmds = ctx.model.start_commands(app);
-        let Some(c) = cmds.iter().find(|c| has_seq(&c.text, &["prisma", "migrate"]) || has_seq(&c.text, &["prisma", "db"])) else { continue };
+        let Some(c) = cmds
+            .iter()
+            .find(|c| has_seq(&c.text, &["prisma", "migrate"]) || has_seq(&c.text, &["prisma", "db"]))
+        else {
+            continue;
+        };
         let dep = app.dep("prisma");
         let dev_only = dep.is_none_or(|d| d.kind == DepKind::Dev);
         let mut has_cli = false;
@@ -53,8 +67,15 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             let t = ins.command_text();
             match ins.keyword.as_str() {
                 "RUN" => {
-                    let installs_named = ["npm install", "npm i ", "yarn add", "pnpm add", "npm install -g", "bun add"].iter().any(|p| t.contains(p)) && has_seq(&t.replace('@', " "), &["prisma"]);
-                    let full_install = (has_seq(&t, &["npm", "ci"]) || has_seq(&t, &["npm", "install"]) || has_seq(&t, &["yarn", "install"]) || has_seq(&t, &["pnpm", "install"])) && !PRUNE.iter().any(|p| t.contains(p));
+                    let installs_named = ["npm install", "npm i ", "yarn add", "pnpm add", "npm install -g", "bun add"]
+                        .iter()
+                        .any(|p| t.contains(p))
+                        && has_seq(&t.replace('@', " "), &["prisma"]);
+                    let full_install = (has_seq(&t, &["npm", "ci"])
+                        || has_seq(&t, &["npm", "install"])
+                        || has_seq(&t, &["yarn", "install"])
+                        || has_seq(&t, &["pnpm", "install"]))
+                        && !PRUNE.iter().any(|p| t.contains(p));
                     let prod_install = PRUNE.iter().any(|p| t.contains(p));
                     if installs_named || (full_install && dep.is_some()) || (prod_install && !dev_only) {
                         has_cli = true;
@@ -69,7 +90,10 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                             let s = s.trim_end_matches('/');
                             if s.contains("node_modules/prisma") || s.contains("node_modules/.bin") {
                                 has_cli = true;
-                            } else if s.ends_with("node_modules") || s == "." || (ins.flag("from").is_some() && s.matches('/').count() <= 1 && !s.contains(".next")) {
+                            } else if s.ends_with("node_modules")
+                                || s == "."
+                                || (ins.flag("from").is_some() && s.matches('/').count() <= 1 && !s.contains(".next"))
+                            {
                                 let pruned = ins.flag("from").is_some_and(|f| stage_prunes(&d.df, f));
                                 if dep.is_some() && !(pruned && dev_only) {
                                     has_cli = true;
@@ -86,11 +110,21 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         }
         let npx = c.text.contains("npx");
         let msg = if npx {
-            format!("the start command ({}) runs `npx prisma`, but the runtime image has no prisma CLI, so npx downloads the latest prisma at every start", c.via)
+            format!(
+                "the start command ({}) runs `npx prisma`, but the runtime image has no prisma CLI, so npx downloads the latest prisma at every start",
+                c.via
+            )
         } else {
-            format!("the start command ({}) runs `prisma`, but the runtime image has no prisma CLI, so it fails with `prisma: not found`", c.via)
+            format!(
+                "the start command ({}) runs `prisma`, but the runtime image has no prisma CLI, so it fails with `prisma: not found`",
+                c.via
+            )
         };
-        out.push(Observation::at(RULE.id, &c.file, c.line, msg).related(&d.rel, d.df.final_stage().map(|s| s.line), "runtime stage").key(c.file.clone()));
+        out.push(
+            Observation::at(RULE.id, &c.file, c.line, msg)
+                .related(&d.rel, d.df.final_stage().map(|s| s.line), "runtime stage")
+                .key(c.file.clone()),
+        );
     }
     out
 }
@@ -104,7 +138,10 @@ mod tests {
     #[test]
     fn standalone_runner_with_migrate_fires() {
         let df = "FROM node:20-alpine AS builder\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nFROM node:20-alpine\nWORKDIR /app\nCOPY --from=builder /app/.next/standalone ./\nCOPY --from=builder /app/.next/static ./.next/static\nCMD npx prisma migrate deploy && node server.js\n";
-        let obs = koyeb("prisma-cli-missing", &[("package.json", PKG), ("Dockerfile", df), ("next.config.js", STANDALONE_CONFIG)]);
+        let obs = koyeb(
+            "prisma-cli-missing",
+            &[("package.json", PKG), ("Dockerfile", df), ("next.config.js", STANDALONE_CONFIG)],
+        );
         assert_eq!(obs.len(), 1, "{obs:?}");
         assert_eq!(obs[0].line, Some(9));
     }
@@ -114,6 +151,10 @@ mod tests {
         let df = "FROM node:20-alpine AS builder\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nFROM node:20-alpine\nWORKDIR /app\nCOPY --from=builder /app/node_modules ./node_modules\nCOPY --from=builder /app/.next ./.next\nCMD npx prisma migrate deploy && npm start\n";
         assert!(koyeb("prisma-cli-missing", &[("package.json", PKG), ("Dockerfile", df)]).is_empty());
         let df2 = "FROM node:20-alpine AS builder\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nFROM node:20-alpine\nWORKDIR /app\nCOPY --from=builder /app/.next/standalone ./\nRUN npm install prisma@6.0.0\nCMD npx prisma migrate deploy && node server.js\n";
-        assert!(koyeb("prisma-cli-missing", &[("package.json", PKG), ("Dockerfile", df2), ("next.config.js", STANDALONE_CONFIG)]).is_empty());
+        assert!(koyeb(
+            "prisma-cli-missing",
+            &[("package.json", PKG), ("Dockerfile", df2), ("next.config.js", STANDALONE_CONFIG)]
+        )
+        .is_empty());
     }
 }

@@ -2,7 +2,13 @@ use super::{Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "prisma-output-absolute", aspect: Aspect::Database, title: "Prisma generator output is an absolute, machine-specific path", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "prisma-output-absolute",
+    aspect: Aspect::Database,
+    title: "Prisma generator output is an absolute, machine-specific path",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Fires when a Prisma generator's `output` is an absolute path (`/home/ubuntu/app/node_modules/...`,
@@ -37,7 +43,18 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             let Some((path, line)) = &g.output else { continue };
             let windows = path.len() > 2 && path.as_bytes()[1] == b':' && path.as_bytes()[0].is_ascii_alphabetic();
             if path.starts_with('/') || windows {
-                out.push(Observation::at(RULE.id, &schema.rel, *line, format!("generator `{}` writes the client to an absolute path that only exists on the machine that wrote it", g.name)).key(g.name.clone()));
+                out.push(
+                    Observation::at(
+                        RULE.id,
+                        &schema.rel,
+                        *line,
+                        format!(
+                            "generator `{}` writes the client to an absolute path that only exists on the machine that wrote it",
+                            g.name
+                        ),
+                    )
+                    .key(g.name.clone()),
+                );
             }
         }
     }

@@ -3,7 +3,13 @@ use crate::observe::Observation;
 use crate::report::Aspect;
 use crate::text::{join, parent};
 
-pub static RULE: Rule = Rule { id: "prisma-output-not-copied", aspect: Aspect::Docker, title: "The generated Prisma client lives outside node_modules and the runner does not copy it", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "prisma-output-not-copied",
+    aspect: Aspect::Docker,
+    title: "The generated Prisma client lives outside node_modules and the runner does not copy it",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 For a generator with a relative `output` outside `node_modules` (e.g. `src/generated/prisma`),
@@ -51,7 +57,14 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             let copied = copies.iter().any(|(ins, srcs, _)| {
                 srcs.iter().any(|s| {
                     let s = s.trim_end_matches('/');
-                    let whole = s == "." || s.is_empty() || (ins.flag("from").is_some() && s.matches('/').count() <= 2 && !s.contains("node_modules") && !s.contains(".next") && !s.contains("public") && !s.ends_with(".json"));
+                    let whole = s == "."
+                        || s.is_empty()
+                        || (ins.flag("from").is_some()
+                            && s.matches('/').count() <= 2
+                            && !s.contains("node_modules")
+                            && !s.contains(".next")
+                            && !s.contains("public")
+                            && !s.ends_with(".json"));
                     let segs: Vec<&str> = s.trim_start_matches("./").split('/').collect();
                     let suffix_match = (0..segs.len()).any(|i| {
                         let suf = segs[i..].join("/");
@@ -61,7 +74,19 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 })
             });
             if !copied {
-                out.push(Observation::at(RULE.id, &schema.rel, *line, format!("the Prisma client is generated into `{local}`, which the runtime stage of {} does not copy", d.rel)).related(&d.rel, d.df.final_stage().map(|s| s.line), "runtime stage").key(local.clone()));
+                out.push(
+                    Observation::at(
+                        RULE.id,
+                        &schema.rel,
+                        *line,
+                        format!(
+                            "the Prisma client is generated into `{local}`, which the runtime stage of {} does not copy",
+                            d.rel
+                        ),
+                    )
+                    .related(&d.rel, d.df.final_stage().map(|s| s.line), "runtime stage")
+                    .key(local.clone()),
+                );
             }
         }
     }
@@ -77,7 +102,10 @@ mod tests {
     #[test]
     fn runner_without_generated_folder_fires() {
         let df = "FROM node:20-alpine AS builder\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nFROM node:20-alpine\nWORKDIR /app\nCOPY --from=builder /app/node_modules ./node_modules\nCOPY --from=builder /app/.next ./.next\nCOPY --from=builder /app/package.json ./\nCMD [\"npm\",\"start\"]\n";
-        let obs = koyeb("prisma-output-not-copied", &[("package.json", NEXT_PKG), ("Dockerfile", df), ("prisma/schema.prisma", SCHEMA)]);
+        let obs = koyeb(
+            "prisma-output-not-copied",
+            &[("package.json", NEXT_PKG), ("Dockerfile", df), ("prisma/schema.prisma", SCHEMA)],
+        );
         assert_eq!(obs.len(), 1, "{obs:?}");
         assert_eq!(obs[0].line, Some(3));
     }
@@ -85,8 +113,16 @@ mod tests {
     #[test]
     fn copied_folder_or_whole_app_stays_silent() {
         let df = "FROM node:20-alpine AS builder\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nFROM node:20-alpine\nWORKDIR /app\nCOPY --from=builder /app/node_modules ./node_modules\nCOPY --from=builder /app/src/generated ./src/generated\nCMD [\"npm\",\"start\"]\n";
-        assert!(koyeb("prisma-output-not-copied", &[("package.json", NEXT_PKG), ("Dockerfile", df), ("prisma/schema.prisma", SCHEMA)]).is_empty());
+        assert!(koyeb(
+            "prisma-output-not-copied",
+            &[("package.json", NEXT_PKG), ("Dockerfile", df), ("prisma/schema.prisma", SCHEMA)]
+        )
+        .is_empty());
         let df2 = "FROM node:20-alpine AS builder\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nFROM node:20-alpine\nWORKDIR /app\nCOPY --from=builder /app ./\nCMD [\"npm\",\"start\"]\n";
-        assert!(koyeb("prisma-output-not-copied", &[("package.json", NEXT_PKG), ("Dockerfile", df2), ("prisma/schema.prisma", SCHEMA)]).is_empty());
+        assert!(koyeb(
+            "prisma-output-not-copied",
+            &[("package.json", NEXT_PKG), ("Dockerfile", df2), ("prisma/schema.prisma", SCHEMA)]
+        )
+        .is_empty());
     }
 }

@@ -2,7 +2,13 @@ use super::{deployable_apps, has_seq, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "seed-on-start", aspect: Aspect::Database, title: "The database seed runs every time the container starts", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "seed-on-start",
+    aspect: Aspect::Database,
+    title: "The database seed runs every time the container starts",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Finds `prisma db seed`, or a `seed` script (`node prisma/seed.js`, `tsx prisma/seed.ts`,
@@ -39,7 +45,15 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     for app in deployable_apps(ctx.model) {
         for c in ctx.model.start_commands(app) {
             if is_seed(&c.text) {
-                out.push(Observation::at(RULE.id, &c.file, c.line, format!("the database seed runs at container start ({}), on every restart and in every instance", c.via)).key(c.file.clone()));
+                out.push(
+                    Observation::at(
+                        RULE.id,
+                        &c.file,
+                        c.line,
+                        format!("the database seed runs at container start ({}), on every restart and in every instance", c.via),
+                    )
+                    .key(c.file.clone()),
+                );
                 break;
             }
         }

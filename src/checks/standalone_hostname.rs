@@ -2,7 +2,13 @@ use super::{copies_standalone, deployable_apps, final_instructions, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "standalone-hostname", aspect: Aspect::Networking, title: "Standalone server.js without HOSTNAME=0.0.0.0", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "standalone-hostname",
+    aspect: Aspect::Networking,
+    title: "Standalone server.js without HOSTNAME=0.0.0.0",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Fires when the image runs the standalone `server.js` and neither the Dockerfile nor the start
@@ -37,10 +43,20 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         if !cmds.iter().any(|c| c.text.contains("server.js")) {
             continue;
         }
-        let set_in_env = final_instructions(&d.df).into_iter().any(|i| i.keyword == "ENV" && i.key_values().iter().any(|(k, _)| k == "HOSTNAME"));
+        let set_in_env = final_instructions(&d.df)
+            .into_iter()
+            .any(|i| i.keyword == "ENV" && i.key_values().iter().any(|(k, _)| k == "HOSTNAME"));
         let set_in_cmd = cmds.iter().any(|c| c.text.contains("HOSTNAME="));
         if !set_in_env && !set_in_cmd {
-            out.push(Observation::at(RULE.id, &d.rel, line, "the image runs the standalone `server.js` without setting `HOSTNAME`, so it binds to the container's hostname instead of all interfaces").key(d.rel.clone()));
+            out.push(
+                Observation::at(
+                    RULE.id,
+                    &d.rel,
+                    line,
+                    "the image runs the standalone `server.js` without setting `HOSTNAME`, so it binds to the container's hostname instead of all interfaces",
+                )
+                .key(d.rel.clone()),
+            );
         }
     }
     out
@@ -53,12 +69,19 @@ mod tests {
     #[test]
     fn missing_hostname_fires() {
         let df = WITH_DOCKER.replace("ENV HOSTNAME=\"0.0.0.0\"\n", "");
-        let obs = koyeb("standalone-hostname", &[("package.json", NEXT_PKG), ("Dockerfile", &df), ("next.config.js", STANDALONE_CONFIG)]);
+        let obs = koyeb(
+            "standalone-hostname",
+            &[("package.json", NEXT_PKG), ("Dockerfile", &df), ("next.config.js", STANDALONE_CONFIG)],
+        );
         assert_eq!(obs.len(), 1);
     }
 
     #[test]
     fn with_docker_example_stays_silent() {
-        assert!(koyeb("standalone-hostname", &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("next.config.js", STANDALONE_CONFIG)]).is_empty());
+        assert!(koyeb(
+            "standalone-hostname",
+            &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("next.config.js", STANDALONE_CONFIG)]
+        )
+        .is_empty());
     }
 }

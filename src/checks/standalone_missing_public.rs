@@ -2,7 +2,13 @@ use super::{copies_standalone, deployable_apps, final_copies_path, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "standalone-missing-public", aspect: Aspect::Docker, title: "Standalone server copied without public/", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "standalone-missing-public",
+    aspect: Aspect::Docker,
+    title: "Standalone server copied without public/",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Fires when the app has a `public/` folder and the final stage copies `.next/standalone` but not
@@ -35,7 +41,15 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             continue;
         }
         if !final_copies_path(&d.df, "public") {
-            out.push(Observation::at(RULE.id, &d.rel, line, "the app has a `public/` folder, but the image copies the standalone server without it, so its files return 404").key(d.rel.clone()));
+            out.push(
+                Observation::at(
+                    RULE.id,
+                    &d.rel,
+                    line,
+                    "the app has a `public/` folder, but the image copies the standalone server without it, so its files return 404",
+                )
+                .key(d.rel.clone()),
+            );
         }
     }
     out
@@ -48,14 +62,35 @@ mod tests {
     #[test]
     fn missing_public_fires() {
         let df = WITH_DOCKER.replace("COPY --from=builder /app/public ./public\n", "");
-        let obs = koyeb("standalone-missing-public", &[("package.json", NEXT_PKG), ("Dockerfile", &df), ("next.config.js", STANDALONE_CONFIG), ("public/favicon.svg", "<svg/>")]);
+        let obs = koyeb(
+            "standalone-missing-public",
+            &[
+                ("package.json", NEXT_PKG),
+                ("Dockerfile", &df),
+                ("next.config.js", STANDALONE_CONFIG),
+                ("public/favicon.svg", "<svg/>"),
+            ],
+        );
         assert_eq!(obs.len(), 1);
     }
 
     #[test]
     fn copied_or_absent_public_stays_silent() {
-        assert!(koyeb("standalone-missing-public", &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("next.config.js", STANDALONE_CONFIG), ("public/favicon.svg", "<svg/>")]).is_empty());
+        assert!(koyeb(
+            "standalone-missing-public",
+            &[
+                ("package.json", NEXT_PKG),
+                ("Dockerfile", WITH_DOCKER),
+                ("next.config.js", STANDALONE_CONFIG),
+                ("public/favicon.svg", "<svg/>")
+            ]
+        )
+        .is_empty());
         let df = WITH_DOCKER.replace("COPY --from=builder /app/public ./public\n", "");
-        assert!(koyeb("standalone-missing-public", &[("package.json", NEXT_PKG), ("Dockerfile", &df), ("next.config.js", STANDALONE_CONFIG)]).is_empty());
+        assert!(koyeb(
+            "standalone-missing-public",
+            &[("package.json", NEXT_PKG), ("Dockerfile", &df), ("next.config.js", STANDALONE_CONFIG)]
+        )
+        .is_empty());
     }
 }

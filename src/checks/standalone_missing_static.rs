@@ -2,7 +2,13 @@ use super::{copies_standalone, deployable_apps, final_copies, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "standalone-missing-static", aspect: Aspect::Docker, title: "Standalone server copied without .next/static", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "standalone-missing-static",
+    aspect: Aspect::Docker,
+    title: "Standalone server copied without .next/static",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Fires when the final stage copies `.next/standalone` but never copies `.next/static`.
@@ -35,8 +41,22 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 s.ends_with(".next/static") || s.ends_with(".next") || s == "."
             })
         });
-        if !copies_static && !d.df.instructions.iter().any(|i| i.keyword == "RUN" && i.command_text().contains(".next/static")) {
-            out.push(Observation::at(RULE.id, &d.rel, line, "the image copies the standalone server but not `.next/static`, so CSS and JavaScript chunks return 404").key(d.rel.clone()));
+        if !copies_static
+            && !d
+                .df
+                .instructions
+                .iter()
+                .any(|i| i.keyword == "RUN" && i.command_text().contains(".next/static"))
+        {
+            out.push(
+                Observation::at(
+                    RULE.id,
+                    &d.rel,
+                    line,
+                    "the image copies the standalone server but not `.next/static`, so CSS and JavaScript chunks return 404",
+                )
+                .key(d.rel.clone()),
+            );
         }
     }
     out
@@ -49,13 +69,20 @@ mod tests {
     #[test]
     fn missing_static_fires() {
         let df = WITH_DOCKER.replace("COPY --from=builder --chown=nextjs:nodejs /app/.next/static ./.next/static\n", "");
-        let obs = koyeb("standalone-missing-static", &[("package.json", NEXT_PKG), ("Dockerfile", &df), ("next.config.js", STANDALONE_CONFIG)]);
+        let obs = koyeb(
+            "standalone-missing-static",
+            &[("package.json", NEXT_PKG), ("Dockerfile", &df), ("next.config.js", STANDALONE_CONFIG)],
+        );
         assert_eq!(obs.len(), 1);
         assert_eq!(obs[0].line, Some(21));
     }
 
     #[test]
     fn with_docker_example_stays_silent() {
-        assert!(koyeb("standalone-missing-static", &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("next.config.js", STANDALONE_CONFIG)]).is_empty());
+        assert!(koyeb(
+            "standalone-missing-static",
+            &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("next.config.js", STANDALONE_CONFIG)]
+        )
+        .is_empty());
     }
 }

@@ -2,7 +2,13 @@ use super::{deployable_apps, has_seq, standalone_state, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "standalone-next-start", aspect: Aspect::Framework, title: "`next start` used with standalone output", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "standalone-next-start",
+    aspect: Aspect::Framework,
+    title: "`next start` used with standalone output",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Fires when next.config sets `output: 'standalone'` and the production start command (Dockerfile
@@ -34,7 +40,18 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             continue;
         }
         if let Some(c) = ctx.model.start_commands(app).into_iter().find(|c| has_seq(&c.text, &["next", "start"])) {
-            out.push(Observation::at(RULE.id, &c.file, c.line, format!("the start command ({}) runs `next start`, but next.config enables standalone output, which is started with `node server.js`", c.via)).key(app.dir.clone()));
+            out.push(
+                Observation::at(
+                    RULE.id,
+                    &c.file,
+                    c.line,
+                    format!(
+                        "the start command ({}) runs `next start`, but next.config enables standalone output, which is started with `node server.js`",
+                        c.via
+                    ),
+                )
+                .key(app.dir.clone()),
+            );
         }
     }
     out
@@ -53,7 +70,11 @@ mod tests {
 
     #[test]
     fn server_js_or_no_standalone_stays_silent() {
-        assert!(koyeb("standalone-next-start", &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("next.config.js", STANDALONE_CONFIG)]).is_empty());
+        assert!(koyeb(
+            "standalone-next-start",
+            &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("next.config.js", STANDALONE_CONFIG)]
+        )
+        .is_empty());
         assert!(koyeb("standalone-next-start", &[("package.json", NEXT_PKG)]).is_empty());
     }
 }

@@ -2,7 +2,13 @@ use super::{copies_standalone, deployable_apps, dockerfile_writes_next_config, s
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "standalone-not-enabled", aspect: Aspect::Framework, title: "The image copies .next/standalone but next.config does not produce it", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "standalone-not-enabled",
+    aspect: Aspect::Framework,
+    title: "The image copies .next/standalone but next.config does not produce it",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Fires when the Dockerfile's final stage copies `.next/standalone` while next.config has no
@@ -38,7 +44,13 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         if standalone_state(app) != Some(false) || dockerfile_writes_next_config(&d.df) {
             continue;
         }
-        let mut o = Observation::at(RULE.id, &d.rel, line, "the image copies `.next/standalone`, but next.config does not set `output: 'standalone'`, so the build produces no such folder").key(d.rel.clone());
+        let mut o = Observation::at(
+            RULE.id,
+            &d.rel,
+            line,
+            "the image copies `.next/standalone`, but next.config does not set `output: 'standalone'`, so the build produces no such folder",
+        )
+        .key(d.rel.clone());
         if let Some(cfg) = &app.next_config {
             o = o.related(&cfg.rel, Some(1), "no `output: 'standalone'` here");
         }
@@ -53,17 +65,35 @@ mod tests {
 
     #[test]
     fn standalone_copy_without_config_fires() {
-        let obs = koyeb("standalone-not-enabled", &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("next.config.js", "module.exports = { reactStrictMode: true };\n")]);
+        let obs = koyeb(
+            "standalone-not-enabled",
+            &[
+                ("package.json", NEXT_PKG),
+                ("Dockerfile", WITH_DOCKER),
+                ("next.config.js", "module.exports = { reactStrictMode: true };\n"),
+            ],
+        );
         assert_eq!(obs.len(), 1);
         assert_eq!(obs[0].line, Some(21));
     }
 
     #[test]
     fn configured_conditional_or_written_config_stays_silent() {
-        assert!(koyeb("standalone-not-enabled", &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("next.config.js", STANDALONE_CONFIG)]).is_empty());
+        assert!(koyeb(
+            "standalone-not-enabled",
+            &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("next.config.js", STANDALONE_CONFIG)]
+        )
+        .is_empty());
         let cond = "module.exports = { output: process.env.DOCKER ? 'standalone' : undefined };\n";
-        assert!(koyeb("standalone-not-enabled", &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("next.config.js", cond)]).is_empty());
-        let writes = WITH_DOCKER.replace("RUN npm run build", "RUN cat > next.config.js <<'EOF'\nmodule.exports = { output: 'standalone' };\nEOF\nRUN npm run build");
+        assert!(koyeb(
+            "standalone-not-enabled",
+            &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("next.config.js", cond)]
+        )
+        .is_empty());
+        let writes = WITH_DOCKER.replace(
+            "RUN npm run build",
+            "RUN cat > next.config.js <<'EOF'\nmodule.exports = { output: 'standalone' };\nEOF\nRUN npm run build",
+        );
         assert!(koyeb("standalone-not-enabled", &[("package.json", NEXT_PKG), ("Dockerfile", &writes)]).is_empty());
     }
 }

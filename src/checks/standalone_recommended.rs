@@ -2,7 +2,13 @@ use super::{copies_standalone, deployable_apps, final_copies, standalone_state, 
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "standalone-recommended", aspect: Aspect::Docker, title: "The image ships the whole app and node_modules instead of standalone output", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "standalone-recommended",
+    aspect: Aspect::Docker,
+    title: "The image ships the whole app and node_modules instead of standalone output",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Notes a Next.js app whose runner stage copies the whole project or its full `node_modules` while
@@ -38,7 +44,9 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         if copies_standalone(d).is_some() {
             continue;
         }
-        let whole = final_copies(&d.df).into_iter().find(|(_, srcs, _)| srcs.iter().any(|s| s.trim_end_matches('/').ends_with("node_modules") || s == "." || s == "./"));
+        let whole = final_copies(&d.df)
+            .into_iter()
+            .find(|(_, srcs, _)| srcs.iter().any(|s| s.trim_end_matches('/').ends_with("node_modules") || s == "." || s == "./"));
         if let Some((ins, _, _)) = whole {
             out.push(Observation::at(RULE.id, &d.rel, ins.line, "the runner stage copies the full app or `node_modules` while Next.js standalone output is not enabled, so the image is several times larger than needed").key(d.rel.clone()));
         }
@@ -60,6 +68,10 @@ mod tests {
 
     #[test]
     fn standalone_setups_stay_silent() {
-        assert!(koyeb("standalone-recommended", &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("next.config.js", STANDALONE_CONFIG)]).is_empty());
+        assert!(koyeb(
+            "standalone-recommended",
+            &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("next.config.js", STANDALONE_CONFIG)]
+        )
+        .is_empty());
     }
 }

@@ -17,7 +17,11 @@ pub fn run(id: &str, target: &str, files: &[(&str, &str)]) -> Vec<Observation> {
     let model = crate::model::Model::build(d);
     let pack = crate::packs::load(target).expect("pack");
     let r = rule(id).unwrap_or_else(|| panic!("no rule {id}"));
-    let ctx = Ctx { model: &model, facts: &pack.facts, platform: &pack.platform };
+    let ctx = Ctx {
+        model: &model,
+        facts: &pack.facts,
+        platform: &pack.platform,
+    };
     (r.run)(&ctx)
 }
 

@@ -3,7 +3,13 @@ use crate::observe::Observation;
 use crate::parse::package_json::is_unpinned;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "unpinned-framework", aspect: Aspect::Framework, title: "A framework dependency floats across major versions", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "unpinned-framework",
+    aspect: Aspect::Framework,
+    title: "A framework dependency floats across major versions",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 Flags `next`, `react`, `react-dom`, `prisma`, `@prisma/client` and `drizzle-orm` declared as
@@ -38,9 +44,17 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             if is_unpinned(&dep.spec) {
                 let spec = if dep.spec.is_empty() { "\"\"".to_string() } else { dep.spec.clone() };
                 out.push(
-                    Observation::at(RULE.id, &pkg.rel, dep.line, format!("`{name}` is declared as `{}`, so a deploy can pull a new major version", crate::text::sanitize(&spec)))
-                        .var("package", *name)
-                        .key(*name),
+                    Observation::at(
+                        RULE.id,
+                        &pkg.rel,
+                        dep.line,
+                        format!(
+                            "`{name}` is declared as `{}`, so a deploy can pull a new major version",
+                            crate::text::sanitize(&spec)
+                        ),
+                    )
+                    .var("package", *name)
+                    .key(*name),
                 );
             }
         }

@@ -69,7 +69,26 @@ pub struct Stage {
     pub instructions: Vec<usize>,
 }
 
-const KEYWORDS: &[&str] = &["FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY", "ENTRYPOINT", "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL", "HEALTHCHECK", "SHELL"];
+const KEYWORDS: &[&str] = &[
+    "FROM",
+    "RUN",
+    "CMD",
+    "LABEL",
+    "MAINTAINER",
+    "EXPOSE",
+    "ENV",
+    "ADD",
+    "COPY",
+    "ENTRYPOINT",
+    "VOLUME",
+    "USER",
+    "WORKDIR",
+    "ARG",
+    "ONBUILD",
+    "STOPSIGNAL",
+    "HEALTHCHECK",
+    "SHELL",
+];
 
 /// Substitute `$X`, `${X}`, `${X:-d}`, `${X-d}`, `${X:+a}`, `${X+a}` (one level, no recursion).
 pub fn substitute(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
@@ -256,8 +275,14 @@ fn parse_flags(rest: &str) -> (Vec<Flag>, &str) {
             break;
         }
         match tok.split_once('=') {
-            Some((n, v)) => flags.push(Flag { name: n.to_ascii_lowercase(), value: Some(v.trim_matches('"').to_string()) }),
-            None => flags.push(Flag { name: tok.to_ascii_lowercase(), value: None }),
+            Some((n, v)) => flags.push(Flag {
+                name: n.to_ascii_lowercase(),
+                value: Some(v.trim_matches('"').to_string()),
+            }),
+            None => flags.push(Flag {
+                name: tok.to_ascii_lowercase(),
+                value: None,
+            }),
         }
         r = after[end..].trim_start();
     }
@@ -282,7 +307,10 @@ fn build_instruction(text: &str, line: usize, end_line: usize, depth: usize, err
     };
     let keyword = kw.to_ascii_uppercase();
     if !KEYWORDS.contains(&keyword.as_str()) {
-        errors.push(ParseError { line, message: format!("unknown instruction `{}`", kw.chars().take(40).collect::<String>()) });
+        errors.push(ParseError {
+            line,
+            message: format!("unknown instruction `{}`", kw.chars().take(40).collect::<String>()),
+        });
         return None;
     }
     let (flags, rest) = parse_flags(rest);
@@ -303,7 +331,16 @@ fn build_instruction(text: &str, line: usize, end_line: usize, depth: usize, err
     } else {
         make_args(&keyword, rest)
     };
-    Some(Instruction { keyword, line, end_line, flags, args, heredocs: Vec::new(), onbuild, stage: None })
+    Some(Instruction {
+        keyword,
+        line,
+        end_line,
+        flags,
+        args,
+        heredocs: Vec::new(),
+        onbuild,
+        stage: None,
+    })
 }
 
 /// Parse a Dockerfile. Never panics; errors carry lines and the rest is still parsed.
@@ -313,7 +350,10 @@ pub fn parse(src: &str) -> Dockerfile {
     if src.ends_with('\n') {
         lines.pop();
     }
-    let mut df = Dockerfile { escape: '\\', ..Default::default() };
+    let mut df = Dockerfile {
+        escape: '\\',
+        ..Default::default()
+    };
     // Parser directives: `# key=value` lines at the very top.
     let mut i = 0;
     while i < lines.len() {
@@ -328,7 +368,10 @@ pub fn parse(src: &str) -> Dockerfile {
             match v.trim() {
                 "`" => df.escape = '`',
                 "\\" => df.escape = '\\',
-                other => df.errors.push(ParseError { line: i + 1, message: format!("invalid escape directive `{other}`") }),
+                other => df.errors.push(ParseError {
+                    line: i + 1,
+                    message: format!("invalid escape directive `{other}`"),
+                }),
             }
         }
         df.directives.push((k, v.trim().to_string(), i + 1));
@@ -367,8 +410,14 @@ pub fn parse(src: &str) -> Dockerfile {
                 break;
             }
         }
-        let logical = Logical { text, line: start + 1, end_line: i.max(start + 1) };
-        let Some(mut ins) = build_instruction(&logical.text, logical.line, logical.end_line, 0, &mut df.errors) else { continue };
+        let logical = Logical {
+            text,
+            line: start + 1,
+            end_line: i.max(start + 1),
+        };
+        let Some(mut ins) = build_instruction(&logical.text, logical.line, logical.end_line, 0, &mut df.errors) else {
+            continue;
+        };
         // Heredoc bodies follow the logical line.
         let heredoc_kw = matches!(ins.keyword.as_str(), "RUN" | "COPY" | "ADD");
         if heredoc_kw {
@@ -388,9 +437,18 @@ pub fn parse(src: &str) -> Dockerfile {
                     body.push('\n');
                 }
                 if !closed {
-                    df.errors.push(ParseError { line: logical.line, message: format!("heredoc `<<{delim}` is not terminated; it runs to the end of the file") });
+                    df.errors.push(ParseError {
+                        line: logical.line,
+                        message: format!("heredoc `<<{delim}` is not terminated; it runs to the end of the file"),
+                    });
                 }
-                ins.heredocs.push(Heredoc { delimiter: delim, body, line: hline.max(1), strip_tabs: strip, quoted });
+                ins.heredocs.push(Heredoc {
+                    delimiter: delim,
+                    body,
+                    line: hline.max(1),
+                    strip_tabs: strip,
+                    quoted,
+                });
             }
             ins.end_line = i.max(ins.line);
         }
@@ -401,16 +459,36 @@ pub fn parse(src: &str) -> Dockerfile {
                 Args::Exec(v) => v.clone(),
             };
             if words.is_empty() {
-                df.errors.push(ParseError { line: ins.line, message: "FROM needs an image".into() });
+                df.errors.push(ParseError {
+                    line: ins.line,
+                    message: "FROM needs an image".into(),
+                });
             }
             let base = words.first().cloned().unwrap_or_default();
-            let name = if words.len() >= 3 && words[1].eq_ignore_ascii_case("as") { Some(words[2].clone()) } else { None };
+            let name = if words.len() >= 3 && words[1].eq_ignore_ascii_case("as") {
+                Some(words[2].clone())
+            } else {
+                None
+            };
             let globals: BTreeMap<String, String> = df.global_args.iter().filter_map(|(k, v, _)| v.clone().map(|v| (k.clone(), v))).collect();
             let base_resolved = substitute(&base, &|n| globals.get(n).cloned());
-            let from_stage = df.stages.iter().position(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&base_resolved))).or_else(|| base_resolved.parse::<usize>().ok().filter(|&n| n < df.stages.len()));
+            let from_stage = df
+                .stages
+                .iter()
+                .position(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(&base_resolved)))
+                .or_else(|| base_resolved.parse::<usize>().ok().filter(|&n| n < df.stages.len()));
             let platform = ins.flags.iter().find(|f| f.name == "platform").and_then(|f| f.value.clone());
             let idx = df.stages.len();
-            df.stages.push(Stage { index: idx, name, base, base_resolved, platform, line: ins.line, from_stage, instructions: Vec::new() });
+            df.stages.push(Stage {
+                index: idx,
+                name,
+                base,
+                base_resolved,
+                platform,
+                line: ins.line,
+                from_stage,
+                instructions: Vec::new(),
+            });
             stage = Some(idx);
         } else if stage.is_none() {
             if ins.keyword == "ARG" {
@@ -418,7 +496,10 @@ pub fn parse(src: &str) -> Dockerfile {
                     df.global_args.push((k, v, ins.line));
                 }
             } else {
-                df.errors.push(ParseError { line: ins.line, message: format!("{} before the first FROM", ins.keyword) });
+                df.errors.push(ParseError {
+                    line: ins.line,
+                    message: format!("{} before the first FROM", ins.keyword),
+                });
             }
         }
         ins.stage = stage;
@@ -435,7 +516,10 @@ pub fn parse(src: &str) -> Dockerfile {
 
 impl Dockerfile {
     pub fn stage_by_name(&self, name_or_index: &str) -> Option<&Stage> {
-        self.stages.iter().find(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name_or_index))).or_else(|| name_or_index.parse::<usize>().ok().and_then(|i| self.stages.get(i)))
+        self.stages
+            .iter()
+            .find(|s| s.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name_or_index)))
+            .or_else(|| name_or_index.parse::<usize>().ok().and_then(|i| self.stages.get(i)))
     }
 
     pub fn final_stage(&self) -> Option<&Stage> {
@@ -535,13 +619,19 @@ impl Instruction {
         };
         let words = shell_words(&text, '\\');
         match self.keyword.as_str() {
-            "ARG" => words.into_iter().map(|w| match w.split_once('=') {
-                Some((k, v)) => (k.to_string(), Some(v.to_string())),
-                None => (w, None),
-            }).collect(),
+            "ARG" => words
+                .into_iter()
+                .map(|w| match w.split_once('=') {
+                    Some((k, v)) => (k.to_string(), Some(v.to_string())),
+                    None => (w, None),
+                })
+                .collect(),
             "ENV" | "LABEL" => {
                 if words.first().is_some_and(|w| w.contains('=')) {
-                    words.into_iter().filter_map(|w| w.split_once('=').map(|(k, v)| (k.to_string(), Some(v.to_string())))).collect()
+                    words
+                        .into_iter()
+                        .filter_map(|w| w.split_once('=').map(|(k, v)| (k.to_string(), Some(v.to_string()))))
+                        .collect()
                 } else {
                     let mut it = words.into_iter();
                     match it.next() {
@@ -592,8 +682,14 @@ mod tests {
         assert_eq!(two.heredocs[1].body, "echo b\n");
         assert!(two.heredocs[1].strip_tabs);
         let env = &d.instructions[9];
-        assert_eq!(env.key_values(), vec![("A".to_string(), Some("1".to_string())), ("B".to_string(), Some("two words".to_string()))]);
-        assert_eq!(d.instructions[10].key_values(), vec![("LEGACY".to_string(), Some("value with spaces".to_string()))]);
+        assert_eq!(
+            env.key_values(),
+            vec![("A".to_string(), Some("1".to_string())), ("B".to_string(), Some("two words".to_string()))]
+        );
+        assert_eq!(
+            d.instructions[10].key_values(),
+            vec![("LEGACY".to_string(), Some("value with spaces".to_string()))]
+        );
         let hc = &d.instructions[11];
         assert_eq!(hc.flag("interval"), Some("30s"));
         assert!(hc.command_text().starts_with("wget"));

@@ -38,7 +38,23 @@ pub fn is_secret_name(name: &str) -> bool {
     if n.starts_with("NEXT_PUBLIC_") || n.contains("PUBLIC_KEY") || n.contains("PUBLISHABLE") {
         return false;
     }
-    ["SECRET", "PASSWORD", "PASSWD", "TOKEN", "PRIVATE", "CREDENTIAL", "APIKEY", "API_KEY", "ACCESS_KEY", "_KEY", "AUTH", "SALT", "DSN"].iter().any(|k| n.contains(k))
+    [
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "TOKEN",
+        "PRIVATE",
+        "CREDENTIAL",
+        "APIKEY",
+        "API_KEY",
+        "ACCESS_KEY",
+        "_KEY",
+        "AUTH",
+        "SALT",
+        "DSN",
+    ]
+    .iter()
+    .any(|k| n.contains(k))
         || n.ends_with("DATABASE_URL")
         || n.ends_with("_DB_URL")
         || n.ends_with("REDIS_URL")
@@ -46,7 +62,30 @@ pub fn is_secret_name(name: &str) -> bool {
 }
 
 const PLACEHOLDER_WORDS: &[&str] = &[
-    "changeme", "change-me", "change_me", "your", "example", "placeholder", "replace", "todo", "xxx", "dummy", "sample", "secret", "password", "test", "fake", "foo", "bar", "insert", "enter", "generate", "here", "user:pass", "<", "...",
+    "changeme",
+    "change-me",
+    "change_me",
+    "your",
+    "example",
+    "placeholder",
+    "replace",
+    "todo",
+    "xxx",
+    "dummy",
+    "sample",
+    "secret",
+    "password",
+    "test",
+    "fake",
+    "foo",
+    "bar",
+    "insert",
+    "enter",
+    "generate",
+    "here",
+    "user:pass",
+    "<",
+    "...",
 ];
 
 pub fn is_placeholder(value: &str) -> bool {
@@ -67,15 +106,41 @@ fn entropy(s: &str) -> f64 {
         counts[b as usize] += 1;
     }
     let n = s.len() as f64;
-    counts.iter().filter(|&&c| c > 0).map(|&c| {
-        let p = c as f64 / n;
-        -p * p.log2()
-    }).sum()
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
 }
 
 /// Known credential formats of providers.
 fn provider_format(v: &str) -> bool {
-    let prefixes = ["sk_live_", "rk_live_", "ghp_", "gho_", "ghu_", "ghs_", "github_pat_", "xoxb-", "xoxp-", "xoxa-", "AKIA", "ASIA", "AIza", "glpat-", "SG.", "sk-ant-", "sk-proj-", "whsec_", "npm_", "shpat_", "dop_v1_"];
+    let prefixes = [
+        "sk_live_",
+        "rk_live_",
+        "ghp_",
+        "gho_",
+        "ghu_",
+        "ghs_",
+        "github_pat_",
+        "xoxb-",
+        "xoxp-",
+        "xoxa-",
+        "AKIA",
+        "ASIA",
+        "AIza",
+        "glpat-",
+        "SG.",
+        "sk-ant-",
+        "sk-proj-",
+        "whsec_",
+        "npm_",
+        "shpat_",
+        "dop_v1_",
+    ];
     (prefixes.iter().any(|p| v.starts_with(p)) && v.len() >= 20 && !is_placeholder(v)) || v.contains("-----BEGIN") && v.contains("PRIVATE KEY")
 }
 
@@ -116,7 +181,10 @@ fn unquote(raw: &str, line: usize, errors: &mut Vec<ParseError>) -> (String, Opt
                 o => out.push(o),
             }
         }
-        errors.push(ParseError { line, message: "unterminated double-quoted value".into() });
+        errors.push(ParseError {
+            line,
+            message: "unterminated double-quoted value".into(),
+        });
         (out, None)
     } else if let Some(rest) = t.strip_prefix('\'') {
         match rest.find('\'') {
@@ -125,7 +193,10 @@ fn unquote(raw: &str, line: usize, errors: &mut Vec<ParseError>) -> (String, Opt
                 (rest[..end].to_string(), comment)
             }
             None => {
-                errors.push(ParseError { line, message: "unterminated single-quoted value".into() });
+                errors.push(ParseError {
+                    line,
+                    message: "unterminated single-quoted value".into(),
+                });
                 (rest.to_string(), None)
             }
         }
@@ -159,13 +230,19 @@ pub fn parse(src: &str) -> (Vec<EnvEntry>, Vec<ParseError>) {
         }
         let t = t.strip_prefix("export ").map(str::trim_start).unwrap_or(t);
         let Some(eq) = t.find('=') else {
-            errors.push(ParseError { line: lineno, message: "expected KEY=value".into() });
+            errors.push(ParseError {
+                line: lineno,
+                message: "expected KEY=value".into(),
+            });
             comment.clear();
             continue;
         };
         let name = t[..eq].trim().to_string();
         if !valid_name(&name) {
-            errors.push(ParseError { line: lineno, message: "invalid variable name".into() });
+            errors.push(ParseError {
+                line: lineno,
+                message: "invalid variable name".into(),
+            });
             comment.clear();
             continue;
         }
@@ -198,7 +275,15 @@ pub fn parse(src: &str) -> (Vec<EnvEntry>, Vec<ParseError>) {
         let comment_text = if purpose.is_empty() { None } else { Some(purpose.join(" ")) };
         let secret_name = is_secret_name(&name);
         let live_secret = looks_live(&name, &value, kind);
-        entries.push(EnvEntry { name, line: lineno, kind, value, comment: comment_text, secret_name, live_secret });
+        entries.push(EnvEntry {
+            name,
+            line: lineno,
+            kind,
+            value,
+            comment: comment_text,
+            secret_name,
+            live_secret,
+        });
     }
     (entries, errors)
 }
@@ -263,7 +348,15 @@ pub fn url_parts(value: &str) -> Option<UrlParts> {
             None => (kv.to_string(), String::new()),
         })
         .collect();
-    Some(UrlParts { scheme: scheme.to_ascii_lowercase(), user, has_password, host, port, path: path.to_string(), params })
+    Some(UrlParts {
+        scheme: scheme.to_ascii_lowercase(),
+        user,
+        has_password,
+        host,
+        port,
+        path: path.to_string(),
+        params,
+    })
 }
 
 const SECRET_PARAMS: &[&str] = &["password", "pass", "pwd", "token", "key", "secret", "apikey", "api_key", "access_token", "sig"];
@@ -289,14 +382,36 @@ pub fn redact(value: &str) -> String {
             let qs: Vec<String> = u
                 .params
                 .iter()
-                .map(|(k, v)| if SECRET_PARAMS.iter().any(|sp| k.to_ascii_lowercase().contains(sp)) { format!("{k}=****") } else { format!("{k}={}", v.chars().take(20).collect::<String>()) })
+                .map(|(k, v)| {
+                    if SECRET_PARAMS.iter().any(|sp| k.to_ascii_lowercase().contains(sp)) {
+                        format!("{k}=****")
+                    } else {
+                        format!("{k}={}", v.chars().take(20).collect::<String>())
+                    }
+                })
                 .collect();
             s.push('?');
             s.push_str(&qs.join("&"));
         }
         return s;
     }
-    let prefix: String = ["sk_live_", "rk_live_", "ghp_", "github_pat_", "xoxb-", "xoxp-", "AKIA", "AIza", "sk-", "whsec_", "glpat-"].iter().find(|p| value.starts_with(**p)).map(|p| p.to_string()).unwrap_or_default();
+    let prefix: String = [
+        "sk_live_",
+        "rk_live_",
+        "ghp_",
+        "github_pat_",
+        "xoxb-",
+        "xoxp-",
+        "AKIA",
+        "AIza",
+        "sk-",
+        "whsec_",
+        "glpat-",
+    ]
+    .iter()
+    .find(|p| value.starts_with(**p))
+    .map(|p| p.to_string())
+    .unwrap_or_default();
     format!("{prefix}<redacted, {} chars>", value.chars().count())
 }
 
@@ -311,7 +426,10 @@ mod tests {
         let (e, errs) = parse(ENV);
         assert!(errs.is_empty(), "{errs:?}");
         let names: Vec<&str> = e.iter().map(|x| x.name.as_str()).collect();
-        assert_eq!(names, ["DATABASE_URL", "JWT_SECRET", "EMPTY", "REF", "PLACE", "STRIPE", "MULTI", "NEXT_PUBLIC_URL"]);
+        assert_eq!(
+            names,
+            ["DATABASE_URL", "JWT_SECRET", "EMPTY", "REF", "PLACE", "STRIPE", "MULTI", "NEXT_PUBLIC_URL"]
+        );
         assert_eq!(e[0].line, 2);
         assert_eq!(e[0].comment.as_deref(), Some("Database connection"));
         assert!(e[0].live_secret && e[0].secret_name);

@@ -116,9 +116,17 @@ impl KeyLines {
 /// Parse package.json. A leading BOM is accepted.
 pub fn parse(src: &str) -> Result<PackageJson, ParseError> {
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
-    let v: Value = serde_json::from_str(src).map_err(|e| ParseError { line: e.line().max(1), col: e.column(), message: e.to_string() })?;
+    let v: Value = serde_json::from_str(src).map_err(|e| ParseError {
+        line: e.line().max(1),
+        col: e.column(),
+        message: e.to_string(),
+    })?;
     let Some(obj) = v.as_object() else {
-        return Err(ParseError { line: 1, col: 1, message: "package.json is not a JSON object".into() });
+        return Err(ParseError {
+            line: 1,
+            col: 1,
+            message: "package.json is not a JSON object".into(),
+        });
     };
     let lines = KeyLines::scan(src);
     let s = |k: &str| obj.get(k).and_then(Value::as_str).map(str::to_string);
@@ -136,11 +144,21 @@ pub fn parse(src: &str) -> Result<PackageJson, ParseError> {
             }
         }
     }
-    for (field, kind) in [("dependencies", DepKind::Prod), ("devDependencies", DepKind::Dev), ("optionalDependencies", DepKind::Optional), ("peerDependencies", DepKind::Peer)] {
+    for (field, kind) in [
+        ("dependencies", DepKind::Prod),
+        ("devDependencies", DepKind::Dev),
+        ("optionalDependencies", DepKind::Optional),
+        ("peerDependencies", DepKind::Peer),
+    ] {
         if let Some(deps) = obj.get(field).and_then(Value::as_object) {
             for (k, v) in deps {
                 let spec = v.as_str().unwrap_or("").to_string();
-                p.deps.push(Dep { name: k.clone(), spec, line: lines.line(&[field, k]), kind });
+                p.deps.push(Dep {
+                    name: k.clone(),
+                    spec,
+                    line: lines.line(&[field, k]),
+                    kind,
+                });
             }
         }
     }
@@ -194,7 +212,13 @@ pub fn is_unpinned(spec: &str) -> bool {
 fn numbers(s: &str) -> Vec<u64> {
     s.split(['.', '-', '+'])
         .take(3)
-        .map_while(|p| if p.is_empty() || p == "x" || p == "X" || p == "*" { None } else { p.parse::<u64>().ok() })
+        .map_while(|p| {
+            if p.is_empty() || p == "x" || p == "X" || p == "*" {
+                None
+            } else {
+                p.parse::<u64>().ok()
+            }
+        })
         .collect()
 }
 

@@ -145,7 +145,8 @@ pub fn parse(src: &str) -> PrismaSchema {
         let mut words = t.split_whitespace();
         let kw = words.next().unwrap_or("");
         if !matches!(kw, "datasource" | "generator" | "model" | "enum" | "view" | "type") {
-            out.errors.push((lineno, format!("unexpected `{}` outside a block", t.chars().take(40).collect::<String>())));
+            out.errors
+                .push((lineno, format!("unexpected `{}` outside a block", t.chars().take(40).collect::<String>())));
             continue;
         }
         let name = words.next().unwrap_or("").trim_end_matches('{').to_string();
@@ -248,7 +249,10 @@ fn quoted_after<'a>(line: &'a str, key: &str) -> Option<&'a str> {
 }
 
 pub fn parse_config_ts(src: &str) -> PrismaConfig {
-    let mut c = PrismaConfig { imports_dotenv: src.contains("dotenv/config") || src.contains("from \"dotenv\"") || src.contains("from 'dotenv'"), ..Default::default() };
+    let mut c = PrismaConfig {
+        imports_dotenv: src.contains("dotenv/config") || src.contains("from \"dotenv\"") || src.contains("from 'dotenv'"),
+        ..Default::default()
+    };
     for (i, line) in src.lines().enumerate() {
         let ln = i + 1;
         if c.schema.is_none() {
@@ -265,7 +269,11 @@ pub fn parse_config_ts(src: &str) -> PrismaConfig {
             for pat in ["env(\"", "env('", "process.env.", "env<"] {
                 if let Some(at) = line.find(pat) {
                     let rest = &line[at + pat.len()..];
-                    let name: String = rest.chars().skip_while(|c| !c.is_ascii_alphanumeric() && *c != '_').take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                    let name: String = rest
+                        .chars()
+                        .skip_while(|c| !c.is_ascii_alphanumeric() && *c != '_')
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
                     if !name.is_empty() && line.contains("url") {
                         c.url_env = Some((name, ln));
                         break;

@@ -23,7 +23,10 @@ pub fn render(report: &Report) -> String {
     o.push_str("# Deployment readiness audit\n\n");
     o.push_str(&format!("**Repository:** `{}`  \n", cell(&report.root)));
     if !report.apps.is_empty() {
-        o.push_str(&format!("**Apps:** {}  \n", report.apps.iter().map(|a| format!("`{}`", cell(a))).collect::<Vec<_>>().join(", ")));
+        o.push_str(&format!(
+            "**Apps:** {}  \n",
+            report.apps.iter().map(|a| format!("`{}`", cell(a))).collect::<Vec<_>>().join(", ")
+        ));
     }
     o.push_str(&format!("**Tool:** {} {}\n\n", report.tool.name, report.tool.version));
     for t in &report.targets {
@@ -35,9 +38,22 @@ pub fn render(report: &Report) -> String {
 fn target(o: &mut String, t: &TargetReport) {
     o.push_str(&format!("## {}: {}\n\n", t.platform, verdict_title(t.verdict.as_str())));
     o.push_str("### Executive summary\n\n| Aspect | Status | Critical | Warning | Info |\n|---|---|---|---|---|\n");
-    o.push_str(&format!("| **Overall readiness** | **{}** | {} | {} | {} |\n", verdict_title(t.verdict.as_str()), t.counts.critical, t.counts.warning, t.counts.info));
+    o.push_str(&format!(
+        "| **Overall readiness** | **{}** | {} | {} | {} |\n",
+        verdict_title(t.verdict.as_str()),
+        t.counts.critical,
+        t.counts.warning,
+        t.counts.info
+    ));
     for a in &t.aspects {
-        o.push_str(&format!("| {} | {} | {} | {} | {} |\n", a.aspect.title(), a.status.as_str(), a.critical, a.warning, a.info));
+        o.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            a.aspect.title(),
+            a.status.as_str(),
+            a.critical,
+            a.warning,
+            a.info
+        ));
     }
     o.push('\n');
     section(o, t, Severity::Critical, "### Critical blockers (must fix before deploying)");
@@ -45,7 +61,11 @@ fn target(o: &mut String, t: &TargetReport) {
     section(o, t, Severity::Info, "### Notes");
     o.push_str(&format!("### {} settings\n\n| Setting | Value | Source |\n|---|---|---|\n", t.platform));
     for s in &t.settings {
-        let src = if s.source == "repository" { "from the repository" } else { "verify in the dashboard" };
+        let src = if s.source == "repository" {
+            "from the repository"
+        } else {
+            "verify in the dashboard"
+        };
         o.push_str(&format!("| {} | {} | {} |\n", cell(&s.name), cell(&s.value), src));
     }
     o.push('\n');
@@ -55,7 +75,9 @@ fn target(o: &mut String, t: &TargetReport) {
             if rows.is_empty() {
                 continue;
             }
-            o.push_str(&format!("### {title}\n\n| Variable | Secret | Purpose | Read in | Documented in |\n|---|---|---|---|---|\n"));
+            o.push_str(&format!(
+                "### {title}\n\n| Variable | Secret | Purpose | Read in | Documented in |\n|---|---|---|---|---|\n"
+            ));
             for e in rows {
                 o.push_str(&format!(
                     "| `{}` | {} | {} | {} | {} |\n",
@@ -86,7 +108,16 @@ fn section(o: &mut String, t: &TargetReport, sev: Severity, title: &str) {
     o.push_str(title);
     o.push_str("\n\n");
     for (i, f) in items.iter().enumerate() {
-        o.push_str(&format!("{}. **{}** `{}` ({})  \n   {}  \n   **Fix:** {} ([docs]({}))\n", i + 1, cell(&location(f.file.as_deref(), f.line)), f.rule, f.aspect.as_str(), sanitize(&f.message), sanitize(&f.fix), f.docs));
+        o.push_str(&format!(
+            "{}. **{}** `{}` ({})  \n   {}  \n   **Fix:** {} ([docs]({}))\n",
+            i + 1,
+            cell(&location(f.file.as_deref(), f.line)),
+            f.rule,
+            f.aspect.as_str(),
+            sanitize(&f.message),
+            sanitize(&f.fix),
+            f.docs
+        ));
         for r in &f.related {
             o.push_str(&format!("   - related: {} {}\n", cell(&location(Some(&r.file), r.line)), sanitize(&r.message)));
         }

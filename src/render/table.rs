@@ -6,13 +6,24 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     for t in &report.targets {
-        out.push_str(&format!("{} ({}): {}  ({} critical, {} warning, {} info)\n", t.platform, t.target, t.verdict.as_str(), t.counts.critical, t.counts.warning, t.counts.info));
+        out.push_str(&format!(
+            "{} ({}): {}  ({} critical, {} warning, {} info)\n",
+            t.platform,
+            t.target,
+            t.verdict.as_str(),
+            t.counts.critical,
+            t.counts.warning,
+            t.counts.info
+        ));
         if t.findings.is_empty() {
             out.push_str("  no findings\n\n");
             continue;
         }
         let mut table = Table::new();
-        table.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_width(140);
+        table
+            .load_style(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(140);
         table.set_header(vec!["severity", "rule", "location", "finding / fix"]);
         for f in &t.findings {
             let sev = match f.severity {
@@ -20,7 +31,12 @@ pub fn render(report: &Report) -> String {
                 Severity::Warning => "warning",
                 Severity::Info => "info",
             };
-            table.add_row(vec![sev.to_string(), f.rule.clone(), location(f.file.as_deref(), f.line), format!("{}\n→ {}", sanitize(&f.message), sanitize(&f.fix))]);
+            table.add_row(vec![
+                sev.to_string(),
+                f.rule.clone(),
+                location(f.file.as_deref(), f.line),
+                format!("{}\n→ {}", sanitize(&f.message), sanitize(&f.fix)),
+            ]);
         }
         out.push_str(&table.to_string());
         out.push_str("\n\n");
