@@ -162,6 +162,13 @@ fn main() {
         let read = time(runs, || {
             std::hint::black_box(walk_and_read(dir.path()));
         });
+        let disc = time(runs, || {
+            std::hint::black_box(deploy_audit::discover::discover(dir.path(), &Default::default()).unwrap());
+        });
+        let model = time(runs, || {
+            let d = deploy_audit::discover::discover(dir.path(), &Default::default()).unwrap();
+            std::hint::black_box(deploy_audit::model::Model::build(d));
+        });
         let scan1 = time(runs, || {
             std::hint::black_box(deploy_audit::cli::scan(dir.path(), &one, &Default::default()).unwrap());
         });
@@ -170,10 +177,12 @@ fn main() {
         });
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         println!(
-            "{:>8} {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.2}x {:>8.2}x {:>8.2}x",
+            "{:>8} {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.2}x {:>8.2}x {:>8.2}x",
             size,
             ms(walk),
             ms(read),
+            ms(disc),
+            ms(model),
             ms(scan1),
             ms(scan_all),
             ms(scan1) / ms(walk),

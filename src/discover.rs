@@ -199,6 +199,24 @@ pub struct Discovery {
     pub paths: Vec<String>,
 }
 
+/// A walker thread's findings, merged into the shared result when the thread is done.
+struct Local<'a> {
+    shared: &'a Mutex<Discovery>,
+    d: Discovery,
+}
+
+impl Drop for Local<'_> {
+    fn drop(&mut self) {
+        let mine = std::mem::take(&mut self.d);
+        if let Ok(mut d) = self.shared.lock() {
+            d.walked += mine.walked;
+            d.paths.extend(mine.paths);
+            d.files.extend(mine.files);
+            d.observations.extend(mine.observations);
+        }
+    }
+}
+
 /// Relative `/`-separated path; `None` when the name is not UTF-8 (reported, not read).
 fn rel_path(root: &Path, path: &Path) -> Option<String> {
     let rel = path.strip_prefix(root).ok()?;
@@ -240,25 +258,36 @@ pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
     let builder = walker(&root);
     builder.build_parallel().run(|| {
         let root = root.clone();
-        let shared = &shared;
         let limits = limits.clone();
+        // Each walker thread fills its own buffer and hands it over once, when it finishes.
+        let mut local = Local {
+            shared: &shared,
+            d: Discovery::default(),
+        };
         Box::new(move |entry| {
-            let mut local = Vec::new();
-            let mut obs = Vec::new();
-            let mut seen = None;
+            local.d.walked += 1;
             match entry {
                 Ok(entry) => {
-                    if entry.depth() > 0 {
-                        if !entry.file_type().is_some_and(|t| t.is_dir()) {
-                            seen = rel_path(&root, entry.path());
+                    if entry.depth() > 0 && !entry.file_type().is_some_and(|t| t.is_dir()) {
+                        let rel = rel_path(&root, entry.path());
+                        if let Some(r) = &rel {
+                            local.d.paths.push(r.clone());
                         }
-                        visit(&root, entry.path(), entry.file_type(), &limits, &mut local, &mut obs);
+                        visit(
+                            &root,
+                            entry.path(),
+                            rel,
+                            entry.file_type(),
+                            &limits,
+                            &mut local.d.files,
+                            &mut local.d.observations,
+                        );
                     }
                 }
                 Err(err) => {
                     let msg = err.to_string();
                     if !msg.contains("File system loop") {
-                        obs.push(Observation::new(
+                        local.d.observations.push(Observation::new(
                             "file-skipped",
                             None,
                             None,
@@ -266,12 +295,6 @@ pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
                         ));
                     }
                 }
-            }
-            if let Ok(mut d) = shared.lock() {
-                d.walked += 1;
-                d.paths.extend(seen);
-                d.files.extend(local);
-                d.observations.extend(obs);
             }
             ignore::WalkState::Continue
         })
@@ -283,12 +306,12 @@ pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
     Ok(d)
 }
 
-fn visit(root: &Path, path: &Path, ftype: Option<fs::FileType>, limits: &Limits, out: &mut Vec<RepoFile>, obs: &mut Vec<Observation>) {
+fn visit(root: &Path, path: &Path, rel: Option<String>, ftype: Option<fs::FileType>, limits: &Limits, out: &mut Vec<RepoFile>, obs: &mut Vec<Observation>) {
     let Some(ftype) = ftype else { return };
     if ftype.is_dir() {
         return;
     }
-    let Some(rel) = rel_path(root, path) else {
+    let Some(rel) = rel else {
         let shown = crate::text::sanitize(&path.strip_prefix(root).unwrap_or(path).to_string_lossy());
         obs.push(Observation::new(
             "file-skipped",
@@ -334,9 +357,25 @@ fn visit(root: &Path, path: &Path, ftype: Option<fs::FileType>, limits: &Limits,
     } else {
         path.to_path_buf()
     };
-    let meta = match fs::metadata(&target) {
-        Ok(m) => m,
-        Err(_) => return,
+    // A regular file (by its directory entry) is opened directly and sized with fstat; anything
+    // else is checked with stat first so that a FIFO or device is never opened.
+    let mut opened = None;
+    let meta = if ftype.is_file() {
+        match fs::File::open(&target) {
+            Ok(f) => match f.metadata() {
+                Ok(m) => {
+                    opened = Some(f);
+                    m
+                }
+                Err(_) => return,
+            },
+            Err(_) => return,
+        }
+    } else {
+        match fs::metadata(&target) {
+            Ok(m) => m,
+            Err(_) => return,
+        }
     };
     if !meta.is_file() {
         obs.push(Observation::new(
@@ -367,7 +406,7 @@ fn visit(root: &Path, path: &Path, ftype: Option<fs::FileType>, limits: &Limits,
         out.push(RepoFile { rel, kind, text: None });
         return;
     }
-    let text = match read_limited(&target, limit) {
+    let text = match read_limited(opened, &target, limit) {
         Ok(bytes) => bytes,
         Err(_) => return,
     };
@@ -401,8 +440,11 @@ fn visit(root: &Path, path: &Path, ftype: Option<fs::FileType>, limits: &Limits,
     }
 }
 
-fn read_limited(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
-    let file = fs::File::open(path)?;
+fn read_limited(opened: Option<fs::File>, path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let file = match opened {
+        Some(f) => f,
+        None => fs::File::open(path)?,
+    };
     let mut buf = Vec::new();
     file.take(limit).read_to_end(&mut buf)?;
     Ok(buf)

@@ -155,12 +155,12 @@ fn parse_error(rel: &str, line: usize, what: &str, msg: &str) -> Observation {
 }
 
 impl Model {
-    pub fn build(d: Discovery) -> Model {
+    pub fn build(mut d: Discovery) -> Model {
         let mut m = Model {
             observations: d.observations,
             ..Default::default()
         };
-        m.paths = d.paths.iter().cloned().collect();
+        m.paths = std::mem::take(&mut d.paths).into_iter().collect();
         // 1. Apps: each package.json that is an app, or the root.
         let mut packages: Vec<Doc<package_json::PackageJson>> = Vec::new();
         for f in d.files.iter().filter(|f| f.kind == FileKind::PackageJson) {
@@ -195,7 +195,8 @@ impl Model {
         order.sort_by_key(|&i| std::cmp::Reverse(m.apps[i].dir.len()));
         let app_of = |rel: &str, apps: &Vec<App>| -> usize { order.iter().copied().find(|&i| under(rel, &apps[i].dir)).unwrap_or(0) };
 
-        for f in &d.files {
+        let facts = analyze_sources(&d.files);
+        for (fi, f) in d.files.iter().enumerate() {
             let Some(text) = f.text.as_deref() else {
                 if f.kind == FileKind::Lockfile {
                     let a = app_of(&f.rel, &m.apps);
@@ -292,10 +293,7 @@ impl Model {
                             line: 1,
                         });
                     }
-                    if !source::may_matter(text.as_bytes()) {
-                        continue;
-                    }
-                    let facts = source::analyze(text, &f.rel);
+                    let Some(facts) = facts.get(fi).and_then(|x| x.clone()) else { continue };
                     for (line, msg) in &facts.errors {
                         m.observations.push(parse_error(&f.rel, *line, "source file", msg));
                     }
@@ -352,7 +350,11 @@ impl Model {
         }
         for app in &mut m.apps {
             let mig = join(&app.dir, "prisma/migrations/");
-            app.has_migrations = m.paths.iter().any(|p| p.starts_with(&mig) && p.ends_with("/migration.sql"));
+            app.has_migrations = m
+                .paths
+                .range(mig.clone()..)
+                .take_while(|p| p.starts_with(&mig))
+                .any(|p| p.ends_with("/migration.sql"));
         }
         m.files = d.files;
         m.link_dockerfiles();
@@ -451,9 +453,23 @@ impl Model {
                 if glob || s.as_str() == "." || s.as_str() == "./" {
                     return false;
                 }
-                self.paths.contains(&p) || self.paths.iter().any(|x| x.starts_with(&format!("{p}/")))
+                self.has_path_or_dir(&p)
             })
             .count()
+    }
+
+    /// Is `p` a file, or a directory holding files? (A range query on the sorted paths.)
+    pub fn has_path_or_dir(&self, p: &str) -> bool {
+        if self.paths.contains(p) {
+            return true;
+        }
+        let prefix = format!("{p}/");
+        self.paths.range(prefix.clone()..).next().is_some_and(|x| x.starts_with(&prefix))
+    }
+
+    /// Paths under a directory prefix (ending in `/`), in order.
+    pub fn paths_under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a String> + 'a {
+        self.paths.range(prefix.to_string()..).take_while(move |x| x.starts_with(prefix))
     }
 
     pub fn deepest_app(&self, rel: &str) -> Option<usize> {
@@ -615,6 +631,44 @@ impl Model {
             }
         }
     }
+}
+
+/// Analyze every application source file that may hold a fact, on two large-stack threads.
+/// Entry `i` holds the facts of `files[i]` (None for other kinds, tests and files the
+/// prefilter rules out).
+fn analyze_sources(files: &[RepoFile]) -> Vec<Option<source::SourceFacts>> {
+    let wanted: Vec<usize> = (0..files.len())
+        .filter(|&i| {
+            let f = &files[i];
+            f.kind == FileKind::Source && !is_test_path(&f.rel) && f.text.as_deref().is_some_and(|t| source::may_matter(t.as_bytes()))
+        })
+        .collect();
+    let mut out: Vec<Option<source::SourceFacts>> = vec![None; files.len()];
+    if wanted.is_empty() {
+        return out;
+    }
+    let threads = if wanted.len() > 8 { 2 } else { 1 };
+    let chunks: Vec<Vec<usize>> = (0..threads).map(|t| wanted.iter().copied().skip(t).step_by(threads).collect()).collect();
+    let results: Vec<Vec<(usize, source::SourceFacts)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                scope.spawn(move || {
+                    source::on_big_stack(|| {
+                        chunk
+                            .into_iter()
+                            .filter_map(|i| files[i].text.as_deref().map(|t| (i, source::analyze(t, &files[i].rel))))
+                            .collect::<Vec<_>>()
+                    })
+                })
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    for (i, f) in results.into_iter().flatten() {
+        out[i] = Some(f);
+    }
+    out
 }
 
 /// The URL path of a Next.js route handler or API route, from its path inside the app.

@@ -6,7 +6,11 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// The embedded packs, in the order targets are listed.
-pub const PACK_SOURCES: &[(&str, &str)] = &[("koyeb", include_str!("../rules/koyeb.toml"))];
+pub const PACK_SOURCES: &[(&str, &str)] = &[
+    ("koyeb", include_str!("../rules/koyeb.toml")),
+    ("coolify", include_str!("../rules/coolify.toml")),
+    ("vps", include_str!("../rules/vps.toml")),
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]

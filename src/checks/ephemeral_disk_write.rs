@@ -56,6 +56,52 @@ pub fn local_target(p: &PathExpr) -> Option<(String, Option<String>)> {
     }
 }
 
+/// The container path a relative write lands on: the final stage's WORKDIR joined with it.
+fn container_path(ctx: &Ctx, app: &crate::model::App, target: &str) -> Option<String> {
+    if target.starts_with('/') {
+        return Some(target.to_string());
+    }
+    let d = ctx.model.dockerfile_of(app)?;
+    let mut workdir = "/".to_string();
+    for ins in super::final_instructions(&d.df) {
+        if ins.keyword == "WORKDIR" {
+            let w = ins.command_text();
+            workdir = if w.starts_with('/') {
+                w
+            } else {
+                format!("{}/{}", workdir.trim_end_matches('/'), w)
+            };
+        }
+    }
+    Some(format!("/{}", crate::text::join(&workdir, target)))
+}
+
+/// A volume declared in the repository (compose `volumes:` of a service built from this app's
+/// Dockerfile) that covers the container path, when the platform honours repository volumes.
+fn declared_volume(ctx: &Ctx, app: &crate::model::App, path: &str) -> Option<(String, usize)> {
+    if ctx.facts.volumes != "config" {
+        return None;
+    }
+    let d = ctx.model.dockerfile_of(app)?;
+    for c in &ctx.model.composes {
+        for s in &c.v.services {
+            let Some(b) = &s.build else { continue };
+            let ctx_dir = crate::text::join(crate::text::parent(&c.rel), &b.context);
+            let df = crate::text::join(&ctx_dir, b.dockerfile.as_deref().unwrap_or("Dockerfile"));
+            if df != d.rel {
+                continue;
+            }
+            for m in &s.volumes {
+                let t = m.target.trim_end_matches('/');
+                if !t.is_empty() && (path == t || path.starts_with(&format!("{t}/"))) {
+                    return Some((c.rel.clone(), m.line));
+                }
+            }
+        }
+    }
+    None
+}
+
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
     for app in deployable_apps(ctx.model) {
@@ -66,6 +112,9 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             for w in writes {
                 let Some((target, env)) = local_target(&w.path) else { continue };
                 if seen.contains(&target) {
+                    continue;
+                }
+                if container_path(ctx, app, &target).is_some_and(|p| declared_volume(ctx, app, &p).is_some()) {
                     continue;
                 }
                 seen.push(target.clone());
@@ -101,6 +150,29 @@ mod tests {
         assert_eq!(obs[0].file.as_deref(), Some("app/api/upload/route.ts"));
         assert_eq!(obs[0].line, Some(5));
         assert!(obs[0].message.contains("public/uploads"), "{}", obs[0].message);
+    }
+
+    #[test]
+    fn a_compose_volume_over_the_path_silences_it_where_repository_volumes_count() {
+        let src = "import { writeFileSync } from 'fs';\nexport function POST() { writeFileSync('uploads/a.bin', ''); return new Response('') }\n";
+        let df = "FROM node:20-alpine\nWORKDIR /srv/app\nCOPY . .\nCMD [\"npm\", \"start\"]\n";
+        let compose = "services:\n  app:\n    build: .\n    volumes:\n      - uploads:/srv/app/uploads\nvolumes:\n  uploads:\n";
+        let files = [
+            ("package.json", NEXT_PKG),
+            ("app/api/u/route.ts", src),
+            ("Dockerfile", df),
+            ("docker-compose.yml", compose),
+        ];
+        assert!(crate::checks::testing::run("ephemeral-disk-write", "vps", &files).is_empty());
+        assert_eq!(koyeb("ephemeral-disk-write", &files).len(), 1);
+        let other = compose.replace("/srv/app/uploads", "/srv/app/data");
+        let files = [
+            ("package.json", NEXT_PKG),
+            ("app/api/u/route.ts", src),
+            ("Dockerfile", df),
+            ("docker-compose.yml", other.as_str()),
+        ];
+        assert_eq!(crate::checks::testing::run("ephemeral-disk-write", "vps", &files).len(), 1);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod dockerignore;
 pub mod env_file;
 pub mod next_config;
 pub mod package_json;
+pub mod platform;
 pub mod prisma;
 pub mod source;
 pub mod yaml;

@@ -127,7 +127,24 @@ where
     run_with_big_stack(job)
 }
 
+thread_local! {
+    /// Set on threads that already run with a large stack (see [`on_big_stack`]).
+    static BIG_STACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f` on a scoped thread with the parser's large stack; every parse inside it then runs on
+/// that thread directly instead of spawning one per file. Used to analyze many files in a batch.
+pub fn on_big_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    run_with_big_stack(move || {
+        BIG_STACK.with(|b| b.set(true));
+        f()
+    })
+}
+
 fn run_with_big_stack<R: Send>(job: impl FnOnce() -> R + Send) -> R {
+    if BIG_STACK.with(|b| b.get()) {
+        return job();
+    }
     let mut slot = Some(job);
     let outcome = std::thread::scope(|scope| {
         let slot_ref = &mut slot;

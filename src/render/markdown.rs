@@ -29,6 +29,9 @@ pub fn render(report: &Report) -> String {
         ));
     }
     o.push_str(&format!("**Tool:** {} {}\n\n", report.tool.name, report.tool.version));
+    if report.targets.len() > 1 {
+        comparison(&mut o, report);
+    }
     for t in &report.targets {
         target(&mut o, t);
     }
@@ -121,6 +124,46 @@ fn section(o: &mut String, t: &TargetReport, sev: Severity, title: &str) {
         for r in &f.related {
             o.push_str(&format!("   - related: {} {}\n", cell(&location(Some(&r.file), r.line)), sanitize(&r.message)));
         }
+    }
+    o.push('\n');
+}
+
+/// Side by side: the verdict per platform, then a row per finding with its severity on each.
+fn comparison(o: &mut String, report: &Report) {
+    o.push_str("## Platform comparison\n\n| | ");
+    o.push_str(&report.targets.iter().map(|t| t.platform.clone()).collect::<Vec<_>>().join(" | "));
+    o.push_str(" |\n|---|");
+    o.push_str(&"---|".repeat(report.targets.len()));
+    o.push_str("\n| **Verdict** | ");
+    o.push_str(
+        &report
+            .targets
+            .iter()
+            .map(|t| format!("**{}**", verdict_title(t.verdict.as_str())))
+            .collect::<Vec<_>>()
+            .join(" | "),
+    );
+    o.push_str(" |\n| Critical / warning / info | ");
+    o.push_str(
+        &report
+            .targets
+            .iter()
+            .map(|t| format!("{} / {} / {}", t.counts.critical, t.counts.warning, t.counts.info))
+            .collect::<Vec<_>>()
+            .join(" | "),
+    );
+    o.push_str(" |\n\n| Rule | Location | ");
+    o.push_str(&report.targets.iter().map(|t| t.target.clone()).collect::<Vec<_>>().join(" | "));
+    o.push_str(" |\n|---|---|");
+    o.push_str(&"---|".repeat(report.targets.len()));
+    o.push('\n');
+    for r in super::matrix(report) {
+        let cells: Vec<String> = r
+            .severities
+            .iter()
+            .map(|s| s.map(|s| s.as_str().to_string()).unwrap_or_else(|| "—".into()))
+            .collect();
+        o.push_str(&format!("| `{}` | {} | {} |\n", r.rule, cell(&r.location), cells.join(" | ")));
     }
     o.push('\n');
 }

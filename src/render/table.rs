@@ -5,6 +5,9 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
+    if report.targets.len() > 1 {
+        out.push_str(&matrix(report));
+    }
     for t in &report.targets {
         out.push_str(&format!(
             "{} ({}): {}  ({} critical, {} warning, {} info)\n",
@@ -42,4 +45,25 @@ pub fn render(report: &Report) -> String {
         out.push_str("\n\n");
     }
     out
+}
+
+/// The side-by-side view: a row per finding, a column per platform.
+fn matrix(report: &Report) -> String {
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(160);
+    let mut header = vec!["rule".to_string(), "location".to_string()];
+    header.extend(report.targets.iter().map(|t| t.target.clone()));
+    table.set_header(header);
+    let mut verdicts = vec!["verdict".to_string(), String::new()];
+    verdicts.extend(report.targets.iter().map(|t| t.verdict.as_str().to_string()));
+    for r in super::matrix(report) {
+        let mut row = vec![r.rule.clone(), r.location.clone()];
+        row.extend(r.severities.iter().map(|s| s.map(|s| s.as_str().to_string()).unwrap_or_else(|| "-".into())));
+        table.add_row(row);
+    }
+    table.add_row(verdicts);
+    format!("{table}\n\n")
 }
