@@ -149,8 +149,8 @@ fn main() {
     let all: Vec<String> = deploy_audit::packs::target_ids().into_iter().map(String::from).collect();
     let one = vec!["koyeb".to_string()];
     println!(
-        "{:>8} {:>10} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9}",
-        "files", "walk", "walk+read", "scan(1)", "scan(all)", "1/walk", "1/read", "all/1"
+        "{:>8} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9}",
+        "files", "walk", "walk+read", "discover", "+model", "scan(1)", "scan(all)", "1/walk", "1/read", "all/1"
     );
     for size in sizes {
         let dir = tempfile::tempdir().unwrap();

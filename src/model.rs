@@ -472,6 +472,26 @@ impl Model {
         self.paths.range(prefix.to_string()..).take_while(move |x| x.starts_with(prefix))
     }
 
+    /// The compose files that describe a deployment: per directory, the best-ranked file that
+    /// is not an override or a development file (`compose.override.yml`, `docker-compose.dev.yml`).
+    pub fn deploy_composes(&self) -> Vec<&Doc<compose::ComposeFile>> {
+        let dev = |rel: &str| {
+            let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
+            let stem = name.trim_end_matches(".yml").trim_end_matches(".yaml");
+            stem.split(['.', '-', '_']).skip(1).any(|t| matches!(t, "override" | "dev" | "development" | "local" | "test" | "testing" | "ci" | "debug" | "e2e"))
+        };
+        let mut dirs: BTreeMap<&str, Vec<&Doc<compose::ComposeFile>>> = BTreeMap::new();
+        for c in self.composes.iter().filter(|c| !dev(&c.rel)) {
+            dirs.entry(parent(&c.rel)).or_default().push(c);
+        }
+        dirs.into_values()
+            .filter_map(|list| {
+                let names: Vec<&str> = list.iter().map(|c| c.rel.as_str()).collect();
+                compose::rank_files(&names).first().and_then(|&i| list.get(i).copied())
+            })
+            .collect()
+    }
+
     pub fn deepest_app(&self, rel: &str) -> Option<usize> {
         (0..self.apps.len())
             .filter(|&i| under(rel, &self.apps[i].dir))

@@ -10,6 +10,10 @@ use crate::report::Aspect;
 
 mod bind_localhost;
 mod committed_env_secret;
+mod compose_db_no_volume;
+mod compose_db_port_public;
+mod compose_depends_unhealthy;
+mod compose_no_restart;
 mod dangling_symlink;
 mod db_push_accept_data_loss;
 mod db_push_in_prod;
@@ -100,6 +104,10 @@ pub static RULES: &[&Rule] = &[
     &committed_env_secret::RULE,
     &no_health_route::RULE,
     &long_lived_responses::RULE,
+    &compose_db_no_volume::RULE,
+    &compose_db_port_public::RULE,
+    &compose_depends_unhealthy::RULE,
+    &compose_no_restart::RULE,
     &parse_error::RULE,
     &file_skipped::RULE,
     &dangling_symlink::RULE,
@@ -275,6 +283,18 @@ pub fn deploy_commands(model: &Model, app: &App) -> Vec<crate::model::Command> {
         }
     }
     out
+}
+
+/// The database a compose service runs, from its image: (kind, data directory).
+pub fn database_image(image: &str) -> Option<(&'static str, &'static str)> {
+    let repo = image.rsplit('/').next().unwrap_or(image).split([':', '@']).next().unwrap_or("").to_ascii_lowercase();
+    match repo.as_str() {
+        "postgres" | "postgis" | "timescaledb" | "timescaledb-ha" | "pgvector" => Some(("postgres", "/var/lib/postgresql/data")),
+        "mysql" | "mariadb" | "percona" => Some(("mysql", "/var/lib/mysql")),
+        "mongo" | "mongodb" => Some(("mongodb", "/data/db")),
+        "redis" | "valkey" | "redis-stack" | "keydb" => Some(("redis", "/data")),
+        _ => None,
+    }
 }
 
 /// Health paths recognised as a health endpoint.

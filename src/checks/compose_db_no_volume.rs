@@ -1,0 +1,87 @@
+use super::{database_image, Ctx, Rule};
+use crate::observe::Observation;
+use crate::report::Aspect;
+
+pub static RULE: Rule = Rule { id: "compose-db-no-volume", aspect: Aspect::Database, title: "A database in compose keeps its data in the container", doc: DOC, run };
+
+const DOC: &str = r#"## What it does
+In the compose file that describes the deployment (not `*.override.yml` / `*.dev.yml`), finds a
+Postgres, MySQL/MariaDB or MongoDB service (by image) with no volume mounted at or above its data
+directory (`/var/lib/postgresql/data`, `/var/lib/mysql`, `/data/db`). Redis counts only when it
+persists (`--appendonly yes` or `--save`).
+
+## Why it matters
+Without a volume the data lives in the container's writable layer: `docker compose down`, an image
+upgrade or any recreation of the container deletes the database.
+
+## Example
+```yaml
+db:
+  image: postgres:16
+```
+
+## Fix
+Mount a named volume at the data directory:
+```yaml
+db:
+  image: postgres:16
+  volumes:
+    - pgdata:/var/lib/postgresql/data
+volumes:
+  pgdata:
+```
+
+## References
+- https://docs.docker.com/engine/storage/volumes/
+- https://hub.docker.com/_/postgres
+"#;
+
+fn run(ctx: &Ctx) -> Vec<Observation> {
+    let mut out = Vec::new();
+    for c in ctx.model.deploy_composes() {
+        for s in &c.v.services {
+            let Some((image, line)) = &s.image else { continue };
+            let Some((kind, data)) = database_image(image) else { continue };
+            if kind == "redis" {
+                let persists = s.command.as_ref().is_some_and(|(cmd, _)| cmd.contains("--appendonly yes") || cmd.contains("--save "));
+                if !persists {
+                    continue;
+                }
+            }
+            let covered = s.volumes.iter().any(|m| {
+                let t = m.target.trim_end_matches('/');
+                !t.is_empty() && (data == t || data.starts_with(&format!("{t}/")) || t.starts_with(&format!("{data}/")) || (kind == "postgres" && t == "/var/lib/postgresql"))
+            });
+            if !covered {
+                out.push(
+                    Observation::at(RULE.id, &c.rel, *line, format!("service `{}` runs {kind} with no volume at `{data}`, so its data is deleted whenever the container is recreated", s.name))
+                        .var("service", s.name.clone())
+                        .var("path", data)
+                        .key(format!("{}:{}", c.rel, s.name)),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::testing::run;
+
+    #[test]
+    fn postgres_without_volume_fires() {
+        let compose = "services:\n  db:\n    image: postgres:16-alpine\n    environment:\n      POSTGRES_PASSWORD: x\n";
+        let obs = run("compose-db-no-volume", "vps", &[("docker-compose.yml", compose)]);
+        assert_eq!(obs.len(), 1);
+        assert_eq!(obs[0].line, Some(3));
+    }
+
+    #[test]
+    fn named_volume_cache_redis_and_dev_files_stay_silent() {
+        let compose = "services:\n  db:\n    image: postgres:16\n    volumes:\n      - pgdata:/var/lib/postgresql/data\n  cache:\n    image: redis:7\nvolumes:\n  pgdata:\n";
+        assert!(run("compose-db-no-volume", "vps", &[("docker-compose.yml", compose)]).is_empty());
+        let dev = "services:\n  db:\n    image: postgres:16\n";
+        assert!(run("compose-db-no-volume", "vps", &[("docker-compose.dev.yml", dev)]).is_empty());
+    }
+}

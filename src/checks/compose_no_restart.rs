@@ -1,0 +1,66 @@
+use super::{database_image, has_word, Ctx, Rule};
+use crate::observe::Observation;
+use crate::report::Aspect;
+
+pub static RULE: Rule = Rule { id: "compose-no-restart", aspect: Aspect::Operations, title: "A long-running compose service has no restart policy", doc: DOC, run };
+
+const DOC: &str = r#"## What it does
+In the deployment compose file, finds long-running services (the app built from the repository, a
+database, or a service publishing ports) with neither `restart:` nor `deploy.restart_policy`.
+One-shot services (migrations, seeds) are left alone.
+
+## Why it matters
+The default policy is `no`: after a crash, an out-of-memory kill or a server reboot the service
+stays down until someone runs `docker compose up` again.
+
+## Example
+```yaml
+app:
+  build: .
+```
+
+## Fix
+Add `restart: unless-stopped` (or `always`) to each long-running service.
+
+## References
+- https://docs.docker.com/reference/compose-file/services/#restart
+"#;
+
+fn run(ctx: &Ctx) -> Vec<Observation> {
+    let mut out = Vec::new();
+    for c in ctx.model.deploy_composes() {
+        for s in &c.v.services {
+            if s.restart.is_some() {
+                continue;
+            }
+            let one_shot = s.command.as_ref().is_some_and(|(cmd, _)| ["migrate", "seed", "prisma"].iter().any(|w| has_word(cmd, w) || cmd.contains(w))) || s.exclude_from_hc || !s.profiles.is_empty();
+            if one_shot {
+                continue;
+            }
+            let db = s.image.as_ref().is_some_and(|(i, _)| database_image(i).is_some());
+            if !(s.build.is_some() || db || !s.ports.is_empty()) {
+                continue;
+            }
+            out.push(Observation::at(RULE.id, &c.rel, s.line, format!("service `{}` has no restart policy, so it stays down after a crash or a reboot", s.name)).var("service", s.name.clone()).key(format!("{}:{}", c.rel, s.name)));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::testing::run;
+
+    #[test]
+    fn app_and_db_without_restart_fire() {
+        let compose = "services:\n  app:\n    build: .\n  db:\n    image: postgres:16\n";
+        let obs = run("compose-no-restart", "vps", &[("docker-compose.yml", compose)]);
+        assert_eq!(obs.iter().map(|o| o.line).collect::<Vec<_>>(), vec![Some(2), Some(4)]);
+    }
+
+    #[test]
+    fn restart_policies_and_one_shot_jobs_stay_silent() {
+        let compose = "services:\n  app:\n    build: .\n    restart: unless-stopped\n  migrate:\n    build: .\n    command: npx prisma migrate deploy\n";
+        assert!(run("compose-no-restart", "vps", &[("docker-compose.yml", compose)]).is_empty());
+    }
+}
