@@ -114,7 +114,10 @@ pub fn classify(rel: &str) -> Option<FileKind> {
         ".gitignore" => FileKind::Gitignore,
         "migration.sql" => FileKind::Migration,
         _ => {
-            if lower.starts_with("dockerfile.") || lower.ends_with(".dockerfile") {
+            let doc_ext = [
+                ".md", ".mdx", ".txt", ".json", ".yml", ".yaml", ".sh", ".ps1", ".py", ".js", ".ts", ".rst", ".html", ".png", ".svg",
+            ];
+            if (lower.starts_with("dockerfile.") || lower.ends_with(".dockerfile")) && !doc_ext.iter().any(|e| lower.ends_with(e)) {
                 if lower.ends_with(".dockerignore") {
                     FileKind::DockerIgnore
                 } else {
@@ -460,6 +463,8 @@ mod tests {
         assert_eq!(classify("apps/web/Dockerfile.prod"), Some(FileKind::Dockerfile));
         assert_eq!(classify("docker/web.Dockerfile"), Some(FileKind::Dockerfile));
         assert_eq!(classify("Dockerfile.dockerignore"), Some(FileKind::DockerIgnore));
+        assert_eq!(classify("docs/dockerfile.mdx"), None);
+        assert_eq!(classify("Dockerfile.md"), None);
         assert_eq!(classify("docker-compose.prod.yml"), Some(FileKind::Compose));
         assert_eq!(classify("compose.yaml"), Some(FileKind::Compose));
         assert_eq!(classify("next.config.mjs"), Some(FileKind::NextConfig));

@@ -207,6 +207,12 @@ impl Model {
             match f.kind {
                 FileKind::Dockerfile => {
                     let df = dockerfile::parse(text);
+                    let exact = f.rel.rsplit('/').next().is_some_and(|n| n.eq_ignore_ascii_case("dockerfile"));
+                    if df.stages.is_empty() && !exact {
+                        // A fragment or template (`Dockerfile.append`, `Dockerfile.tmpl` without FROM):
+                        // nothing builds it on its own.
+                        continue;
+                    }
                     for e in &df.errors {
                         m.observations.push(parse_error(&f.rel, e.line, "Dockerfile", &e.message));
                     }
@@ -478,7 +484,9 @@ impl Model {
         let dev = |rel: &str| {
             let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
             let stem = name.trim_end_matches(".yml").trim_end_matches(".yaml");
-            stem.split(['.', '-', '_']).skip(1).any(|t| matches!(t, "override" | "dev" | "development" | "local" | "test" | "testing" | "ci" | "debug" | "e2e"))
+            stem.split(['.', '-', '_'])
+                .skip(1)
+                .any(|t| matches!(t, "override" | "dev" | "development" | "local" | "test" | "testing" | "ci" | "debug" | "e2e"))
         };
         let mut dirs: BTreeMap<&str, Vec<&Doc<compose::ComposeFile>>> = BTreeMap::new();
         for c in self.composes.iter().filter(|c| !dev(&c.rel)) {

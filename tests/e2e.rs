@@ -117,6 +117,25 @@ fn seed004_fixture_finds_the_failed_deploys() {
 }
 
 #[test]
+fn seed002_fixture_finds_the_compose_gaps_on_a_vps() {
+    let v = json("seed002-vps-crm", "vps");
+    let f = findings(&v, 0);
+    assert_eq!(v["targets"][0]["verdict"], "not-ready");
+    assert!(has(&f, "compose-db-no-volume", "critical", "docker-compose.prod.yml", Some(3)), "{f:#?}");
+    assert!(has(&f, "compose-db-port-public", "warning", "docker-compose.prod.yml", Some(9)), "{f:#?}");
+    assert!(has(&f, "compose-depends-unhealthy", "warning", "docker-compose.prod.yml", Some(21)), "{f:#?}");
+    assert!(has(&f, "compose-no-restart", "warning", "docker-compose.prod.yml", Some(2)), "{f:#?}");
+    assert!(has(&f, "compose-no-restart", "warning", "docker-compose.prod.yml", Some(11)), "{f:#?}");
+    // The development compose file is not the deployment: its published port is not reported.
+    assert!(!f.iter().any(|x| x.2 == "docker-compose.yml"), "{f:#?}");
+    // A sound standalone Dockerfile: nothing about it.
+    assert!(!f.iter().any(|x| x.0.starts_with("standalone") || x.0 == "prisma-cli-missing"), "{f:#?}");
+    // Koyeb does not run compose files.
+    let k = findings(&json("seed002-vps-crm", "koyeb"), 0);
+    assert!(!k.iter().any(|x| x.0.starts_with("compose-")), "{k:#?}");
+}
+
+#[test]
 fn clean_fixture_is_ready_and_exits_zero() {
     let out = audit(&["scan", "fixtures/clean-nextjs", "--target", "koyeb", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0));
@@ -213,7 +232,7 @@ fn snapshot_name(fixture: &str, ext: &str) -> String {
 
 #[test]
 fn reports_are_snapshotted() {
-    for fixture in ["seed000-koyeb-pos", "seed004-coolify-vps", "clean-nextjs", "broken-files"] {
+    for fixture in ["seed000-koyeb-pos", "seed002-vps-crm", "seed004-coolify-vps", "clean-nextjs", "broken-files"] {
         assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(fixture).is_dir());
         let md = audit(&[
             "scan",

@@ -2,7 +2,13 @@ use super::{database_image, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "compose-db-no-volume", aspect: Aspect::Database, title: "A database in compose keeps its data in the container", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "compose-db-no-volume",
+    aspect: Aspect::Database,
+    title: "A database in compose keeps its data in the container",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 In the compose file that describes the deployment (not `*.override.yml` / `*.dev.yml`), finds a
@@ -43,21 +49,36 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             let Some((image, line)) = &s.image else { continue };
             let Some((kind, data)) = database_image(image) else { continue };
             if kind == "redis" {
-                let persists = s.command.as_ref().is_some_and(|(cmd, _)| cmd.contains("--appendonly yes") || cmd.contains("--save "));
+                let persists = s
+                    .command
+                    .as_ref()
+                    .is_some_and(|(cmd, _)| cmd.contains("--appendonly yes") || cmd.contains("--save "));
                 if !persists {
                     continue;
                 }
             }
             let covered = s.volumes.iter().any(|m| {
                 let t = m.target.trim_end_matches('/');
-                !t.is_empty() && (data == t || data.starts_with(&format!("{t}/")) || t.starts_with(&format!("{data}/")) || (kind == "postgres" && t == "/var/lib/postgresql"))
+                !t.is_empty()
+                    && (data == t
+                        || data.starts_with(&format!("{t}/"))
+                        || t.starts_with(&format!("{data}/"))
+                        || (kind == "postgres" && t == "/var/lib/postgresql"))
             });
             if !covered {
                 out.push(
-                    Observation::at(RULE.id, &c.rel, *line, format!("service `{}` runs {kind} with no volume at `{data}`, so its data is deleted whenever the container is recreated", s.name))
-                        .var("service", s.name.clone())
-                        .var("path", data)
-                        .key(format!("{}:{}", c.rel, s.name)),
+                    Observation::at(
+                        RULE.id,
+                        &c.rel,
+                        *line,
+                        format!(
+                            "service `{}` runs {kind} with no volume at `{data}`, so its data is deleted whenever the container is recreated",
+                            s.name
+                        ),
+                    )
+                    .var("service", s.name.clone())
+                    .var("path", data)
+                    .key(format!("{}:{}", c.rel, s.name)),
                 );
             }
         }

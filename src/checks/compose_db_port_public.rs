@@ -2,7 +2,13 @@ use super::{database_image, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "compose-db-port-public", aspect: Aspect::Security, title: "A database port is published on every interface", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "compose-db-port-public",
+    aspect: Aspect::Security,
+    title: "A database port is published on every interface",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 In the deployment compose file, finds a database or cache service (Postgres, MySQL/MariaDB,
@@ -37,15 +43,27 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             let Some((image, _)) = &s.image else { continue };
             let Some((kind, _)) = database_image(image) else { continue };
             for p in &s.ports {
-                let local = p.host_ip.as_deref().is_some_and(|ip| matches!(ip.trim_matches(|c| c == '[' || c == ']'), "127.0.0.1" | "::1" | "localhost"));
+                let local = p
+                    .host_ip
+                    .as_deref()
+                    .is_some_and(|ip| matches!(ip.trim_matches(|c| c == '[' || c == ']'), "127.0.0.1" | "::1" | "localhost"));
                 if local {
                     continue;
                 }
                 out.push(
-                    Observation::at(RULE.id, &c.rel, p.line, format!("service `{}` ({kind}) publishes port {} on every interface of the host", s.name, crate::text::sanitize(&p.container_port)))
-                        .var("service", s.name.clone())
-                        .var("port", p.container_port.clone())
-                        .key(format!("{}:{}:{}", c.rel, s.name, p.container_port)),
+                    Observation::at(
+                        RULE.id,
+                        &c.rel,
+                        p.line,
+                        format!(
+                            "service `{}` ({kind}) publishes port {} on every interface of the host",
+                            s.name,
+                            crate::text::sanitize(&p.container_port)
+                        ),
+                    )
+                    .var("service", s.name.clone())
+                    .var("port", p.container_port.clone())
+                    .key(format!("{}:{}:{}", c.rel, s.name, p.container_port)),
                 );
             }
         }

@@ -2,7 +2,13 @@ use super::{database_image, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "compose-depends-unhealthy", aspect: Aspect::Operations, title: "The app starts before its database is ready", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "compose-depends-unhealthy",
+    aspect: Aspect::Operations,
+    title: "The app starts before its database is ready",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 In the deployment compose file, finds a service that `depends_on` a database or cache without
@@ -42,18 +48,29 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     for c in ctx.model.deploy_composes() {
         for s in &c.v.services {
             for dep in &s.depends_on {
-                let Some(target) = c.v.services.iter().find(|t| t.name == dep.service) else { continue };
-                let Some((kind, _)) = target.image.as_ref().and_then(|(i, _)| database_image(i)) else { continue };
+                let Some(target) = c.v.services.iter().find(|t| t.name == dep.service) else {
+                    continue;
+                };
+                let Some((kind, _)) = target.image.as_ref().and_then(|(i, _)| database_image(i)) else {
+                    continue;
+                };
                 let has_check = target.healthcheck.as_ref().is_some_and(|h| !h.disabled);
                 let healthy = dep.condition.as_deref() == Some("service_healthy");
                 let msg = if !healthy {
                     format!("service `{}` waits only for `{}` ({kind}) to start, not to be ready", s.name, dep.service)
                 } else if !has_check {
-                    format!("service `{}` waits for `{}` to be healthy, but `{}` has no healthcheck", s.name, dep.service, dep.service)
+                    format!(
+                        "service `{}` waits for `{}` to be healthy, but `{}` has no healthcheck",
+                        s.name, dep.service, dep.service
+                    )
                 } else {
                     continue;
                 };
-                out.push(Observation::at(RULE.id, &c.rel, dep.line, msg).var("service", dep.service.clone()).key(format!("{}:{}:{}", c.rel, s.name, dep.service)));
+                out.push(
+                    Observation::at(RULE.id, &c.rel, dep.line, msg)
+                        .var("service", dep.service.clone())
+                        .key(format!("{}:{}:{}", c.rel, s.name, dep.service)),
+                );
             }
         }
     }

@@ -2,7 +2,13 @@ use super::{database_image, has_word, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
-pub static RULE: Rule = Rule { id: "compose-no-restart", aspect: Aspect::Operations, title: "A long-running compose service has no restart policy", doc: DOC, run };
+pub static RULE: Rule = Rule {
+    id: "compose-no-restart",
+    aspect: Aspect::Operations,
+    title: "A long-running compose service has no restart policy",
+    doc: DOC,
+    run,
+};
 
 const DOC: &str = r#"## What it does
 In the deployment compose file, finds long-running services (the app built from the repository, a
@@ -33,7 +39,12 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             if s.restart.is_some() {
                 continue;
             }
-            let one_shot = s.command.as_ref().is_some_and(|(cmd, _)| ["migrate", "seed", "prisma"].iter().any(|w| has_word(cmd, w) || cmd.contains(w))) || s.exclude_from_hc || !s.profiles.is_empty();
+            let one_shot = s
+                .command
+                .as_ref()
+                .is_some_and(|(cmd, _)| ["migrate", "seed", "prisma"].iter().any(|w| has_word(cmd, w) || cmd.contains(w)))
+                || s.exclude_from_hc
+                || !s.profiles.is_empty();
             if one_shot {
                 continue;
             }
@@ -41,7 +52,16 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             if !(s.build.is_some() || db || !s.ports.is_empty()) {
                 continue;
             }
-            out.push(Observation::at(RULE.id, &c.rel, s.line, format!("service `{}` has no restart policy, so it stays down after a crash or a reboot", s.name)).var("service", s.name.clone()).key(format!("{}:{}", c.rel, s.name)));
+            out.push(
+                Observation::at(
+                    RULE.id,
+                    &c.rel,
+                    s.line,
+                    format!("service `{}` has no restart policy, so it stays down after a crash or a reboot", s.name),
+                )
+                .var("service", s.name.clone())
+                .key(format!("{}:{}", c.rel, s.name)),
+            );
         }
     }
     out

@@ -287,7 +287,14 @@ pub fn deploy_commands(model: &Model, app: &App) -> Vec<crate::model::Command> {
 
 /// The database a compose service runs, from its image: (kind, data directory).
 pub fn database_image(image: &str) -> Option<(&'static str, &'static str)> {
-    let repo = image.rsplit('/').next().unwrap_or(image).split([':', '@']).next().unwrap_or("").to_ascii_lowercase();
+    let repo = image
+        .rsplit('/')
+        .next()
+        .unwrap_or(image)
+        .split([':', '@'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     match repo.as_str() {
         "postgres" | "postgis" | "timescaledb" | "timescaledb-ha" | "pgvector" => Some(("postgres", "/var/lib/postgresql/data")),
         "mysql" | "mariadb" | "percona" => Some(("mysql", "/var/lib/mysql")),

@@ -730,6 +730,21 @@ mod tests {
     }
 
     #[test]
+    fn heredoc_on_a_continuation_line_after_flags() {
+        let d = parse(
+            "FROM node:20\nRUN --mount=type=cache,target=/root/.npm \\\n    <<EOF\nnpm ci\nnpm run build\nEOF\nCOPY --link \".\" \"/app/\"\nRUN echo next\n",
+        );
+        assert!(d.errors.is_empty(), "{:?}", d.errors);
+        let run = &d.instructions[1];
+        assert_eq!(run.flag("mount"), Some("type=cache,target=/root/.npm"));
+        assert_eq!(run.heredocs.len(), 1);
+        assert_eq!(run.heredocs[0].body, "npm ci\nnpm run build\n");
+        assert_eq!(run.end_line, 6);
+        assert_eq!(d.instructions[2].copy_parts(), Some((vec![".".to_string()], "/app/".to_string())));
+        assert_eq!(d.instructions[3].line, 8);
+    }
+
+    #[test]
     fn shift_operators_and_quoted_markers_are_not_heredocs() {
         let d = parse("FROM x\nRUN echo $((1<<2)) \"a<<b\"\nRUN echo ok\n");
         assert!(d.errors.is_empty(), "{:?}", d.errors);
