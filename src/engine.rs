@@ -175,6 +175,7 @@ fn plan(ctx: &Ctx) -> Vec<Setting> {
             false,
         ),
         (None, Some(d)) if ctx.facts.injects_port => setting("Port", format!("{d} ({} default; the app reads the injected PORT)", ctx.platform.name), false),
+        (None, _) if ctx.facts.injects_port => setting("Port", format!("the port {} injects in PORT (the app reads it)", ctx.platform.name), false),
         (None, _) => setting("Port", "the port the app listens on (PORT is not injected)", false),
     };
     out.push(port);

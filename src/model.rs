@@ -2,7 +2,7 @@
 
 use crate::discover::{Discovery, FileKind, RepoFile};
 use crate::observe::Observation;
-use crate::parse::{compose, dockerfile, dockerignore, env_file, next_config, package_json, prisma, source};
+use crate::parse::{compose, dockerfile, dockerignore, env_file, next_config, package_json, platform, prisma, source};
 use crate::text::{join, parent, under};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -113,6 +113,11 @@ pub struct Model {
     pub env_files: Vec<EnvDoc>,
     pub scripts: BTreeMap<String, String>,
     pub workflows: Vec<(String, String)>,
+    pub fly: Vec<Doc<platform::FlyConfig>>,
+    pub railway: Vec<Doc<platform::RailwayConfig>>,
+    pub render: Vec<Doc<platform::RenderConfig>>,
+    pub nixpacks: Vec<Doc<platform::NixpacksConfig>>,
+    pub procfiles: Vec<Doc<Vec<(String, String, usize)>>>,
     pub apps: Vec<App>,
     /// Observations made while reading: skipped files, parse errors.
     pub observations: Vec<Observation>,
@@ -335,23 +340,40 @@ impl Model {
                     });
                 }
                 FileKind::PackageJson | FileKind::Lockfile | FileKind::Workspace | FileKind::Gitignore | FileKind::Migration => {}
-                FileKind::FlyToml | FileKind::RailwayToml | FileKind::NixpacksToml => {
-                    if let Err(e) = toml::from_str::<toml::Table>(text) {
-                        let line = e.span().map(|s| crate::text::line_of(text, s.start)).unwrap_or(1);
-                        m.observations.push(parse_error(&f.rel, line, f.kind.name(), e.message()));
+                FileKind::FlyToml | FileKind::RailwayToml | FileKind::NixpacksToml | FileKind::RailwayJson | FileKind::RenderYaml => {
+                    let tree = match f.kind {
+                        FileKind::RailwayJson => platform::parse_json(text),
+                        FileKind::RenderYaml => platform::parse_yaml(text),
+                        _ => platform::parse_toml(text),
+                    };
+                    let node = match tree {
+                        Ok(n) => n,
+                        Err(e) => {
+                            m.observations.push(parse_error(&f.rel, e.line, f.kind.name(), &e.message));
+                            continue;
+                        }
+                    };
+                    let rel = f.rel.clone();
+                    match f.kind {
+                        FileKind::FlyToml => m.fly.push(Doc { rel, v: platform::fly(&node) }),
+                        FileKind::RailwayJson | FileKind::RailwayToml => m.railway.push(Doc {
+                            rel,
+                            v: platform::railway(&node),
+                        }),
+                        FileKind::RenderYaml => m.render.push(Doc {
+                            rel,
+                            v: platform::render(&node),
+                        }),
+                        _ => m.nixpacks.push(Doc {
+                            rel,
+                            v: platform::nixpacks(&node),
+                        }),
                     }
                 }
-                FileKind::RailwayJson => {
-                    if let Err(e) = serde_json::from_str::<serde_json::Value>(text) {
-                        m.observations.push(parse_error(&f.rel, e.line(), f.kind.name(), &e.to_string()));
-                    }
-                }
-                FileKind::RenderYaml => {
-                    if let Err(e) = crate::parse::yaml::parse(text) {
-                        m.observations.push(parse_error(&f.rel, e.line, f.kind.name(), &e.message));
-                    }
-                }
-                FileKind::Procfile => {}
+                FileKind::Procfile => m.procfiles.push(Doc {
+                    rel: f.rel.clone(),
+                    v: platform::procfile(text),
+                }),
             }
         }
         for app in &mut m.apps {
@@ -471,6 +493,11 @@ impl Model {
         }
         let prefix = format!("{p}/");
         self.paths.range(prefix.clone()..).next().is_some_and(|x| x.starts_with(&prefix))
+    }
+
+    /// Is there any path starting with `prefix`?
+    pub fn has_prefix(&self, prefix: &str) -> bool {
+        self.paths.range(prefix.to_string()..).next().is_some_and(|x| x.starts_with(prefix))
     }
 
     /// Paths under a directory prefix (ending in `/`), in order.

@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 pub const PACK_SOURCES: &[(&str, &str)] = &[
     ("koyeb", include_str!("../rules/koyeb.toml")),
     ("coolify", include_str!("../rules/coolify.toml")),
+    ("fly", include_str!("../rules/fly.toml")),
+    ("railway", include_str!("../rules/railway.toml")),
+    ("render", include_str!("../rules/render.toml")),
     ("vps", include_str!("../rules/vps.toml")),
 ];
 
@@ -58,7 +61,8 @@ pub struct PlatformInfo {
 pub struct Facts {
     /// Local disk is lost on restart or redeploy unless a volume is attached.
     pub ephemeral_disk: bool,
-    /// Volumes: "none", "preview", "config" (declared in a repository file), "dashboard".
+    /// Where volumes are declared: "none", "preview", "dashboard" (not visible in the repository),
+    /// or the repository file that declares them: "compose", "fly.toml", "render.yaml".
     pub volumes: String,
     /// The platform sets `PORT` for the app.
     pub injects_port: bool,

@@ -146,6 +146,33 @@ fn clean_fixture_is_ready_and_exits_zero() {
 }
 
 #[test]
+fn target_all_gives_six_entries_and_the_clean_fixture_is_ready_everywhere() {
+    let v = json("clean-nextjs", "all");
+    let targets: Vec<&str> = v["targets"].as_array().unwrap().iter().map(|t| t["target"].as_str().unwrap()).collect();
+    assert_eq!(targets, ["koyeb", "coolify", "fly", "railway", "render", "vps"]);
+    for t in v["targets"].as_array().unwrap() {
+        assert_eq!(t["verdict"], "ready", "{}: {:#?}", t["target"], t["findings"]);
+    }
+    let table = audit(&["scan", "fixtures/seed004-coolify-vps", "--target", "all", "--fail-on", "never"]);
+    let text = String::from_utf8_lossy(&table.stdout).to_string();
+    assert!(
+        text.contains("verdict") && text.contains("railway") && text.contains("db-push-accept-data-loss"),
+        "{text}"
+    );
+    let md = audit(&[
+        "scan",
+        "fixtures/seed004-coolify-vps",
+        "--target",
+        "koyeb,vps",
+        "--format",
+        "markdown",
+        "--fail-on",
+        "never",
+    ]);
+    assert!(String::from_utf8_lossy(&md.stdout).contains("## Platform comparison"));
+}
+
+#[test]
 fn fail_on_warning_gates_a_warning_only_fixture() {
     assert_eq!(audit(&["scan", "fixtures/warning-only", "--target", "koyeb"]).status.code(), Some(0));
     let out = audit(&["scan", "fixtures/warning-only", "--target", "koyeb", "--fail-on", "warning"]);

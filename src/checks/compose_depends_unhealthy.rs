@@ -11,7 +11,8 @@ pub static RULE: Rule = Rule {
 };
 
 const DOC: &str = r#"## What it does
-In the deployment compose file, finds a service that `depends_on` a database or cache without
+In the deployment compose file, finds a service that `depends_on` a database (Postgres,
+MySQL/MariaDB, MongoDB; not a cache) without
 `condition: service_healthy`, or with that condition while the database has no `healthcheck`.
 
 ## Why it matters

@@ -76,30 +76,45 @@ fn container_path(ctx: &Ctx, app: &crate::model::App, target: &str) -> Option<St
     Some(format!("/{}", crate::text::join(&workdir, target)))
 }
 
-/// A volume declared in the repository (compose `volumes:` of a service built from this app's
-/// Dockerfile) that covers the container path, when the platform honours repository volumes.
+/// A volume declared in the repository file the platform reads (compose `volumes:` of the
+/// service built from this app's Dockerfile, fly.toml `[[mounts]]`, render.yaml `disk` on a paid
+/// plan) that covers the container path.
 fn declared_volume(ctx: &Ctx, app: &crate::model::App, path: &str) -> Option<(String, usize)> {
-    if ctx.facts.volumes != "config" {
-        return None;
-    }
-    let d = ctx.model.dockerfile_of(app)?;
-    for c in &ctx.model.composes {
-        for s in &c.v.services {
-            let Some(b) = &s.build else { continue };
-            let ctx_dir = crate::text::join(crate::text::parent(&c.rel), &b.context);
-            let df = crate::text::join(&ctx_dir, b.dockerfile.as_deref().unwrap_or("Dockerfile"));
-            if df != d.rel {
-                continue;
-            }
-            for m in &s.volumes {
-                let t = m.target.trim_end_matches('/');
-                if !t.is_empty() && (path == t || path.starts_with(&format!("{t}/"))) {
-                    return Some((c.rel.clone(), m.line));
+    let covers = |target: &str| {
+        let t = target.trim_end_matches('/');
+        !t.is_empty() && (path == t || path.starts_with(&format!("{t}/")))
+    };
+    match ctx.facts.volumes.as_str() {
+        "compose" => {
+            let d = ctx.model.dockerfile_of(app)?;
+            for c in &ctx.model.composes {
+                for s in &c.v.services {
+                    let Some(b) = &s.build else { continue };
+                    let ctx_dir = crate::text::join(crate::text::parent(&c.rel), &b.context);
+                    let df = crate::text::join(&ctx_dir, b.dockerfile.as_deref().unwrap_or("Dockerfile"));
+                    if df != d.rel {
+                        continue;
+                    }
+                    if let Some(m) = s.volumes.iter().find(|m| covers(&m.target)) {
+                        return Some((c.rel.clone(), m.line));
+                    }
                 }
             }
+            None
         }
+        "fly.toml" => ctx
+            .model
+            .fly
+            .iter()
+            .find_map(|f| f.v.mounts.iter().find(|m| covers(&m.1)).map(|m| (f.rel.clone(), m.2))),
+        "render.yaml" => ctx.model.render.iter().find_map(|r| {
+            r.v.services
+                .iter()
+                .filter(|s| s.plan.as_ref().is_none_or(|(p, _)| p != "free"))
+                .find_map(|s| s.disk.as_ref().filter(|(m, _)| covers(m)).map(|(_, l)| (r.rel.clone(), *l)))
+        }),
+        _ => None,
     }
-    None
 }
 
 fn run(ctx: &Ctx) -> Vec<Observation> {

@@ -24,6 +24,11 @@ mod engines_node_missing;
 mod env_undocumented;
 mod ephemeral_disk_write;
 mod file_skipped;
+mod fly_env_prefix;
+mod fly_internal_port;
+mod fly_vm_memory;
+mod fly_volume_strategy;
+mod healthcheck_path_no_route;
 mod images_domains_deprecated;
 mod images_localhost_only;
 mod in_app_db_backup;
@@ -40,6 +45,12 @@ mod prisma_binary_target;
 mod prisma_cli_missing;
 mod prisma_output_absolute;
 mod prisma_output_not_copied;
+mod railway_config_deprecated;
+mod railway_config_unknown_key;
+mod render_deprecated_keys;
+mod render_envgroup_invalid;
+mod render_free_plan;
+mod secrets_in_committed_config;
 mod seed_on_start;
 mod standalone_hostname;
 mod standalone_missing_public;
@@ -108,6 +119,17 @@ pub static RULES: &[&Rule] = &[
     &compose_db_port_public::RULE,
     &compose_depends_unhealthy::RULE,
     &compose_no_restart::RULE,
+    &fly_internal_port::RULE,
+    &fly_env_prefix::RULE,
+    &fly_volume_strategy::RULE,
+    &fly_vm_memory::RULE,
+    &railway_config_deprecated::RULE,
+    &railway_config_unknown_key::RULE,
+    &healthcheck_path_no_route::RULE,
+    &render_free_plan::RULE,
+    &render_deprecated_keys::RULE,
+    &render_envgroup_invalid::RULE,
+    &secrets_in_committed_config::RULE,
     &parse_error::RULE,
     &file_skipped::RULE,
     &dangling_symlink::RULE,
@@ -301,6 +323,74 @@ pub fn database_image(image: &str) -> Option<(&'static str, &'static str)> {
         "mongo" | "mongodb" => Some(("mongodb", "/data/db")),
         "redis" | "valkey" | "redis-stack" | "keydb" => Some(("redis", "/data")),
         _ => None,
+    }
+}
+
+/// The port the app listens on when the platform does not inject `PORT` (or injects `env_port`):
+/// a literal listen port, `next start -p N`, else `PORT` from the platform's env or the image's
+/// ENV, else the server's default (3000 for Next.js). Returns (port, how it was found, file, line).
+pub fn listen_port(model: &Model, app: &App, platform_env_port: Option<(u16, &str, usize)>) -> Option<(u16, String, String, usize)> {
+    use crate::parse::source::PortExpr;
+    let mut env_default: Option<(u16, String, usize)> = None;
+    for s in app.sources.iter().filter(|s| s.runtime) {
+        for l in &s.facts.listens {
+            match &l.port {
+                PortExpr::Literal(p) => return Some((*p, "the server listens on a fixed port".into(), s.rel.clone(), l.line)),
+                PortExpr::Env { name, default: Some(d) } if name == "PORT" => env_default = Some((*d, s.rel.clone(), l.line)),
+                _ => {}
+            }
+        }
+    }
+    let cmds = model.start_commands(app);
+    for c in &cmds {
+        let words: Vec<&str> = c.text.split_whitespace().collect();
+        if !has_seq(&c.text, &["next", "start"]) {
+            continue;
+        }
+        for (i, w) in words.iter().enumerate() {
+            let val = if *w == "-p" || *w == "--port" {
+                words.get(i + 1).copied()
+            } else {
+                w.strip_prefix("--port=")
+            };
+            if let Some(p) = val.and_then(|v| v.trim_matches(|c| c == '"' || c == '\'').parse::<u16>().ok()) {
+                return Some((p, "`next start` sets a fixed port".into(), c.file.clone(), c.line));
+            }
+        }
+    }
+    if let Some((p, file, line)) = platform_env_port {
+        return Some((p, "the platform's env sets PORT".into(), file.to_string(), line));
+    }
+    if let Some(d) = model.dockerfile_of(app) {
+        for ins in final_instructions(&d.df).into_iter().rev().filter(|i| i.keyword == "ENV") {
+            if let Some(p) = ins
+                .key_values()
+                .into_iter()
+                .find(|(k, _)| k == "PORT")
+                .and_then(|(_, v)| v)
+                .and_then(|v| v.trim_matches('"').parse::<u16>().ok())
+            {
+                return Some((p, "the image sets ENV PORT".into(), d.rel.clone(), ins.line));
+            }
+        }
+    }
+    if let Some((p, file, line)) = env_default {
+        return Some((p, "the server's default when PORT is unset".into(), file, line));
+    }
+    let next_server = cmds.iter().any(|c| has_seq(&c.text, &["next", "start"]) || c.text.contains("server.js"));
+    if app.is_next() && next_server && app.sources.iter().all(|s| s.facts.listens.is_empty()) {
+        let c = cmds.iter().find(|c| has_seq(&c.text, &["next", "start"]) || c.text.contains("server.js"))?;
+        return Some((3000, "Next.js listens on 3000 when PORT is unset".into(), c.file.clone(), c.line));
+    }
+    None
+}
+
+/// The app a platform config file belongs to: the one it sits in, else the primary app.
+pub fn app_for_config<'a>(model: &'a Model, rel: &str) -> Option<&'a App> {
+    let dir = crate::text::parent(rel);
+    match model.deepest_app(rel) {
+        Some(i) if !model.apps[i].dir.is_empty() || dir.is_empty() => model.apps.get(i),
+        _ => model.apps.get(model.primary_app()),
     }
 }
 

@@ -37,7 +37,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         let Some(d) = ctx.model.dockerfile_of(app) else { continue };
         let Some(line) = copies_standalone(d) else { continue };
         let public = crate::text::join(&app.dir, "public/");
-        if ctx.model.paths_under(&public).next().is_none() {
+        if !ctx.model.has_prefix(&public) {
             continue;
         }
         if !final_copies_path(&d.df, "public") {
