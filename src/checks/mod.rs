@@ -9,11 +9,13 @@ use crate::parse::dockerfile::{Dockerfile, Instruction};
 use crate::report::Aspect;
 
 mod bind_localhost;
+mod build_runs_migrations;
 mod committed_env_secret;
 mod compose_db_no_volume;
 mod compose_db_port_public;
 mod compose_depends_unhealthy;
 mod compose_no_restart;
+mod copy_source_missing;
 mod dangling_symlink;
 mod db_push_accept_data_loss;
 mod db_push_in_prod;
@@ -29,6 +31,7 @@ mod fly_internal_port;
 mod fly_vm_memory;
 mod fly_volume_strategy;
 mod healthcheck_path_no_route;
+mod healthcheck_tool_missing;
 mod images_domains_deprecated;
 mod images_localhost_only;
 mod in_app_db_backup;
@@ -109,6 +112,9 @@ pub static RULES: &[&Rule] = &[
     &prisma_output_not_copied::RULE,
     &prisma_cli_missing::RULE,
     &npm_ci_no_lockfile::RULE,
+    &copy_source_missing::RULE,
+    &healthcheck_tool_missing::RULE,
+    &build_runs_migrations::RULE,
     &db_ssl_missing::RULE,
     &db_ssl_unspecified::RULE,
     &env_undocumented::RULE,

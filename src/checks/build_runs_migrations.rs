@@ -1,0 +1,83 @@
+use super::{has_seq, migrate_at_start::MIGRATE, Ctx, Rule};
+use crate::observe::Observation;
+use crate::report::Aspect;
+
+pub static RULE: Rule = Rule {
+    id: "build-runs-migrations",
+    aspect: Aspect::Database,
+    title: "The image build runs database migrations",
+    doc: DOC,
+    run,
+};
+
+const DOC: &str = r#"## What it does
+Finds a Dockerfile `RUN` that applies migrations or pushes the schema (`prisma migrate deploy`,
+`prisma db push`, `drizzle-kit migrate` / `push`, `knex migrate:latest`…).
+
+## Why it matters
+The build runs before the release, often without the production database: builders have no
+access to private networks (Railway, compose), secrets are not available at build (Fly), and an
+image rebuilt for a rollback migrates again. The build fails, or migrates the database before the
+code that needs it is live.
+
+## Example
+```dockerfile
+RUN npx prisma migrate deploy && npm run build
+```
+
+## Fix
+Move the migration to the release / pre-deploy command, a CI step, or the container start.
+
+## References
+- https://www.prisma.io/docs/orm/prisma-client/deployment/deploy-database-changes-with-prisma-migrate
+- https://docs.railway.com/deployments/pre-deploy-command
+"#;
+
+fn run(ctx: &Ctx) -> Vec<Observation> {
+    let mut out = Vec::new();
+    for d in &ctx.model.dockerfiles {
+        for ins in d.df.instructions.iter().filter(|i| i.keyword == "RUN") {
+            let t = ins.command_text();
+            let seq = MIGRATE
+                .iter()
+                .find(|s| has_seq(&t, s))
+                .map(|s| s.join(" "))
+                .or_else(|| has_seq(&t, &["prisma", "db", "push"]).then(|| "prisma db push".to_string()));
+            if let Some(what) = seq {
+                out.push(
+                    Observation::at(
+                        RULE.id,
+                        &d.rel,
+                        ins.line,
+                        format!("the image build runs `{what}`, where the production database is usually unreachable"),
+                    )
+                    .var("command", what.clone())
+                    .key(format!("{}:{what}", d.rel)),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::testing::run;
+
+    #[test]
+    fn migrate_in_run_fires_and_generate_does_not() {
+        let df = "FROM node:20\nCOPY . .\nRUN npx prisma generate\nRUN npx prisma migrate deploy && npm run build\n";
+        let obs = run("build-runs-migrations", "railway", &[("Dockerfile", df)]);
+        assert_eq!(obs.len(), 1);
+        assert_eq!(obs[0].line, Some(4));
+        assert!(run(
+            "build-runs-migrations",
+            "railway",
+            &[(
+                "Dockerfile",
+                "FROM node:20\nRUN npx prisma generate\nCMD npx prisma migrate deploy && node server.js\n"
+            )]
+        )
+        .is_empty());
+    }
+}

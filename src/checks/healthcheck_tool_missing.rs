@@ -1,0 +1,120 @@
+use super::{base_image, final_instructions, flavor, has_word, Ctx, Flavor, Rule};
+use crate::observe::Observation;
+use crate::report::Aspect;
+
+pub static RULE: Rule = Rule {
+    id: "healthcheck-tool-missing",
+    aspect: Aspect::Operations,
+    title: "The health check runs curl or wget, which the image does not have",
+    doc: DOC,
+    run,
+};
+
+const DOC: &str = r#"## What it does
+Reads the final stage's `HEALTHCHECK` (and the compose `healthcheck.test` of the service built from
+the Dockerfile) and the runtime base image: `curl` is not in Alpine, slim or distroless images,
+`wget` is not in slim or distroless images (Alpine has BusyBox `wget`). Stays silent when the
+Dockerfile installs the tool (`apk add curl`, `apt-get install … curl`).
+
+## Why it matters
+The check command fails with "not found" on every run, so the container is never healthy: Coolify
+and Traefik stop routing to it, `depends_on: service_healthy` waits forever, and rolling updates
+never finish.
+
+## Example
+```dockerfile
+FROM node:20-alpine
+HEALTHCHECK CMD curl -f http://localhost:3000/api/health || exit 1
+```
+
+## Fix
+Use the tool the image has (`wget -qO- http://localhost:3000/api/health` on Alpine), install it
+(`RUN apk add --no-cache curl`), or check with Node itself
+(`node -e "fetch('http://localhost:3000/api/health').then(r=>process.exit(r.ok?0:1))"`).
+
+## References
+- https://docs.docker.com/reference/dockerfile/#healthcheck
+- https://coolify.io/docs/applications/configuration/health-checks
+"#;
+
+fn run(ctx: &Ctx) -> Vec<Observation> {
+    let mut out = Vec::new();
+    for d in &ctx.model.dockerfiles {
+        let Some(last) = d.df.final_stage() else { continue };
+        let base = base_image(&d.df, last.index);
+        let f = flavor(&base);
+        let slim = base.contains("slim");
+        let installs = |tool: &str| {
+            final_instructions(&d.df).into_iter().any(|i| {
+                i.keyword == "RUN"
+                    && has_word(&i.command_text(), tool)
+                    && (i.command_text().contains("apk add") || i.command_text().contains("apt-get install") || i.command_text().contains("apt install"))
+            })
+        };
+        let missing = |tool: &str| match tool {
+            "curl" => (f == Flavor::Alpine || slim || f == Flavor::Distroless) && !installs("curl"),
+            "wget" => (slim || f == Flavor::Distroless) && !installs("wget"),
+            _ => false,
+        };
+        let mut checks: Vec<(String, String, usize)> = Vec::new();
+        for ins in final_instructions(&d.df).into_iter().filter(|i| i.keyword == "HEALTHCHECK") {
+            checks.push((ins.command_text(), d.rel.clone(), ins.line));
+        }
+        for c in &ctx.model.composes {
+            for s in &c.v.services {
+                let Some(b) = &s.build else { continue };
+                let df = crate::text::join(
+                    &crate::text::join(crate::text::parent(&c.rel), &b.context),
+                    b.dockerfile.as_deref().unwrap_or("Dockerfile"),
+                );
+                if df != d.rel {
+                    continue;
+                }
+                if let Some(h) = &s.healthcheck {
+                    checks.push((h.test.join(" "), c.rel.clone(), h.line));
+                }
+            }
+        }
+        for (text, file, line) in checks {
+            for tool in ["curl", "wget"] {
+                if has_word(&text, tool) && missing(tool) {
+                    out.push(
+                        Observation::at(
+                            RULE.id,
+                            &file,
+                            line,
+                            format!("the health check runs `{tool}`, which `{base}` does not include, so the container never becomes healthy"),
+                        )
+                        .related(&d.rel, Some(last.line), "runtime image")
+                        .var("tool", tool)
+                        .key(format!("{file}:{tool}")),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::testing::run;
+
+    #[test]
+    fn curl_on_alpine_fires() {
+        let df = "FROM node:20-alpine\nCOPY . .\nHEALTHCHECK CMD curl -f http://localhost:3000/ || exit 1\nCMD [\"node\", \"server.js\"]\n";
+        let obs = run("healthcheck-tool-missing", "coolify", &[("Dockerfile", df)]);
+        assert_eq!(obs.len(), 1);
+        assert_eq!(obs[0].line, Some(3));
+    }
+
+    #[test]
+    fn wget_on_alpine_or_installed_curl_stays_silent() {
+        let df = "FROM node:20-alpine\nHEALTHCHECK CMD wget -q --spider http://localhost:3000/ || exit 1\n";
+        assert!(run("healthcheck-tool-missing", "coolify", &[("Dockerfile", df)]).is_empty());
+        let df = "FROM node:20-alpine\nRUN apk add --no-cache curl\nHEALTHCHECK CMD curl -f http://localhost:3000/\n";
+        assert!(run("healthcheck-tool-missing", "coolify", &[("Dockerfile", df)]).is_empty());
+        let df = "FROM node:20\nHEALTHCHECK CMD curl -f http://localhost:3000/\n";
+        assert!(run("healthcheck-tool-missing", "coolify", &[("Dockerfile", df)]).is_empty());
+    }
+}
