@@ -59,6 +59,9 @@ pub struct PlatformInfo {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Facts {
+    /// The repository file the platform reads settings from: "", "compose", "fly.toml",
+    /// "railway" (railway.json / railway.toml), "render.yaml".
+    pub config_file: String,
     /// Local disk is lost on restart or redeploy unless a volume is attached.
     pub ephemeral_disk: bool,
     /// Where volumes are declared: "none", "preview", "dashboard" (not visible in the repository),

@@ -136,6 +136,45 @@ fn seed002_fixture_finds_the_compose_gaps_on_a_vps() {
 }
 
 #[test]
+fn seed001_fixture_monorepo_backend_on_coolify() {
+    let v = json("seed001-coolify-monorepo", "coolify");
+    let f = findings(&v, 0);
+    assert!(has(&f, "healthcheck-tool-missing", "critical", "apps/backend/Dockerfile", Some(18)), "{f:#?}");
+    assert!(has(&f, "migrate-at-start", "info", "apps/backend/docker-entrypoint.sh", Some(4)), "{f:#?}");
+    // COPY paths are written from the repository root: the inferred context is the root, nothing is missing.
+    assert!(!f.iter().any(|x| x.0 == "copy-source-missing"), "{f:#?}");
+    let settings = v["targets"][0]["settings"].as_array().unwrap();
+    let get = |n: &str| settings.iter().find(|s| s["name"] == n).map(|s| s["value"].as_str().unwrap().to_string());
+    assert_eq!(get("Dockerfile location").as_deref(), Some("apps/backend/Dockerfile"));
+    assert_eq!(get("Build context (work directory)").as_deref(), Some("repository root"));
+    assert!(get("Health check").unwrap().contains("/health"));
+}
+
+#[test]
+fn seed003_fixture_finds_what_breaks_on_fly_railway_and_render() {
+    let v = json("seed003-paas-drizzle", "fly,railway,render");
+    let fly = findings(&v, 0);
+    assert!(has(&fly, "fly-internal-port", "critical", "fly.toml", Some(10)), "{fly:#?}");
+    assert!(has(&fly, "healthcheck-path-no-route", "warning", "fly.toml", Some(16)), "{fly:#?}");
+    assert!(has(&fly, "fly-vm-memory", "warning", "fly.toml", Some(24)), "{fly:#?}");
+    assert!(has(&fly, "build-runs-migrations", "critical", "Dockerfile", Some(10)), "{fly:#?}");
+    let railway = findings(&v, 1);
+    assert!(has(&railway, "railway-config-deprecated", "warning", "railway.json", None), "{railway:#?}");
+    assert!(has(&railway, "railway-config-unknown-key", "warning", "railway.json", Some(9)), "{railway:#?}");
+    assert!(has(&railway, "build-runs-migrations", "critical", "Dockerfile", Some(10)), "{railway:#?}");
+    assert!(
+        !railway.iter().any(|x| x.0 == "healthcheck-path-no-route"),
+        "railway.json's path is ignored (misspelt key): {railway:#?}"
+    );
+    let render = findings(&v, 2);
+    assert!(has(&render, "render-free-plan", "warning", "render.yaml", Some(7)), "{render:#?}");
+    assert!(has(&render, "secrets-in-committed-config", "warning", "render.yaml", Some(13)), "{render:#?}");
+    assert!(!render.iter().any(|x| x.0 == "healthcheck-path-no-route"), "{render:#?}");
+    let text = serde_json::to_string(&v).unwrap();
+    assert!(!text.contains("sk_live_9fJq2XvB7mLp4RtY8wZc1NdK6sHgUe3A"), "a secret's value was printed");
+}
+
+#[test]
 fn clean_fixture_is_ready_and_exits_zero() {
     let out = audit(&["scan", "fixtures/clean-nextjs", "--target", "koyeb", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0));
@@ -259,7 +298,15 @@ fn snapshot_name(fixture: &str, ext: &str) -> String {
 
 #[test]
 fn reports_are_snapshotted() {
-    for fixture in ["seed000-koyeb-pos", "seed002-vps-crm", "seed004-coolify-vps", "clean-nextjs", "broken-files"] {
+    for fixture in [
+        "seed000-koyeb-pos",
+        "seed001-coolify-monorepo",
+        "seed002-vps-crm",
+        "seed003-paas-drizzle",
+        "seed004-coolify-vps",
+        "clean-nextjs",
+        "broken-files",
+    ] {
         assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(fixture).is_dir());
         let md = audit(&[
             "scan",

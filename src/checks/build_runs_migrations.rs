@@ -1,4 +1,4 @@
-use super::{has_seq, migrate_at_start::MIGRATE, Ctx, Rule};
+use super::{has_seq, migrate_at_start::migration_command, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -38,11 +38,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     for d in &ctx.model.dockerfiles {
         for ins in d.df.instructions.iter().filter(|i| i.keyword == "RUN") {
             let t = ins.command_text();
-            let seq = MIGRATE
-                .iter()
-                .find(|s| has_seq(&t, s))
-                .map(|s| s.join(" "))
-                .or_else(|| has_seq(&t, &["prisma", "db", "push"]).then(|| "prisma db push".to_string()));
+            let seq = migration_command(&t).or_else(|| has_seq(&t, &["prisma", "db", "push"]).then(|| "prisma db push".to_string()));
             if let Some(what) = seq {
                 out.push(
                     Observation::at(

@@ -69,19 +69,20 @@ fn has_route(ctx: &Ctx, app: &App, path: &str) -> bool {
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
     let mut configured: Vec<(String, String, usize)> = Vec::new();
-    for r in &ctx.model.railway {
+    let reads = |file: &str| ctx.facts.config_file == file;
+    for r in ctx.model.railway.iter().filter(|_| reads("railway")) {
         if let Some((p, l)) = &r.v.healthcheck_path {
             configured.push((r.rel.clone(), p.clone(), *l));
         }
     }
-    for r in &ctx.model.render {
+    for r in ctx.model.render.iter().filter(|_| reads("render.yaml")) {
         for s in &r.v.services {
             if let Some((p, l)) = &s.health_check_path {
                 configured.push((r.rel.clone(), p.clone(), *l));
             }
         }
     }
-    for f in &ctx.model.fly {
+    for f in ctx.model.fly.iter().filter(|_| reads("fly.toml")) {
         for c in f.v.http_service.iter().flat_map(|h| h.checks.iter()) {
             if let Some(p) = &c.path {
                 configured.push((f.rel.clone(), p.clone(), c.line));

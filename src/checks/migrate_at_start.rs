@@ -43,12 +43,34 @@ pub const MIGRATE: &[&[&str]] = &[
     &["typeorm", "migration:run"],
 ];
 
+/// The migration a command runs: a known migration CLI, an npm script named like a migration,
+/// or a migration script file run with node/tsx (`node dist/db/migrate.js`).
+pub fn migration_command(text: &str) -> Option<String> {
+    if let Some(seq) = MIGRATE.iter().find(|s| has_seq(text, s)) {
+        return Some(seq.join(" "));
+    }
+    for script in ["migrate", "db:migrate", "migrate:deploy", "migration:run", "db:deploy"] {
+        if has_seq(text, &["run", script]) || has_seq(text, &["yarn", script]) || has_seq(text, &["pnpm", script]) {
+            return Some(format!("npm run {script}"));
+        }
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for (i, w) in words.iter().enumerate() {
+        let name = w.rsplit('/').next().unwrap_or(w);
+        let is_file = ["migrate.js", "migrate.mjs", "migrate.cjs", "migrate.ts"].contains(&name);
+        let runner = i > 0 && ["node", "tsx", "ts-node", "bun"].iter().any(|r| words[i - 1].ends_with(r));
+        if is_file && runner {
+            return Some(format!("{} {w}", words[i - 1]));
+        }
+    }
+    None
+}
+
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
     for app in deployable_apps(ctx.model) {
         for c in ctx.model.start_commands(app) {
-            if let Some(seq) = MIGRATE.iter().find(|s| has_seq(&c.text, s)) {
-                let what = seq.join(" ");
+            if let Some(what) = migration_command(&c.text) {
                 out.push(
                     Observation::at(
                         RULE.id,
@@ -81,6 +103,20 @@ mod tests {
         assert_eq!(obs.len(), 1, "{obs:?}");
         assert_eq!(obs[0].file.as_deref(), Some("docker-entrypoint.sh"));
         assert_eq!(obs[0].line, Some(3));
+    }
+
+    #[test]
+    fn migration_scripts_are_recognised() {
+        assert_eq!(
+            super::migration_command("node apps/backend/dist/db/migrate.js").as_deref(),
+            Some("node apps/backend/dist/db/migrate.js")
+        );
+        assert_eq!(
+            super::migration_command("npm run db:migrate && npm start").as_deref(),
+            Some("npm run db:migrate")
+        );
+        assert_eq!(super::migration_command("node server.js"), None);
+        assert_eq!(super::migration_command("cat migrate.js"), None);
     }
 
     #[test]

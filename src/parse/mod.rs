@@ -2,6 +2,7 @@
 //! lines; none of them panics on any input, and none executes anything.
 
 pub mod compose;
+#[path = "dockerfile_parser.rs"]
 pub mod dockerfile;
 pub mod dockerignore;
 pub mod env_file;
