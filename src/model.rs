@@ -64,6 +64,8 @@ pub struct App {
     pub dockerfiles: Vec<usize>,
     /// `prisma/migrations/*/migration.sql` exist.
     pub has_migrations: bool,
+    /// What the container runs at start (computed once; see `Model::start_commands`).
+    pub start: Vec<Command>,
 }
 
 impl App {
@@ -386,6 +388,10 @@ impl Model {
         }
         m.files = d.files;
         m.link_dockerfiles();
+        for i in 0..m.apps.len() {
+            let start = m.compute_start_commands(&m.apps[i]);
+            m.apps[i].start = start;
+        }
         m
     }
 
@@ -557,6 +563,10 @@ impl Model {
     /// What the deployed container runs at start, following CMD/ENTRYPOINT into scripts and
     /// `npm start`-style wrappers into package.json scripts.
     pub fn start_commands(&self, app: &App) -> Vec<Command> {
+        app.start.clone()
+    }
+
+    fn compute_start_commands(&self, app: &App) -> Vec<Command> {
         let mut out = Vec::new();
         if let Some(d) = self.dockerfile_of(app) {
             if let Some(stage) = d.df.final_stage() {

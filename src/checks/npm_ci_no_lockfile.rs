@@ -55,11 +55,15 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             } else {
                 continue;
             };
-            let present: Vec<&String> = m
-                .paths
+            // The lockfile sits at the context root, in the app's folder, or in the Dockerfile's.
+            let dirs = [d.context.as_str(), app.dir.as_str(), d.dir.as_str()];
+            let mut present: Vec<String> = dirs
                 .iter()
-                .filter(|p| under(p, &d.context) && names.iter().any(|n| p.rsplit('/').next() == Some(*n)) && !p.contains("node_modules/"))
+                .filter(|dir| under(dir, &d.context))
+                .flat_map(|dir| names.iter().map(move |n| crate::text::join(dir, n)))
+                .filter(|p| m.paths.contains(p))
                 .collect();
+            present.dedup();
             let usable = present.iter().any(|p| {
                 let rel = p.strip_prefix(&d.context).unwrap_or(p).trim_start_matches('/');
                 ignore.is_none_or(|ig| ig.v.excluded(rel).is_none())
