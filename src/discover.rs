@@ -329,7 +329,17 @@ fn visit(root: &Path, path: &Path, rel: Option<String>, ftype: Option<fs::FileTy
     let target: PathBuf = if ftype.is_symlink() {
         match fs::canonicalize(path) {
             Err(_) => {
-                if kind.matters() {
+                if kind == FileKind::EnvFile {
+                    obs.push(
+                        Observation::new(
+                            "file-skipped",
+                            Some(&rel),
+                            None,
+                            "env file is a symbolic link to a file that does not exist; it was not read",
+                        )
+                        .key(rel.clone()),
+                    );
+                } else if kind.matters() {
                     obs.push(
                         Observation::new(
                             "dangling-symlink",
@@ -507,7 +517,11 @@ mod tests {
         std::os::unix::fs::symlink(root.join("nope.env"), root.join(".env")).unwrap();
         let d = discover(root, &Limits::default()).unwrap();
         assert!(d.files.iter().all(|f| f.text.as_deref() != Some("FROM secret\n")));
-        assert!(d.observations.iter().any(|o| o.rule == "dangling-symlink" && o.file.as_deref() == Some(".env")));
+        assert!(d
+            .observations
+            .iter()
+            .any(|o| o.rule == "dangling-symlink" && o.file.as_deref() == Some("package-lock.json")));
+        assert!(d.observations.iter().any(|o| o.rule == "file-skipped" && o.file.as_deref() == Some(".env")));
         assert!(d
             .observations
             .iter()

@@ -521,8 +521,40 @@ impl Model {
                 .skip(1)
                 .any(|t| matches!(t, "override" | "dev" | "development" | "local" | "test" | "testing" | "ci" | "debug" | "e2e"))
         };
+        let dev_dir = |rel: &str| {
+            rel.split('/').rev().skip(1).any(|seg| {
+                matches!(
+                    seg,
+                    "development" | "dev" | "testing" | "test" | "tests" | "e2e" | "cypress" | ".devcontainer" | "examples" | "example" | "local"
+                )
+            })
+        };
+        // A deployment runs the app: a file with only databases and tools is a development helper.
+        let runs_app = |c: &compose::ComposeFile| {
+            const TOOLS: &[&str] = &[
+                "nginx",
+                "traefik",
+                "caddy",
+                "minio",
+                "mailhog",
+                "mailpit",
+                "adminer",
+                "pgadmin",
+                "pgadmin4",
+                "redis-commander",
+                "localstack",
+                "maildev",
+            ];
+            c.services.iter().any(|s| {
+                s.build.is_some()
+                    || s.image.as_ref().is_some_and(|(i, _)| {
+                        let repo = i.rsplit('/').next().unwrap_or(i).split([':', '@']).next().unwrap_or("");
+                        crate::checks::database_image(i).is_none() && !TOOLS.contains(&repo)
+                    })
+            })
+        };
         let mut dirs: BTreeMap<&str, Vec<&Doc<compose::ComposeFile>>> = BTreeMap::new();
-        for c in self.composes.iter().filter(|c| !dev(&c.rel)) {
+        for c in self.composes.iter().filter(|c| !dev(&c.rel) && !dev_dir(&c.rel) && runs_app(&c.v)) {
             dirs.entry(parent(&c.rel)).or_default().push(c);
         }
         dirs.into_values()
@@ -608,7 +640,9 @@ impl Model {
                     self.follow(app, d, &text, &mut out, 0);
                 }
             }
-        } else if let Some(p) = &app.package {
+        } else if let Some(p) = app.package.as_ref().filter(|_| self.dockerfiles.is_empty()) {
+            // Without any Dockerfile, buildpacks run `npm start`; when the repository has
+            // Dockerfiles but none builds this app, how it starts is not in the files.
             if let Some((_, cmd, line)) = p.v.script("start") {
                 out.push(Command {
                     text: cmd.clone(),
@@ -739,6 +773,12 @@ fn analyze_sources(files: &[RepoFile]) -> Vec<Option<source::SourceFacts>> {
 /// The URL path of a Next.js route handler or API route, from its path inside the app.
 pub fn route_of(local: &str) -> Option<String> {
     let local = local.strip_prefix("src/").unwrap_or(local);
+    // Remix / React Router file routes: app/routes/api+/health.ts, app/routes/api.health.ts
+    if let Some(r) = local.strip_prefix("app/routes/") {
+        let stem = r.rsplit_once('.').map(|(s, _)| s).unwrap_or(r);
+        let path = stem.replace("+/", "/").replace('.', "/").replace('+', "");
+        return Some(format!("/{}", path.trim_start_matches('_').trim_end_matches("/route")));
+    }
     let (rest, api) = if let Some(r) = local.strip_prefix("app/") {
         let name = r.rsplit('/').next().unwrap_or(r);
         let stem = name.split('.').next().unwrap_or(name);

@@ -43,7 +43,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
     for app in deployable_apps(ctx.model) {
         for src in app.sources.iter().filter(|s| s.runtime) {
-            for l in &src.facts.listens {
+            for l in src.facts.listens.iter().filter(|l| l.port != crate::parse::source::PortExpr::Literal(0)) {
                 if let Some(h) = l.host.as_deref().filter(|h| local(h)) {
                     out.push(
                         Observation::at(

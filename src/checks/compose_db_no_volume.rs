@@ -92,7 +92,7 @@ mod tests {
 
     #[test]
     fn postgres_without_volume_fires() {
-        let compose = "services:\n  db:\n    image: postgres:16-alpine\n    environment:\n      POSTGRES_PASSWORD: x\n";
+        let compose = "services:\n  db:\n    image: postgres:16-alpine\n    environment:\n      POSTGRES_PASSWORD: x\n  app:\n    build: .\n";
         let obs = run("compose-db-no-volume", "vps", &[("docker-compose.yml", compose)]);
         assert_eq!(obs.len(), 1);
         assert_eq!(obs[0].line, Some(3));
@@ -100,9 +100,14 @@ mod tests {
 
     #[test]
     fn named_volume_cache_redis_and_dev_files_stay_silent() {
-        let compose = "services:\n  db:\n    image: postgres:16\n    volumes:\n      - pgdata:/var/lib/postgresql/data\n  cache:\n    image: redis:7\nvolumes:\n  pgdata:\n";
+        let compose = "services:\n  app:\n    build: .\n  db:\n    image: postgres:16\n    volumes:\n      - pgdata:/var/lib/postgresql/data\n  cache:\n    image: redis:7\nvolumes:\n  pgdata:\n";
+        let db_only = "services:\n  db:\n    image: postgres:16\n";
+        assert!(
+            run("compose-db-no-volume", "vps", &[("docker-compose.yml", db_only)]).is_empty(),
+            "a database-only file is a development helper"
+        );
         assert!(run("compose-db-no-volume", "vps", &[("docker-compose.yml", compose)]).is_empty());
-        let dev = "services:\n  db:\n    image: postgres:16\n";
+        let dev = "services:\n  app:\n    build: .\n  db:\n    image: postgres:16\n";
         assert!(run("compose-db-no-volume", "vps", &[("docker-compose.dev.yml", dev)]).is_empty());
     }
 }

@@ -43,8 +43,9 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             let Some((image, _)) = &s.image else { continue };
             let Some((kind, _)) = database_image(image) else { continue };
             for p in &s.ports {
-                let local = p
-                    .host_ip
+                // `${BIND_HOST:-127.0.0.1}` binds to its default unless the operator overrides it.
+                let ip = p.host_ip.as_deref().map(|ip| crate::parse::compose::interpolate(ip, &|_| None));
+                let local = ip
                     .as_deref()
                     .is_some_and(|ip| matches!(ip.trim_matches(|c| c == '[' || c == ']'), "127.0.0.1" | "::1" | "localhost"));
                 if local {
@@ -77,10 +78,16 @@ mod tests {
 
     #[test]
     fn published_database_port_fires() {
-        let compose = "services:\n  db:\n    image: postgres:16\n    ports:\n      - \"5432:5432\"\n";
+        let compose = "services:\n  app:\n    build: .\n  db:\n    image: postgres:16\n    ports:\n      - \"5432:5432\"\n";
         let obs = run("compose-db-port-public", "vps", &[("docker-compose.yml", compose)]);
         assert_eq!(obs.len(), 1);
-        assert_eq!(obs[0].line, Some(5));
+        assert_eq!(obs[0].line, Some(7));
+    }
+
+    #[test]
+    fn loopback_default_in_a_variable_stays_silent() {
+        let compose = "services:\n  app:\n    build: .\n  db:\n    image: postgres:16\n    ports:\n      - \"${POSTGRES_BIND_HOST:-127.0.0.1}:${POSTGRES_PORT:-5432}:5432\"\n";
+        assert!(run("compose-db-port-public", "vps", &[("docker-compose.yml", compose)]).is_empty());
     }
 
     #[test]

@@ -76,8 +76,27 @@ pub const PLATFORM_PREFIXES: &[&str] = &[
 ];
 
 pub fn builtin(name: &str) -> bool {
-    BUILTIN.contains(&name) || PLATFORM_PREFIXES.iter().any(|p| name.starts_with(p))
+    // Environment variables are UPPER_SNAKE_CASE; a lower-case name is a config object's member.
+    let env_like =
+        name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    !env_like || BUILTIN.contains(&name) || PLATFORM_PREFIXES.iter().any(|p| name.starts_with(p)) || PROXY_AND_CLOUD.contains(&name)
 }
+
+/// Variables set by the host, proxies or cloud SDKs rather than by the deployment's settings.
+const PROXY_AND_CLOUD: &[&str] = &[
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "ALL_PROXY",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "SKIP_ENV_VALIDATION",
+    "HOSTNAME",
+    "LANG",
+    "USER",
+    "SHELL",
+    "TERM",
+];
 
 /// Every variable the repository provides or documents, with the first place it does.
 pub fn documented(ctx: &Ctx) -> BTreeMap<String, String> {
@@ -96,6 +115,13 @@ pub fn documented(ctx: &Ctx) -> BTreeMap<String, String> {
         }
         for r in &c.v.var_refs {
             out.entry(r.name.clone()).or_insert_with(|| c.rel.clone());
+        }
+    }
+    for app in &m.apps {
+        if let Some(cfg) = &app.next_config {
+            for (k, _) in &cfg.v.env_keys {
+                out.entry(k.clone()).or_insert_with(|| cfg.rel.clone());
+            }
         }
     }
     for d in &m.dockerfiles {

@@ -45,12 +45,69 @@ pub const HEALTH_PATHS: &[&str] = &[
     "/api/healthcheck",
     "/healthcheck",
     "/up",
+    "/_health",
+    "/heartbeat",
+    "/api/heartbeat",
+    "/api/_health",
+    "/api/live",
+    "/api/ready",
 ];
+
+/// Is this route path a health endpoint by its last segment?
+pub fn is_health_path(path: &str) -> bool {
+    let last = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .trim_start_matches('_')
+        .to_ascii_lowercase();
+    HEALTH_PATHS.contains(&path)
+        || [
+            "health",
+            "healthz",
+            "healthcheck",
+            "heartbeat",
+            "ping",
+            "livez",
+            "readyz",
+            "liveness",
+            "readiness",
+            "up",
+        ]
+        .contains(&last.as_str())
+}
+
+/// The path a container health check (Dockerfile HEALTHCHECK, compose healthcheck) requests.
+fn checked_path(text: &str) -> Option<String> {
+    let at = text.find("://")?;
+    let rest = &text[at + 3..];
+    let path_start = rest.find('/')?;
+    let path: String = rest[path_start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '\'' && *c != '|')
+        .collect();
+    Some(path)
+}
 
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
     for app in deployable_apps(ctx.model) {
-        if app.routes.iter().any(|r| HEALTH_PATHS.contains(&r.path.as_str())) {
+        if app.routes.iter().any(|r| is_health_path(&r.path)) {
+            continue;
+        }
+        // A container health check the repository already configures counts as the endpoint.
+        let df_check = ctx.model.dockerfile_of(app).is_some_and(|d| {
+            d.df.instructions
+                .iter()
+                .any(|i| i.keyword == "HEALTHCHECK" && checked_path(&i.command_text()).is_some())
+        });
+        let compose_check = ctx.model.composes.iter().any(|c| {
+            c.v.services
+                .iter()
+                .any(|s| s.build.is_some() && s.healthcheck.as_ref().is_some_and(|h| checked_path(&h.test.join(" ")).is_some()))
+        });
+        if df_check || compose_check {
             continue;
         }
         let file = app.package.as_ref().map(|p| p.rel.clone());
@@ -83,6 +140,16 @@ mod tests {
             )
             .len(),
             1
+        );
+    }
+
+    #[test]
+    fn health_path_shapes() {
+        assert!(super::is_health_path("/api/heartbeat") && super::is_health_path("/_health") && super::is_health_path("/api/_monitor/healthcheck"));
+        assert!(!super::is_health_path("/api/users"));
+        assert_eq!(
+            super::checked_path("wget -q --spider http://localhost:3000/_health || exit 1").as_deref(),
+            Some("/_health")
         );
     }
 

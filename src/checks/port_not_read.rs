@@ -64,7 +64,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     for app in deployable_apps(ctx.model) {
         for src in app.sources.iter().filter(|s| s.runtime) {
             for l in &src.facts.listens {
-                if let PortExpr::Literal(p) = l.port {
+                if let PortExpr::Literal(p @ 1..) = l.port {
                     out.push(
                         Observation::at(
                             RULE.id,

@@ -49,6 +49,16 @@ fn stage_prunes(df: &Dockerfile, name: &str) -> bool {
     })
 }
 
+/// Does any package.json in the repository (read as text) list `prisma` in `dependencies`?
+fn prod_prisma_elsewhere(ctx: &Ctx) -> bool {
+    ctx.model
+        .files
+        .iter()
+        .filter(|f| f.kind == crate::discover::FileKind::PackageJson)
+        .filter_map(|f| f.text.as_deref())
+        .any(|t| crate::parse::package_json::parse(t).is_ok_and(|p| p.deps.iter().any(|d| d.name == "prisma" && d.kind == DepKind::Prod)))
+}
+
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
     for app in deployable_apps(ctx.model) {
@@ -60,8 +70,10 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         else {
             continue;
         };
-        let dep = app.dep("prisma");
-        let dev_only = dep.is_none_or(|d| d.kind == DepKind::Dev);
+        // The CLI may be declared by any workspace package (a shared `packages/db`).
+        let deps: Vec<&crate::parse::package_json::Dep> = ctx.model.apps.iter().filter_map(|a| a.dep("prisma")).chain(app.dep("prisma")).collect();
+        let dep = deps.first().copied();
+        let dev_only = deps.iter().all(|d| d.kind == DepKind::Dev) && !prod_prisma_elsewhere(ctx);
         let mut has_cli = false;
         for ins in final_instructions(&d.df) {
             let t = ins.command_text();

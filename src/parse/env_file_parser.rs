@@ -19,6 +19,8 @@ pub struct EnvEntry {
     pub comment: Option<String>,
     pub secret_name: bool,
     pub live_secret: bool,
+    /// A commented-out assignment (`# KEY=value`): documents an optional variable, sets nothing.
+    pub commented: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -97,7 +99,8 @@ pub fn is_placeholder(value: &str) -> bool {
     if v.chars().all(|c| c == first) {
         return true;
     }
-    PLACEHOLDER_WORDS.iter().any(|w| v.contains(w)) || v.contains("localhost") || v.contains("127.0.0.1")
+    let sequences = ["0123456789", "1234567890", "abcdef", "qwerty"];
+    PLACEHOLDER_WORDS.iter().any(|w| v.contains(w)) || v.contains("localhost") || v.contains("127.0.0.1") || sequences.iter().any(|q| v.contains(q))
 }
 
 fn entropy(s: &str) -> f64 {
@@ -141,7 +144,8 @@ fn provider_format(v: &str) -> bool {
         "shpat_",
         "dop_v1_",
     ];
-    (prefixes.iter().any(|p| v.starts_with(p)) && v.len() >= 20 && !is_placeholder(v)) || v.contains("-----BEGIN") && v.contains("PRIVATE KEY")
+    let pem = v.contains("-----BEGIN") && v.contains("PRIVATE KEY") && v.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '+' || *c == '/').count() > 400;
+    (prefixes.iter().any(|p| v.starts_with(p)) && v.len() >= 20 && !is_placeholder(v)) || pem
 }
 
 fn looks_live(name: &str, value: &str, kind: ValueKind) -> bool {
@@ -225,6 +229,24 @@ pub fn parse(src: &str) -> (Vec<EnvEntry>, Vec<ParseError>) {
             continue;
         }
         if let Some(c) = t.strip_prefix('#') {
+            // `# KEY=value` documents an optional variable.
+            let body = c.trim().strip_prefix("export ").unwrap_or(c.trim());
+            if let Some((k, _)) = body.split_once('=') {
+                let k = k.trim();
+                if valid_name(k) && k.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') && !k.contains(' ') {
+                    entries.push(EnvEntry {
+                        name: k.to_string(),
+                        line: lineno,
+                        kind: ValueKind::Placeholder,
+                        value: String::new(),
+                        comment: None,
+                        secret_name: is_secret_name(k),
+                        live_secret: false,
+                        commented: true,
+                    });
+                    continue;
+                }
+            }
             comment.push(c.trim().to_string());
             continue;
         }
@@ -283,6 +305,7 @@ pub fn parse(src: &str) -> (Vec<EnvEntry>, Vec<ParseError>) {
             comment: comment_text,
             secret_name,
             live_secret,
+            commented: false,
         });
     }
     (entries, errors)
@@ -444,6 +467,15 @@ mod tests {
         assert_eq!(e[6].value, "a\nb");
         assert_eq!(e[7].line, 11);
         assert!(!e[7].secret_name);
+    }
+
+    #[test]
+    fn commented_assignments_document_optional_variables() {
+        let (e, errs) = parse("# Optional analytics\n# NEXT_PUBLIC_POSTHOG_KEY=phc_xxx\n# just a sentence = with equals\nA=1\n");
+        assert!(errs.is_empty());
+        assert_eq!(e.len(), 2);
+        assert!(e[0].commented && e[0].name == "NEXT_PUBLIC_POSTHOG_KEY" && e[0].line == 2);
+        assert!(!e[1].commented);
     }
 
     #[test]
