@@ -125,10 +125,27 @@ pub struct Model {
     pub observations: Vec<Observation>,
 }
 
-const TEST_MARKERS: &[&str] = &[".test.", ".spec.", ".stories.", ".story.", ".cy.", ".e2e."];
+const TEST_MARKERS: &[&str] = &[
+    ".test.",
+    ".spec.",
+    ".stories.",
+    ".story.",
+    ".cy.",
+    ".e2e.",
+    "playwright",
+    "vitest",
+    "jest.",
+    "cypress",
+    ".setup.",
+    "-setup.",
+    "global-setup",
+    "test-utils",
+    "testutils",
+];
 const TEST_DIRS: &[&str] = &[
     "__tests__",
     "__mocks__",
+    "__fixtures__",
     "test",
     "tests",
     "e2e",
@@ -138,6 +155,11 @@ const TEST_DIRS: &[&str] = &[
     "fixtures",
     "examples",
     "docs",
+    "integration",
+    "mocks",
+    "test-helpers",
+    "testing",
+    ".storybook",
 ];
 const SCRIPT_DIRS: &[&str] = &["scripts", "script", "prisma", "tools", "seed", "seeds", "migrations", "bin"];
 
@@ -146,9 +168,15 @@ fn is_test_path(rel: &str) -> bool {
     TEST_MARKERS.iter().any(|m| name.contains(m)) || rel.split('/').any(|seg| TEST_DIRS.contains(&seg))
 }
 
+/// Scripts, seeds, tools and config files run by hand, in CI or by the build, not by the server.
 fn is_script_path(local: &str) -> bool {
-    let first = local.split('/').next().unwrap_or("");
-    SCRIPT_DIRS.contains(&first) || local.contains("seed.")
+    let mut segs: Vec<&str> = local.split('/').collect();
+    segs.pop();
+    segs.iter().any(|s| SCRIPT_DIRS.contains(s))
+        || local.contains("seed.")
+        || [".config.js", ".config.ts", ".config.mjs", ".config.cjs", ".config.mts"]
+            .iter()
+            .any(|e| local.ends_with(e))
 }
 
 fn parse_error(rel: &str, line: usize, what: &str, msg: &str) -> Observation {
@@ -582,6 +610,31 @@ impl Model {
             .filter(|&i| !self.apps[i].dockerfiles.is_empty() || self.apps[i].is_next())
             .min_by_key(|&i| (self.apps[i].dockerfiles.is_empty(), !self.apps[i].is_next(), self.apps[i].dir.len()))
             .unwrap_or(0)
+    }
+
+    /// Is this Dockerfile one a deployment builds: an app's primary Dockerfile, or one named by a
+    /// compose file or a platform config? Alternatives (`Dockerfile.bun`, `Dockerfile.dev`) are not.
+    pub fn is_used_dockerfile(&self, idx: usize) -> bool {
+        let Some(d) = self.dockerfiles.get(idx) else { return false };
+        if self.apps.iter().any(|a| a.dockerfiles.first() == Some(&idx)) {
+            return true;
+        }
+        let named = |dir: &str, path: &str| join(dir, path) == d.rel;
+        self.composes.iter().any(|c| {
+            c.v.services.iter().any(|s| {
+                s.build
+                    .as_ref()
+                    .is_some_and(|b| named(&join(parent(&c.rel), &b.context), b.dockerfile.as_deref().unwrap_or("Dockerfile")))
+            })
+        }) || self.fly.iter().any(|f| f.v.dockerfile.as_ref().is_some_and(|(p, _)| named(parent(&f.rel), p)))
+            || self
+                .railway
+                .iter()
+                .any(|r| r.v.dockerfile_path.as_ref().is_some_and(|(p, _)| named("", p) || named(parent(&r.rel), p)))
+            || self
+                .render
+                .iter()
+                .any(|r| r.v.services.iter().any(|s| s.dockerfile_path.as_ref().is_some_and(|(p, _)| named("", p))))
     }
 
     pub fn dockerfile_of(&self, app: &App) -> Option<&DockerfileDoc> {

@@ -35,7 +35,7 @@ Move the migration to the release / pre-deploy command, a CI step, or the contai
 
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
-    for d in &ctx.model.dockerfiles {
+    for (_, d) in ctx.model.dockerfiles.iter().enumerate().filter(|(i, _)| ctx.model.is_used_dockerfile(*i)) {
         for ins in d.df.instructions.iter().filter(|i| i.keyword == "RUN") {
             let t = ins.command_text();
             let seq = migration_command(&t).or_else(|| has_seq(&t, &["prisma", "db", "push"]).then(|| "prisma db push".to_string()));

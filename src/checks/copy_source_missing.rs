@@ -43,7 +43,7 @@ work directory) to the folder the paths are written against, or remove the `.doc
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
     let m = ctx.model;
-    for d in &m.dockerfiles {
+    for (_, d) in m.dockerfiles.iter().enumerate().filter(|(i, _)| m.is_used_dockerfile(*i)) {
         let ignore = m.dockerignores.iter().find(|i| i.rel == join(&d.context, ".dockerignore"));
         for ins in
             d.df.instructions

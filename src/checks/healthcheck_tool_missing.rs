@@ -39,7 +39,7 @@ Use the tool the image has (`wget -qO- http://localhost:3000/api/health` on Alpi
 
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
-    for d in &ctx.model.dockerfiles {
+    for (_, d) in ctx.model.dockerfiles.iter().enumerate().filter(|(i, _)| ctx.model.is_used_dockerfile(*i)) {
         let Some(last) = d.df.final_stage() else { continue };
         let base = base_image(&d.df, last.index);
         let f = flavor(&base);
