@@ -352,12 +352,19 @@ impl Model {
                         "\"/ping\"",
                         "'/status'",
                         "\"/status\"",
+                        "'/_health",
+                        "\"/_health",
+                        "'/heartbeat",
+                        "\"/heartbeat",
+                        "Controller('health",
+                        "Controller(\"health",
                     ] {
                         if let Some(off) = text.find(needle) {
-                            let lit = &text[off + 1..];
+                            let lit = &text[off..];
+                            let lit = &lit[lit.find(['\'', '"']).map(|i| i + 1).unwrap_or(0)..];
                             let end = lit.find(['\'', '"']).unwrap_or(lit.len());
                             m.apps[a].routes.push(Route {
-                                path: lit[..end].to_string(),
+                                path: format!("/{}", lit[..end].trim_start_matches('/')),
                                 file: f.rel.clone(),
                                 line: crate::text::line_of(text, off),
                             });
@@ -616,7 +623,9 @@ impl Model {
     /// compose file or a platform config? Alternatives (`Dockerfile.bun`, `Dockerfile.dev`) are not.
     pub fn is_used_dockerfile(&self, idx: usize) -> bool {
         let Some(d) = self.dockerfiles.get(idx) else { return false };
-        if self.apps.iter().any(|a| a.dockerfiles.first() == Some(&idx)) {
+        let name = d.rel.rsplit('/').next().unwrap_or(&d.rel).to_ascii_lowercase();
+        let plain = name == "dockerfile" || name.contains("prod");
+        if plain && self.apps.iter().any(|a| a.dockerfiles.first() == Some(&idx)) {
             return true;
         }
         let named = |dir: &str, path: &str| join(dir, path) == d.rel;

@@ -33,7 +33,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     for app in deployable_apps(ctx.model) {
         let Some(d) = ctx.model.dockerfile_of(app) else { continue };
         let Some(pkg) = &app.package else { continue };
-        if pkg.v.engines_node.is_some() || app.node_version_file.is_some() {
+        if pkg.v.engines_node.is_some() || app.node_version_file.is_some() || super::root_declares_node(ctx.model) {
             continue;
         }
         let Some(stage) = d.df.final_stage() else { continue };

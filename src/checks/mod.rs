@@ -150,12 +150,44 @@ pub fn model_observations(ctx: &Ctx, rule: &str) -> Vec<Observation> {
     ctx.model.observations.iter().filter(|o| o.rule == rule).cloned().collect()
 }
 
-/// The apps worth auditing: those a Dockerfile builds, Next.js apps, and the root app.
-pub fn deployable_apps(model: &Model) -> impl Iterator<Item = &App> {
+/// Is this package something a platform runs as a web service? Libraries, CLIs, mobile and
+/// desktop apps are not; a workspace root whose start only delegates to a package is not either.
+pub fn is_deployable(app: &App) -> bool {
+    if !app.dockerfiles.is_empty() {
+        return true;
+    }
+    let Some(p) = &app.package else { return false };
+    if ["expo", "react-native", "electron", "@tauri-apps/api"].iter().any(|d| p.v.dep(d).is_some()) {
+        return false;
+    }
+    let dir = app.dir.as_str();
+    let last = dir.rsplit('/').next().unwrap_or(dir);
+    if ["cli", "mobile", "desktop", "docs", "ui", "utils", "config", "types", "email", "emails"].contains(&last)
+        || (dir.starts_with("packages/") && !app.is_next())
+    {
+        return false;
+    }
+    if dir.is_empty() && !p.v.workspaces.is_empty() {
+        // A workspace root: deployable only if it is itself the Next.js app.
+        return app.is_next() && app.next_config.is_some();
+    }
+    app.is_next() || p.v.script("start").is_some()
+}
+
+/// Does the repository root declare the Node.js version (root `engines.node`, `.nvmrc`,
+/// `.node-version`)? Workspace packages inherit it.
+pub fn root_declares_node(model: &Model) -> bool {
     model
         .apps
         .iter()
-        .filter(|a| !a.dockerfiles.is_empty() || a.is_next() || a.package.as_ref().is_some_and(|p| p.v.script("start").is_some()))
+        .any(|a| a.dir.is_empty() && (a.node_version_file.is_some() || a.package.as_ref().is_some_and(|p| p.v.engines_node.is_some())))
+        || model.paths.contains(".nvmrc")
+        || model.paths.contains(".node-version")
+}
+
+/// The apps worth auditing.
+pub fn deployable_apps(model: &Model) -> impl Iterator<Item = &App> {
+    model.apps.iter().filter(|a| is_deployable(a))
 }
 
 /// Stage indices from the final stage back through `FROM <stage>` parents (final first).

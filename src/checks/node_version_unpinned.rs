@@ -34,7 +34,8 @@ whose `FROM node:<version>` pins it.
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
     for app in deployable_apps(ctx.model) {
-        if !app.dockerfiles.is_empty() || app.node_version_file.is_some() {
+        // With Dockerfiles in the repository the deploy builds one of them; the root's version applies to workspaces.
+        if !ctx.model.dockerfiles.is_empty() || app.node_version_file.is_some() || super::root_declares_node(ctx.model) {
             continue;
         }
         let Some(pkg) = &app.package else { continue };

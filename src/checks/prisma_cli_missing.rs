@@ -79,7 +79,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             let t = ins.command_text();
             match ins.keyword.as_str() {
                 "RUN" => {
-                    let installs_named = ["npm install", "npm i ", "yarn add", "pnpm add", "npm install -g", "bun add"]
+                    let installs_named = ["npm install", "npm i ", "npm add", "yarn add", "pnpm add", "npm install -g", "bun add"]
                         .iter()
                         .any(|p| t.contains(p))
                         && has_seq(&t.replace('@', " "), &["prisma"]);
@@ -89,6 +89,10 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                         || has_seq(&t, &["pnpm", "install"]))
                         && !PRUNE.iter().any(|p| t.contains(p));
                     let prod_install = PRUNE.iter().any(|p| t.contains(p));
+                    // The build already runs the CLI in this stage, so it is there.
+                    if has_seq(&t, &["prisma", "generate"]) || has_seq(&t, &["prisma", "migrate"]) {
+                        has_cli = true;
+                    }
                     if installs_named || (full_install && dep.is_some()) || (prod_install && !dev_only) {
                         has_cli = true;
                     }
@@ -107,7 +111,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                                 || (ins.flag("from").is_some() && s.matches('/').count() <= 1 && !s.contains(".next"))
                             {
                                 let pruned = ins.flag("from").is_some_and(|f| stage_prunes(&d.df, f));
-                                if dep.is_some() && !(pruned && dev_only) {
+                                if !dev_only || (dep.is_some() && !pruned) {
                                     has_cli = true;
                                 }
                             }
@@ -156,6 +160,24 @@ mod tests {
         );
         assert_eq!(obs.len(), 1, "{obs:?}");
         assert_eq!(obs[0].line, Some(9));
+    }
+
+    #[test]
+    fn npm_add_in_the_runner_and_workspace_dependencies_stay_silent() {
+        let df = "FROM node:20-alpine AS builder\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nFROM node:20-slim\nWORKDIR /app\nRUN npm add prisma@7\nCOPY --from=builder /app/.next/standalone ./\nCMD npx prisma migrate deploy && node server.js\n";
+        assert!(koyeb(
+            "prisma-cli-missing",
+            &[("package.json", PKG), ("Dockerfile", df), ("next.config.js", STANDALONE_CONFIG)]
+        )
+        .is_empty());
+        let df = "FROM node:20-alpine AS builder\nWORKDIR /app\nCOPY . .\nRUN yarn install && yarn build\nFROM node:20-alpine\nWORKDIR /app\nCOPY --from=builder /app/node_modules ./node_modules\nCOPY --from=builder /app/.next ./.next\nCMD npx prisma migrate deploy && npm start\n";
+        let pkg = "{\"scripts\":{\"start\":\"next start\"},\"dependencies\":{\"next\":\"15.0.0\"}}";
+        let db = "{\"name\":\"db\",\"dependencies\":{\"prisma\":\"6.0.0\"}}";
+        assert!(koyeb(
+            "prisma-cli-missing",
+            &[("package.json", pkg), ("packages/db/package.json", db), ("Dockerfile", df)]
+        )
+        .is_empty());
     }
 
     #[test]
