@@ -126,6 +126,12 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             let mut seen = Vec::new();
             for w in writes {
                 let Some((target, env)) = local_target(&w.path) else { continue };
+                // `.` alone means the rest of the path was not resolved; a build-output folder
+                // (`dist`, `.next`…) is rewritten from the image at every start, not user data.
+                let build_output = target.split('/').any(|seg| matches!(seg, "dist" | ".next" | "build" | "out" | ".output"));
+                if target == "." || target.is_empty() || build_output {
+                    continue;
+                }
                 if seen.contains(&target) {
                     continue;
                 }
@@ -191,9 +197,16 @@ mod tests {
     }
 
     #[test]
+    fn build_output_rewritten_at_boot_and_unresolved_paths_stay_silent() {
+        let boot = "import fs from 'fs';\nimport path from 'path';\nimport { NAME } from './names';\nexport function boot() {\n  fs.writeFileSync(path.join(__dirname, '../client/dist/index.html'), '<html/>');\n  fs.writeFileSync(path.join(process.cwd(), NAME), 'x');\n}\n";
+        assert!(koyeb("ephemeral-disk-write", &[("package.json", NEXT_PKG), ("lib/boot.ts", boot)]).is_empty());
+    }
+
+    #[test]
     fn tmp_writes_scripts_tests_and_client_code_stay_silent() {
         let tmp = "import os from 'os';\nimport { writeFileSync } from 'fs';\nexport function GET() { writeFileSync(os.tmpdir() + '/x', 'a'); writeFileSync('/tmp/y', 'b'); return new Response('') }\n";
         let script = "import { writeFileSync } from 'fs';\nwriteFileSync('backups/x.sql', '');\n";
+        let boot = "import fs from 'fs';\nimport path from 'path';\nexport function boot() { fs.writeFileSync(path.join(__dirname, '../client/dist/index.html'), '<html/>'); }\n";
         let client = "'use client';\nimport { writeFileSync } from 'fs';\nwriteFileSync('x.txt', '');\n";
         let obs = koyeb(
             "ephemeral-disk-write",
