@@ -206,7 +206,6 @@ mod tests {
     fn tmp_writes_scripts_tests_and_client_code_stay_silent() {
         let tmp = "import os from 'os';\nimport { writeFileSync } from 'fs';\nexport function GET() { writeFileSync(os.tmpdir() + '/x', 'a'); writeFileSync('/tmp/y', 'b'); return new Response('') }\n";
         let script = "import { writeFileSync } from 'fs';\nwriteFileSync('backups/x.sql', '');\n";
-        let boot = "import fs from 'fs';\nimport path from 'path';\nexport function boot() { fs.writeFileSync(path.join(__dirname, '../client/dist/index.html'), '<html/>'); }\n";
         let client = "'use client';\nimport { writeFileSync } from 'fs';\nwriteFileSync('x.txt', '');\n";
         let obs = koyeb(
             "ephemeral-disk-write",
