@@ -53,12 +53,51 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             }
         }
     }
+    // The package's build script, when the build runs it: buildpack builds (no Dockerfile) run
+    // `npm run build`, and so does a Dockerfile RUN that calls it.
+    for app in super::deployable_apps(ctx.model) {
+        let Some(p) = &app.package else { continue };
+        let Some((_, script, line)) = p.v.script("build") else { continue };
+        let Some(what) = migration_command(script).or_else(|| has_seq(script, &["prisma", "db", "push"]).then(|| "prisma db push".to_string())) else {
+            continue;
+        };
+        let runs_build = match ctx.model.dockerfile_of(app) {
+            None => ctx.model.dockerfiles.is_empty(),
+            Some(d) => {
+                d.df.instructions
+                    .iter()
+                    .any(|i| i.keyword == "RUN" && (has_seq(&i.command_text(), &["run", "build"]) || has_seq(&i.command_text(), &["yarn", "build"])))
+            }
+        };
+        if runs_build {
+            out.push(
+                Observation::at(
+                    RULE.id,
+                    &p.rel,
+                    *line,
+                    format!("the `build` script runs `{what}`, so every build touches the production database, which the builder usually cannot reach"),
+                )
+                .var("command", what.clone())
+                .key(format!("{}:build:{what}", p.rel)),
+            );
+        }
+    }
     out
 }
 
 #[cfg(test)]
 mod tests {
     use crate::checks::testing::run;
+
+    #[test]
+    fn build_script_with_db_push_fires_for_buildpack_builds() {
+        let pkg = "{\n  \"scripts\": {\n    \"build\": \"prisma generate && prisma db push && next build\",\n    \"start\": \"next start\"\n  },\n  \"dependencies\": {\"next\": \"15.0.0\"}\n}\n";
+        let obs = run("build-runs-migrations", "railway", &[("package.json", pkg)]);
+        assert_eq!(obs.len(), 1);
+        assert_eq!(obs[0].line, Some(3));
+        let plain = pkg.replace("prisma db push && ", "");
+        assert!(run("build-runs-migrations", "railway", &[("package.json", &plain)]).is_empty());
+    }
 
     #[test]
     fn migrate_in_run_fires_and_generate_does_not() {
