@@ -109,6 +109,10 @@ fn seed004_fixture_finds_the_failed_deploys() {
     );
     assert!(has(&f, "seed-on-start", "warning", "nextjs_space/docker-entrypoint.sh", Some(6)), "{f:#?}");
     assert!(
+        has(&f, "default-admin-credentials", "warning", "nextjs_space/scripts/seed.ts", Some(7)),
+        "{f:#?}"
+    );
+    assert!(
         has(&f, "ephemeral-disk-write", "critical", "nextjs_space/app/api/files/upload/route.ts", Some(8)),
         "{f:#?}"
     );

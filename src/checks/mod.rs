@@ -21,6 +21,7 @@ mod db_push_accept_data_loss;
 mod db_push_in_prod;
 mod db_ssl_missing;
 mod db_ssl_unspecified;
+mod default_admin_credentials;
 mod dockerfile_env_port;
 mod engines_node_missing;
 mod env_undocumented;
@@ -106,6 +107,7 @@ pub static RULES: &[&Rule] = &[
     &db_push_in_prod::RULE,
     &migrate_dev_in_prod::RULE,
     &seed_on_start::RULE,
+    &default_admin_credentials::RULE,
     &migrations_not_run::RULE,
     &prisma_binary_target::RULE,
     &prisma_output_absolute::RULE,
