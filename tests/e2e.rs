@@ -145,6 +145,7 @@ fn seed001_fixture_monorepo_backend_on_coolify() {
     let f = findings(&v, 0);
     assert!(has(&f, "healthcheck-tool-missing", "critical", "apps/backend/Dockerfile", Some(18)), "{f:#?}");
     assert!(has(&f, "migrate-at-start", "info", "apps/backend/docker-entrypoint.sh", Some(4)), "{f:#?}");
+    assert!(has(&f, "in-memory-state", "warning", "apps/backend/src/server.ts", Some(7)), "{f:#?}");
     // COPY paths are written from the repository root: the inferred context is the root, nothing is missing.
     assert!(!f.iter().any(|x| x.0 == "copy-source-missing"), "{f:#?}");
     let settings = v["targets"][0]["settings"].as_array().unwrap();

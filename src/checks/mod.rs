@@ -36,6 +36,7 @@ mod healthcheck_tool_missing;
 mod images_domains_deprecated;
 mod images_localhost_only;
 mod in_app_db_backup;
+mod in_memory_state;
 mod long_lived_responses;
 mod migrate_at_start;
 mod migrate_dev_in_prod;
@@ -123,6 +124,7 @@ pub static RULES: &[&Rule] = &[
     &committed_env_secret::RULE,
     &no_health_route::RULE,
     &long_lived_responses::RULE,
+    &in_memory_state::RULE,
     &compose_db_no_volume::RULE,
     &compose_db_port_public::RULE,
     &compose_depends_unhealthy::RULE,

@@ -1,0 +1,99 @@
+use super::{deployable_apps, Ctx, Rule};
+use crate::observe::Observation;
+use crate::report::Aspect;
+
+pub static RULE: Rule = Rule {
+    id: "in-memory-state",
+    aspect: Aspect::Statelessness,
+    title: "Rate limits, sessions or realtime fan-out kept in one process's memory",
+    doc: DOC,
+    run,
+};
+
+const DOC: &str = r#"## What it does
+Finds server code that keeps shared state in process memory: `express-rate-limit` without a
+`store`, `express-session` without a `store` (MemoryStore), a socket.io server without an adapter.
+Reported where the platform can run several instances.
+
+## Why it matters
+Each instance keeps its own copy: a client that hits another replica gets a fresh rate-limit
+budget, loses its session, or misses the events published on the other instance. Restarts and
+redeploys reset everything. express-session's MemoryStore also leaks memory by design.
+
+## Example
+```ts
+app.use(rateLimit({ windowMs: 60_000, limit: 100 }));
+```
+
+## Fix
+Use a shared store: `rate-limit-redis` for express-rate-limit, `connect-redis` for sessions, the
+Redis adapter for socket.io, or keep the service at exactly one instance.
+
+## References
+- https://express-rate-limit.mintlify.app/reference/stores
+- https://socket.io/docs/v4/redis-adapter/
+"#;
+
+fn run(ctx: &Ctx) -> Vec<Observation> {
+    let mut out = Vec::new();
+    if !ctx.facts.multi_instance {
+        return out;
+    }
+    for app in deployable_apps(ctx.model) {
+        for s in app.sources.iter().filter(|s| s.runtime) {
+            let Some(text) = ctx.model.file_text(&s.rel) else { continue };
+            let imports = |m: &str| s.facts.imports.iter().any(|(i, _)| i == m);
+            let line_of = |needle: &str| text.find(needle).map(|o| crate::text::line_of(text, o));
+            let mut found: Vec<(&str, usize)> = Vec::new();
+            if imports("express-rate-limit") && !text.contains("store:") && !text.contains("store,") {
+                if let Some(l) = line_of("rateLimit(").or_else(|| line_of("express-rate-limit")) {
+                    found.push(("rate limiter (express-rate-limit with its default memory store)", l));
+                }
+            }
+            if imports("express-session") && !text.contains("store:") && !text.contains("store,") {
+                if let Some(l) = line_of("session(").or_else(|| line_of("express-session")) {
+                    found.push(("sessions (express-session's MemoryStore)", l));
+                }
+            }
+            if (imports("socket.io") || s.facts.ws_servers.iter().any(|(k, _)| k == "socket.io")) && !text.contains("adapter") {
+                if let Some(l) = line_of("new Server(").or_else(|| line_of("socket.io")) {
+                    found.push(("socket.io rooms and broadcasts (no adapter)", l));
+                }
+            }
+            for (what, line) in found {
+                out.push(
+                    Observation::at(
+                        RULE.id,
+                        &s.rel,
+                        line,
+                        format!("{what} live in this process's memory, so each instance keeps its own copy"),
+                    )
+                    .key(format!("{}:{what}", s.rel)),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::testing::run;
+
+    const PKG: &str = "{\"scripts\":{\"start\":\"node server.js\"}}";
+
+    #[test]
+    fn default_rate_limiter_fires_where_instances_can_multiply() {
+        let src = "import express from 'express';\nimport rateLimit from 'express-rate-limit';\nconst app = express();\napp.use(rateLimit({ windowMs: 60000, limit: 100 }));\napp.listen(process.env.PORT);\n";
+        let obs = run("in-memory-state", "railway", &[("package.json", PKG), ("server.ts", src)]);
+        assert_eq!(obs.len(), 1, "{obs:?}");
+        assert_eq!(obs[0].line, Some(4));
+        assert!(run("in-memory-state", "vps", &[("package.json", PKG), ("server.ts", src)]).is_empty());
+    }
+
+    #[test]
+    fn redis_store_stays_silent() {
+        let src = "import express from 'express';\nimport rateLimit from 'express-rate-limit';\nimport { RedisStore } from 'rate-limit-redis';\nconst app = express();\napp.use(rateLimit({ windowMs: 60000, limit: 100, store: new RedisStore({}) }));\napp.listen(process.env.PORT);\n";
+        assert!(run("in-memory-state", "railway", &[("package.json", PKG), ("server.ts", src)]).is_empty());
+    }
+}
