@@ -163,7 +163,7 @@ const TEST_DIRS: &[&str] = &[
 ];
 const SCRIPT_DIRS: &[&str] = &["scripts", "script", "prisma", "tools", "seed", "seeds", "migrations", "bin"];
 
-fn is_test_path(rel: &str) -> bool {
+pub fn is_test_path(rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     TEST_MARKERS.iter().any(|m| name.contains(m)) || rel.split('/').any(|seg| TEST_DIRS.contains(&seg))
 }

@@ -50,7 +50,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
     for f in ctx.model.files.iter().filter(|f| f.kind == FileKind::Source) {
         let name = f.rel.rsplit('/').next().unwrap_or(&f.rel).to_ascii_lowercase();
-        if !name.contains("seed") {
+        if !name.contains("seed") || crate::model::is_test_path(&f.rel) {
             continue;
         }
         let Some(text) = f.text.as_deref() else { continue };

@@ -40,6 +40,10 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         return out;
     }
     for app in deployable_apps(ctx.model) {
+        let app_has_adapter = app
+            .sources
+            .iter()
+            .any(|s| s.facts.imports.iter().any(|(i, _)| i.starts_with("@socket.io/") && i.ends_with("adapter")));
         for s in app.sources.iter().filter(|s| s.runtime) {
             let Some(text) = ctx.model.file_text(&s.rel) else { continue };
             let imports = |m: &str| s.facts.imports.iter().any(|(i, _)| i == m);
@@ -55,7 +59,9 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                     found.push(("sessions (express-session's MemoryStore)", l));
                 }
             }
-            if (imports("socket.io") || s.facts.ws_servers.iter().any(|(k, _)| k == "socket.io")) && !text.contains("adapter") {
+            // socket.io: only a file that creates the server, and only when no adapter is set up anywhere in the app.
+            let creates_server = text.contains("new Server(") || text.contains("socket.io')(") || text.contains("socket.io\")(");
+            if (imports("socket.io") || s.facts.ws_servers.iter().any(|(k, _)| k == "socket.io")) && creates_server && !app_has_adapter {
                 if let Some(l) = line_of("new Server(").or_else(|| line_of("socket.io")) {
                     found.push(("socket.io rooms and broadcasts (no adapter)", l));
                 }
@@ -89,6 +95,19 @@ mod tests {
         assert_eq!(obs.len(), 1, "{obs:?}");
         assert_eq!(obs[0].line, Some(4));
         assert!(run("in-memory-state", "vps", &[("package.json", PKG), ("server.ts", src)]).is_empty());
+    }
+
+    #[test]
+    fn socket_io_adapter_configured_elsewhere_stays_silent() {
+        let gw = "import { Server } from 'socket.io';\nexport class Gateway { server: Server; }\nconst io = new Server(3001);\n";
+        let adapter = "import { createAdapter } from '@socket.io/redis-adapter';\nexport const make = () => createAdapter(process.env.REDIS_URL as any);\n";
+        assert_eq!(run("in-memory-state", "fly", &[("package.json", PKG), ("src/gateway.ts", gw)]).len(), 1);
+        assert!(run(
+            "in-memory-state",
+            "fly",
+            &[("package.json", PKG), ("src/gateway.ts", gw), ("src/adapter.ts", adapter)]
+        )
+        .is_empty());
     }
 
     #[test]
