@@ -188,6 +188,83 @@ fn plan(ctx: &Ctx) -> Vec<Setting> {
             false,
         )),
     }
+    if let Some(g) = ctx.facts.health_grace_seconds {
+        out.push(setting(
+            "Health check grace period",
+            format!("{g} s by default; raise it if the start command migrates or seeds"),
+            false,
+        ));
+    }
+    // Release / pre-deploy command: what the platform's config file declares, else the setting to use.
+    let m = ctx.model;
+    let declared = match ctx.facts.config_file.as_str() {
+        "fly.toml" => m
+            .fly
+            .iter()
+            .find_map(|f| f.v.release_command.as_ref().map(|(c, l)| (c.clone(), f.rel.clone(), *l))),
+        "render.yaml" => m.render.iter().find_map(|r| {
+            r.v.services
+                .iter()
+                .find_map(|s| s.pre_deploy_command.as_ref().map(|(c, l)| (c.clone(), r.rel.clone(), *l)))
+        }),
+        "railway" => m
+            .railway
+            .iter()
+            .find_map(|r| r.v.pre_deploy.first().map(|(c, l)| (c.clone(), r.rel.clone(), *l))),
+        _ => None,
+    };
+    match declared {
+        Some((cmd, file, line)) => out.push(setting(
+            "Release / pre-deploy command",
+            format!("{} ({file}:{line})", crate::text::sanitize(&cmd)),
+            true,
+        )),
+        None if app.prisma.is_some() && !ctx.facts.release_command.is_empty() => out.push(setting(
+            "Release / pre-deploy command",
+            format!("{}: `npx prisma migrate deploy`", ctx.facts.release_command),
+            false,
+        )),
+        None => {}
+    }
+    // Volumes the repository declares for the platform that reads them.
+    let volumes: Vec<String> = match ctx.facts.volumes.as_str() {
+        "fly.toml" => m
+            .fly
+            .iter()
+            .flat_map(|f| f.v.mounts.iter().map(move |(src, dst, l)| format!("{src} → {dst} ({}:{l})", f.rel)))
+            .collect(),
+        "render.yaml" => m
+            .render
+            .iter()
+            .flat_map(|r| {
+                r.v.services
+                    .iter()
+                    .filter_map(move |s| s.disk.as_ref().map(|(p, l)| format!("disk at {p} ({}:{l})", r.rel)))
+            })
+            .collect(),
+        "compose" => m
+            .deploy_composes()
+            .into_iter()
+            .flat_map(|c| {
+                c.v.services.iter().flat_map(move |s| {
+                    s.volumes
+                        .iter()
+                        .filter(|v| v.source.is_some())
+                        .map(move |v| format!("{}: {} ({}:{})", s.name, v.target, c.rel, v.line))
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    if !volumes.is_empty() {
+        out.push(setting("Volumes", volumes.join("; "), true));
+    } else if ctx.facts.ephemeral_disk {
+        out.push(setting(
+            "Volumes",
+            format!("none declared; {} keeps no local files across redeploys", ctx.platform.name),
+            false,
+        ));
+    }
     if app.uses_prisma() && app.prisma.is_some() {
         out.push(setting("Migrations", ctx.facts.migrations_advice.clone(), false));
     }

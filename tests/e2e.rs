@@ -177,6 +177,11 @@ fn seed003_fixture_finds_what_breaks_on_fly_railway_and_render() {
     assert!(!render.iter().any(|x| x.0 == "healthcheck-path-no-route"), "{render:#?}");
     let text = serde_json::to_string(&v).unwrap();
     assert!(!text.contains("sk_live_9fJq2XvB7mLp4RtY8wZc1NdK6sHgUe3A"), "a secret's value was printed");
+    // The Render plan names the pre-deploy command the repository declares.
+    let settings = v["targets"][2]["settings"].as_array().unwrap();
+    let release = settings.iter().find(|s| s["name"] == "Release / pre-deploy command").unwrap();
+    assert_eq!(release["source"], "repository");
+    assert!(release["value"].as_str().unwrap().contains("render.yaml:7"), "{release}");
 }
 
 #[test]
