@@ -176,7 +176,10 @@ fn plan(ctx: &Ctx) -> Vec<Setting> {
         ),
         (None, Some(d)) if ctx.facts.injects_port => setting("Port", format!("{d} ({} default; the app reads the injected PORT)", ctx.platform.name), false),
         (None, _) if ctx.facts.injects_port => setting("Port", format!("the port {} injects in PORT (the app reads it)", ctx.platform.name), false),
-        (None, _) => setting("Port", "the port the app listens on (PORT is not injected)", false),
+        (None, _) => match checks::listen_port(ctx.model, app, None) {
+            Some((p, how, file, line)) => setting("Port", format!("{p} ({how}, {file}:{line}); set {} to {p}", ctx.platform.port_setting), true),
+            None => setting("Port", "the port the app listens on (PORT is not injected)", false),
+        },
     };
     out.push(port);
     let health = app.routes.iter().find(|r| checks::no_health_route_paths().contains(&r.path.as_str()));
