@@ -274,17 +274,6 @@ fn plan(ctx: &Ctx) -> Vec<Setting> {
     out
 }
 
-fn secret_name(name: &str) -> bool {
-    let n = name.to_ascii_uppercase();
-    (["SECRET", "PASSWORD", "TOKEN", "PRIVATE", "CREDENTIAL", "_KEY", "APIKEY", "DSN", "SALT"]
-        .iter()
-        .any(|k| n.contains(k))
-        && !n.contains("PUBLIC_KEY")
-        && !n.starts_with("NEXT_PUBLIC_"))
-        || n.ends_with("DATABASE_URL")
-        || n.ends_with("REDIS_URL")
-}
-
 /// Required / optional / secret environment variables, with purpose and where they are read.
 fn env_rows(ctx: &Ctx) -> Vec<EnvVarRow> {
     let reads = checks::env_reads(ctx);
@@ -298,7 +287,7 @@ fn env_rows(ctx: &Ctx) -> Vec<EnvVarRow> {
             EnvVarRow {
                 name: name.clone(),
                 need: if *has_default { "optional".into() } else { "required".into() },
-                secret: secret_name(name),
+                secret: crate::parse::env_file::is_secret_name(name),
                 purpose: String::new(),
                 read_in: Some(format!("{file}:{line}")),
                 documented_in: None,
@@ -313,7 +302,7 @@ fn env_rows(ctx: &Ctx) -> Vec<EnvVarRow> {
             let row = rows.entry(x.name.clone()).or_insert_with(|| EnvVarRow {
                 name: x.name.clone(),
                 need: "optional".into(),
-                secret: secret_name(&x.name) || x.secret_name,
+                secret: x.secret_name,
                 purpose: String::new(),
                 read_in: None,
                 documented_in: None,

@@ -121,6 +121,8 @@ pub struct Model {
     pub nixpacks: Vec<Doc<platform::NixpacksConfig>>,
     pub procfiles: Vec<Doc<Vec<(String, String, usize)>>>,
     pub apps: Vec<App>,
+    /// package.json files that are not apps (workspace libraries such as `packages/db`).
+    pub libraries: Vec<Doc<package_json::PackageJson>>,
     /// Observations made while reading: skipped files, parse errors.
     pub observations: Vec<Observation>,
 }
@@ -220,6 +222,8 @@ impl Model {
                     package: Some(p),
                     ..Default::default()
                 });
+            } else {
+                m.libraries.push(p);
             }
         }
         if m.apps.is_empty() {
@@ -448,17 +452,9 @@ impl Model {
             // Context: compose says so; else the candidate (Dockerfile dir or an ancestor) where most COPY sources exist.
             let mut context = dir.clone();
             let mut from_compose = false;
-            for c in &self.composes {
-                for s in &c.v.services {
-                    if let Some(b) = &s.build {
-                        let ctx = join(parent(&c.rel), &b.context);
-                        let df = join(&ctx, b.dockerfile.as_deref().unwrap_or("Dockerfile"));
-                        if df == self.dockerfiles[i].rel {
-                            context = ctx;
-                            from_compose = true;
-                        }
-                    }
-                }
+            if let Some((_, _, ctx)) = self.services_building(&self.dockerfiles[i].rel).last() {
+                context = ctx;
+                from_compose = true;
             }
             if !from_compose && !sources.is_empty() {
                 let mut best = (self.count_existing(&dir, &sources), dir.clone());
@@ -527,23 +523,19 @@ impl Model {
             .count()
     }
 
+    /// Every parsed package.json: apps' and libraries'.
+    pub fn packages(&self) -> impl Iterator<Item = &Doc<package_json::PackageJson>> {
+        self.apps.iter().filter_map(|a| a.package.as_ref()).chain(&self.libraries)
+    }
+
     /// Is `p` a file, or a directory holding files? (A range query on the sorted paths.)
     pub fn has_path_or_dir(&self, p: &str) -> bool {
-        if self.paths.contains(p) {
-            return true;
-        }
-        let prefix = format!("{p}/");
-        self.paths.range(prefix.clone()..).next().is_some_and(|x| x.starts_with(&prefix))
+        self.paths.contains(p) || self.has_prefix(&format!("{p}/"))
     }
 
     /// Is there any path starting with `prefix`?
     pub fn has_prefix(&self, prefix: &str) -> bool {
         self.paths.range(prefix.to_string()..).next().is_some_and(|x| x.starts_with(prefix))
-    }
-
-    /// Paths under a directory prefix (ending in `/`), in order.
-    pub fn paths_under<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a String> + 'a {
-        self.paths.range(prefix.to_string()..).take_while(move |x| x.starts_with(prefix))
     }
 
     /// The compose files that describe a deployment: per directory, the best-ranked file that
@@ -629,13 +621,8 @@ impl Model {
             return true;
         }
         let named = |dir: &str, path: &str| join(dir, path) == d.rel;
-        self.composes.iter().any(|c| {
-            c.v.services.iter().any(|s| {
-                s.build
-                    .as_ref()
-                    .is_some_and(|b| named(&join(parent(&c.rel), &b.context), b.dockerfile.as_deref().unwrap_or("Dockerfile")))
-            })
-        }) || self.fly.iter().any(|f| f.v.dockerfile.as_ref().is_some_and(|(p, _)| named(parent(&f.rel), p)))
+        self.services_building(&d.rel).next().is_some()
+            || self.fly.iter().any(|f| f.v.dockerfile.as_ref().is_some_and(|(p, _)| named(parent(&f.rel), p)))
             || self
                 .railway
                 .iter()
@@ -646,12 +633,28 @@ impl Model {
                 .any(|r| r.v.services.iter().any(|s| s.dockerfile_path.as_ref().is_some_and(|(p, _)| named("", p))))
     }
 
+    /// Compose services whose `build:` uses the Dockerfile at `dockerfile_rel`, with the
+    /// compose file and the build context they give it.
+    pub fn services_building<'a>(
+        &'a self,
+        dockerfile_rel: &'a str,
+    ) -> impl Iterator<Item = (&'a Doc<compose::ComposeFile>, &'a compose::Service, String)> + 'a {
+        self.composes.iter().flat_map(move |c| {
+            c.v.services.iter().filter_map(move |s| {
+                let (context, dockerfile) = compose_build_paths(&c.rel, s.build.as_ref()?);
+                (dockerfile == dockerfile_rel).then_some((c, s, context))
+            })
+        })
+    }
+
     pub fn dockerfile_of(&self, app: &App) -> Option<&DockerfileDoc> {
         app.dockerfiles.first().map(|&i| &self.dockerfiles[i])
     }
 
     pub fn file_text(&self, rel: &str) -> Option<&str> {
-        self.files.iter().find(|f| f.rel == rel).and_then(|f| f.text.as_deref())
+        // `files` is sorted by path (see `discover`).
+        let i = self.files.binary_search_by(|f| f.rel.as_str().cmp(rel)).ok()?;
+        self.files[i].text.as_deref()
     }
 
     /// What the deployed container runs at start, following CMD/ENTRYPOINT into scripts and
@@ -830,6 +833,13 @@ fn analyze_sources(files: &[RepoFile]) -> Vec<Option<source::SourceFacts>> {
         out[i] = Some(f);
     }
     out
+}
+
+/// The build context and Dockerfile path (relative to the root) of a compose `build:`.
+pub fn compose_build_paths(compose_rel: &str, b: &compose::Build) -> (String, String) {
+    let context = join(parent(compose_rel), &b.context);
+    let dockerfile = join(&context, b.dockerfile.as_deref().unwrap_or("Dockerfile"));
+    (context, dockerfile)
 }
 
 /// The URL path of a Next.js route handler or API route, from its path inside the app.

@@ -87,20 +87,9 @@ fn declared_volume(ctx: &Ctx, app: &crate::model::App, path: &str) -> Option<(St
     match ctx.facts.volumes.as_str() {
         "compose" => {
             let d = ctx.model.dockerfile_of(app)?;
-            for c in &ctx.model.composes {
-                for s in &c.v.services {
-                    let Some(b) = &s.build else { continue };
-                    let ctx_dir = crate::text::join(crate::text::parent(&c.rel), &b.context);
-                    let df = crate::text::join(&ctx_dir, b.dockerfile.as_deref().unwrap_or("Dockerfile"));
-                    if df != d.rel {
-                        continue;
-                    }
-                    if let Some(m) = s.volumes.iter().find(|m| covers(&m.target)) {
-                        return Some((c.rel.clone(), m.line));
-                    }
-                }
-            }
-            None
+            ctx.model
+                .services_building(&d.rel)
+                .find_map(|(c, s, _)| s.volumes.iter().find(|m| covers(&m.target)).map(|m| (c.rel.clone(), m.line)))
         }
         "fly.toml" => ctx
             .model

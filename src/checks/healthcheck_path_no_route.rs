@@ -47,10 +47,7 @@ fn has_route(ctx: &Ctx, app: &App, path: &str) -> bool {
     let path = path.split('?').next().unwrap_or(path).trim_end_matches('/');
     if path.is_empty() {
         let home = ["app/page", "src/app/page", "pages/index", "src/pages/index"];
-        return ctx.model.paths.iter().any(|p| {
-            let local = app.local(p);
-            home.iter().any(|h| local.starts_with(&format!("{h}.")))
-        });
+        return home.iter().any(|h| ctx.model.has_prefix(&crate::text::join(&app.dir, &format!("{h}."))));
     }
     if app.routes.iter().any(|r| r.path == path || r.path.contains('[')) {
         return true;

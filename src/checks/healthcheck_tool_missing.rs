@@ -60,19 +60,9 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         for ins in final_instructions(&d.df).into_iter().filter(|i| i.keyword == "HEALTHCHECK") {
             checks.push((ins.command_text(), d.rel.clone(), ins.line));
         }
-        for c in &ctx.model.composes {
-            for s in &c.v.services {
-                let Some(b) = &s.build else { continue };
-                let df = crate::text::join(
-                    &crate::text::join(crate::text::parent(&c.rel), &b.context),
-                    b.dockerfile.as_deref().unwrap_or("Dockerfile"),
-                );
-                if df != d.rel {
-                    continue;
-                }
-                if let Some(h) = &s.healthcheck {
-                    checks.push((h.test.join(" "), c.rel.clone(), h.line));
-                }
+        for (c, s, _) in ctx.model.services_building(&d.rel) {
+            if let Some(h) = &s.healthcheck {
+                checks.push((h.test.join(" "), c.rel.clone(), h.line));
             }
         }
         for (text, file, line) in checks {

@@ -385,19 +385,8 @@ pub fn listen_port(model: &Model, app: &App, platform_env_port: Option<(u16, &st
     }
     let cmds = model.start_commands(app);
     for c in &cmds {
-        let words: Vec<&str> = c.text.split_whitespace().collect();
-        if !has_seq(&c.text, &["next", "start"]) {
-            continue;
-        }
-        for (i, w) in words.iter().enumerate() {
-            let val = if *w == "-p" || *w == "--port" {
-                words.get(i + 1).copied()
-            } else {
-                w.strip_prefix("--port=")
-            };
-            if let Some(p) = val.and_then(|v| v.trim_matches(|c| c == '"' || c == '\'').parse::<u16>().ok()) {
-                return Some((p, "`next start` sets a fixed port".into(), c.file.clone(), c.line));
-            }
+        if let Some(p) = next_start_port(&c.text) {
+            return Some((p, "`next start` sets a fixed port".into(), c.file.clone(), c.line));
         }
     }
     if let Some((p, file, line)) = platform_env_port {
@@ -425,6 +414,22 @@ pub fn listen_port(model: &Model, app: &App, platform_env_port: Option<(u16, &st
         return Some((3000, "Next.js listens on 3000 when PORT is unset".into(), c.file.clone(), c.line));
     }
     None
+}
+
+/// The literal port of `next start -p N` / `--port N` / `--port=N` in a command line.
+pub fn next_start_port(text: &str) -> Option<u16> {
+    if !has_seq(text, &["next", "start"]) {
+        return None;
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words.iter().enumerate().find_map(|(i, w)| {
+        let val = if *w == "-p" || *w == "--port" {
+            words.get(i + 1).copied()
+        } else {
+            w.strip_prefix("--port=")
+        };
+        val.and_then(|v| v.trim_matches(|c| c == '"' || c == '\'').parse::<u16>().ok())
+    })
 }
 
 /// The app a platform config file belongs to: the one it sits in, else the primary app.

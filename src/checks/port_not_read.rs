@@ -34,26 +34,6 @@ Listen on `process.env.PORT` with a default (`app.listen(process.env.PORT || 300
 - https://nextjs.org/docs/app/api-reference/cli/next#next-start-options
 "#;
 
-fn literal_port_flag(text: &str) -> Option<u16> {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    if !super::has_seq(text, &["next", "start"]) {
-        return None;
-    }
-    for (i, w) in words.iter().enumerate() {
-        let val = if *w == "-p" || *w == "--port" {
-            words.get(i + 1).copied()
-        } else {
-            w.strip_prefix("--port=")
-        };
-        if let Some(v) = val {
-            if let Ok(p) = v.trim_matches(|c| c == '"' || c == '\'').parse::<u16>() {
-                return Some(p);
-            }
-        }
-    }
-    None
-}
-
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
     let default = ctx
@@ -83,7 +63,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             }
         }
         for c in ctx.model.start_commands(app) {
-            if let Some(p) = literal_port_flag(&c.text) {
+            if let Some(p) = super::next_start_port(&c.text) {
                 out.push(
                     Observation::at(
                         RULE.id,

@@ -49,14 +49,11 @@ fn stage_prunes(df: &Dockerfile, name: &str) -> bool {
     })
 }
 
-/// Does any package.json in the repository (read as text) list `prisma` in `dependencies`?
+/// Does any package.json in the repository list `prisma` in `dependencies`?
 fn prod_prisma_elsewhere(ctx: &Ctx) -> bool {
     ctx.model
-        .files
-        .iter()
-        .filter(|f| f.kind == crate::discover::FileKind::PackageJson)
-        .filter_map(|f| f.text.as_deref())
-        .any(|t| crate::parse::package_json::parse(t).is_ok_and(|p| p.deps.iter().any(|d| d.name == "prisma" && d.kind == DepKind::Prod)))
+        .packages()
+        .any(|p| p.v.deps.iter().any(|d| d.name == "prisma" && d.kind == DepKind::Prod))
 }
 
 fn run(ctx: &Ctx) -> Vec<Observation> {
