@@ -66,6 +66,10 @@ mod standalone_recommended;
 mod unpinned_framework;
 
 #[cfg(test)]
+mod case_table;
+#[cfg(test)]
+pub mod cases;
+#[cfg(test)]
 pub mod testing;
 
 /// What a check sees: the repository and the target platform's facts.

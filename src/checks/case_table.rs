@@ -1,0 +1,529 @@
+//! The cases behind `cases::every_pack_rule_has_a_failing_and_a_passing_case`: the bundled
+//! fixtures, and small repositories that each prove a rule fires or stays silent (near misses).
+
+use super::cases::{Case, Repo};
+use super::testing::{NEXT_PKG, STANDALONE_CONFIG, WITH_DOCKER};
+
+fn files(list: &[(&'static str, &str)]) -> Repo {
+    Repo::Files(list.iter().map(|(p, t)| (*p, t.to_string())).collect())
+}
+
+const PRISMA_PKG: &str = "{\"scripts\":{\"start\":\"next start\",\"build\":\"next build\"},\"dependencies\":{\"next\":\"15.0.0\",\"@prisma/client\":\"6.0.0\"},\"devDependencies\":{\"prisma\":\"6.0.0\"}}";
+const ROUTE: &str = "export function GET() { return Response.json({ ok: true }) }\n";
+const PAGE: &str = "export default function P() { return null }\n";
+
+/// Every rule the clean with-docker fixture must keep silent on every target.
+const CLEAN_SILENT: &[&str] = &[
+    "ephemeral-disk-write",
+    "in-app-db-backup",
+    "unpinned-framework",
+    "node-version-unpinned",
+    "standalone-not-enabled",
+    "standalone-recommended",
+    "standalone-next-start",
+    "standalone-missing-static",
+    "standalone-missing-public",
+    "port-not-read",
+    "bind-localhost",
+    "standalone-hostname",
+    "images-localhost-only",
+    "images-domains-deprecated",
+    "migrate-at-start",
+    "db-push-accept-data-loss",
+    "db-push-in-prod",
+    "migrate-dev-in-prod",
+    "seed-on-start",
+    "default-admin-credentials",
+    "migrations-not-run",
+    "prisma-binary-target",
+    "prisma-output-absolute",
+    "prisma-output-not-copied",
+    "prisma-cli-missing",
+    "npm-ci-no-lockfile",
+    "copy-source-missing",
+    "healthcheck-tool-missing",
+    "build-runs-migrations",
+    "db-ssl-missing",
+    "db-ssl-unspecified",
+    "env-undocumented",
+    "committed-env-secret",
+    "no-health-route",
+    "long-lived-responses",
+    "in-memory-state",
+    "compose-db-no-volume",
+    "compose-db-port-public",
+    "compose-depends-unhealthy",
+    "compose-no-restart",
+    "fly-internal-port",
+    "fly-env-prefix",
+    "fly-volume-strategy",
+    "fly-vm-memory",
+    "railway-config-deprecated",
+    "railway-config-unknown-key",
+    "healthcheck-path-no-route",
+    "render-free-plan",
+    "render-deprecated-keys",
+    "render-envgroup-invalid",
+    "secrets-in-committed-config",
+    "parse-error",
+    "file-skipped",
+    "dangling-symlink",
+];
+
+pub fn cases() -> Vec<Case> {
+    let mut v = vec![
+        // ---- bundled fixtures ----
+        Case {
+            name: "clean-nextjs",
+            repo: Repo::Fixture("clean-nextjs"),
+            fires: &[],
+            silent: CLEAN_SILENT,
+            targets: &[],
+        },
+        Case {
+            name: "seed000",
+            repo: Repo::Fixture("seed000-koyeb-pos"),
+            fires: &[
+                "in-app-db-backup",
+                "unpinned-framework",
+                "engines-node-missing",
+                "standalone-recommended",
+                "images-localhost-only",
+                "images-domains-deprecated",
+                "migrations-not-run",
+                "db-ssl-unspecified",
+                "env-undocumented",
+                "long-lived-responses",
+            ],
+            silent: &["prisma-binary-target", "no-health-route", "standalone-not-enabled"],
+            targets: &[],
+        },
+        Case {
+            name: "seed000 uploads",
+            repo: Repo::Fixture("seed000-koyeb-pos"),
+            fires: &["ephemeral-disk-write"],
+            silent: &[],
+            targets: &["koyeb", "coolify", "fly", "railway", "render"],
+        },
+        Case {
+            name: "seed004 uploads under the compose volume",
+            repo: Repo::Fixture("seed004-coolify-vps"),
+            fires: &[],
+            silent: &["ephemeral-disk-write"],
+            targets: &["vps"],
+        },
+        Case {
+            name: "uploads in a compose app without a volume",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("Dockerfile", WITH_DOCKER),
+                ("next.config.js", STANDALONE_CONFIG),
+                ("docker-compose.yml", "services:\n  web:\n    build: .\n    restart: unless-stopped\n    ports:\n      - \"3000:3000\"\n"),
+                (
+                    "app/api/upload/route.ts",
+                    "import { writeFile } from 'fs/promises';\nimport path from 'path';\nexport async function POST(req: Request) {\n  const data = Buffer.from(await req.arrayBuffer());\n  await writeFile(path.join(process.cwd(), 'uploads', 'f.bin'), data);\n  return Response.json({ ok: true });\n}\n",
+                ),
+            ]),
+            fires: &["ephemeral-disk-write"],
+            silent: &[],
+            targets: &["vps"],
+        },
+        Case {
+            name: "seed001",
+            repo: Repo::Fixture("seed001-coolify-monorepo"),
+            fires: &["healthcheck-tool-missing", "in-memory-state", "migrate-at-start"],
+            silent: &["copy-source-missing"],
+            targets: &[],
+        },
+        Case {
+            name: "seed002",
+            repo: Repo::Fixture("seed002-vps-crm"),
+            fires: &[
+                "compose-db-no-volume",
+                "compose-db-port-public",
+                "compose-depends-unhealthy",
+                "compose-no-restart",
+                "migrate-at-start",
+            ],
+            silent: &["prisma-cli-missing", "standalone-missing-static", "standalone-hostname"],
+            targets: &[],
+        },
+        Case {
+            name: "seed003",
+            repo: Repo::Fixture("seed003-paas-drizzle"),
+            fires: &[
+                "build-runs-migrations",
+                "fly-internal-port",
+                "fly-vm-memory",
+                "railway-config-deprecated",
+                "railway-config-unknown-key",
+                "render-free-plan",
+                "secrets-in-committed-config",
+            ],
+            silent: &["render-deprecated-keys", "render-envgroup-invalid", "fly-env-prefix", "fly-volume-strategy"],
+            targets: &[],
+        },
+        Case {
+            name: "seed003 fly health path",
+            repo: Repo::Fixture("seed003-paas-drizzle"),
+            fires: &["healthcheck-path-no-route", "dockerfile-env-port"],
+            silent: &[],
+            targets: &["fly"],
+        },
+        Case {
+            name: "seed004",
+            repo: Repo::Fixture("seed004-coolify-vps"),
+            fires: &[
+                "db-push-accept-data-loss",
+                "seed-on-start",
+                "default-admin-credentials",
+                "prisma-output-absolute",
+                "compose-db-no-volume",
+                "compose-db-port-public",
+            ],
+            silent: &["standalone-not-enabled", "healthcheck-tool-missing", "compose-no-restart"],
+            targets: &[],
+        },
+        Case {
+            name: "seed004 uploads without a volume",
+            repo: Repo::Fixture("seed004-coolify-vps"),
+            fires: &["ephemeral-disk-write"],
+            silent: &[],
+            targets: &["koyeb", "coolify", "fly", "railway", "render"],
+        },
+        Case {
+            name: "broken files",
+            repo: Repo::Fixture("broken-files"),
+            fires: &["parse-error", "npm-ci-no-lockfile", "no-health-route"],
+            silent: &[],
+            targets: &[],
+        },
+        // ---- Node version and engines ----
+        Case {
+            name: "buildpack app without a Node version",
+            repo: files(&[("package.json", NEXT_PKG)]),
+            fires: &["node-version-unpinned"],
+            silent: &[],
+            targets: &[],
+        },
+        Case {
+            name: "buildpack app with .nvmrc and engines",
+            repo: files(&[
+                (
+                    "package.json",
+                    "{\"scripts\":{\"start\":\"next start\"},\"engines\":{\"node\":\">=20.9\"},\"dependencies\":{\"next\":\"15.1.0\"}}",
+                ),
+                (".nvmrc", "20\n"),
+            ]),
+            fires: &[],
+            silent: &["node-version-unpinned", "engines-node-missing"],
+            targets: &[],
+        },
+        // ---- standalone output ----
+        Case {
+            name: "standalone copied without output: standalone",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("Dockerfile", WITH_DOCKER),
+                ("next.config.js", "module.exports = { reactStrictMode: true };\n"),
+            ]),
+            fires: &["standalone-not-enabled"],
+            silent: &[],
+            targets: &[],
+        },
+        Case {
+            name: "standalone with next start",
+            repo: files(&[("package.json", NEXT_PKG), ("next.config.js", STANDALONE_CONFIG)]),
+            fires: &["standalone-next-start"],
+            silent: &["standalone-not-enabled"],
+            targets: &[],
+        },
+        Case {
+            name: "standalone runner missing static, public and HOSTNAME",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("next.config.js", STANDALONE_CONFIG),
+                ("public/favicon.svg", "<svg/>"),
+                (
+                    "Dockerfile",
+                    &WITH_DOCKER
+                        .replace("COPY --from=builder --chown=nextjs:nodejs /app/.next/static ./.next/static\n", "")
+                        .replace("COPY --from=builder /app/public ./public\n", "")
+                        .replace("ENV HOSTNAME=\"0.0.0.0\"\n", ""),
+                ),
+            ]),
+            fires: &["standalone-missing-static", "standalone-missing-public", "standalone-hostname"],
+            silent: &["standalone-next-start", "standalone-not-enabled"],
+            targets: &[],
+        },
+        // ---- ports and hosts ----
+        Case {
+            name: "express on a literal port bound to loopback",
+            repo: files(&[
+                ("package.json", "{\"scripts\":{\"start\":\"node server.js\"},\"dependencies\":{\"express\":\"4.0.0\"}}"),
+                ("server.js", "const app = require('express')();\napp.listen(3000, '127.0.0.1');\n"),
+            ]),
+            fires: &["port-not-read", "bind-localhost"],
+            silent: &[],
+            targets: &[],
+        },
+        Case {
+            name: "express reading PORT on all interfaces",
+            repo: files(&[
+                ("package.json", "{\"scripts\":{\"start\":\"node server.js\"},\"dependencies\":{\"express\":\"4.0.0\"}}"),
+                ("server.js", "const app = require('express')();\napp.listen(process.env.PORT || 3000, '0.0.0.0');\n"),
+            ]),
+            fires: &[],
+            silent: &["port-not-read", "bind-localhost", "dockerfile-env-port"],
+            targets: &[],
+        },
+        Case {
+            name: "image sets PORT=8080",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("next.config.js", STANDALONE_CONFIG),
+                ("Dockerfile", &WITH_DOCKER.replace("ENV PORT=3000", "ENV PORT=8081")),
+            ]),
+            fires: &["dockerfile-env-port"],
+            silent: &[],
+            targets: &["koyeb", "coolify", "fly", "render"],
+        },
+        // ---- Prisma ----
+        Case {
+            name: "prisma: debian build, alpine runner, no binaryTargets",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                (
+                    "Dockerfile",
+                    "FROM node:20 AS builder\nWORKDIR /app\nCOPY . .\nRUN npm ci && npx prisma generate && npm run build\nFROM node:20-alpine AS runner\nWORKDIR /app\nCOPY --from=builder /app ./\nCMD [\"npm\", \"start\"]\n",
+                ),
+                ("prisma/schema.prisma", "generator client {\n  provider = \"prisma-client-js\"\n}\n"),
+            ]),
+            fires: &["prisma-binary-target"],
+            silent: &["prisma-output-not-copied", "prisma-output-absolute"],
+            targets: &[],
+        },
+        Case {
+            name: "prisma: custom output not copied into the runner",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                (
+                    "Dockerfile",
+                    "FROM node:20-alpine AS builder\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nFROM node:20-alpine\nWORKDIR /app\nCOPY --from=builder /app/node_modules ./node_modules\nCOPY --from=builder /app/.next ./.next\nCOPY --from=builder /app/package.json ./\nCMD [\"npm\",\"start\"]\n",
+                ),
+                (
+                    "prisma/schema.prisma",
+                    "generator client {\n  provider = \"prisma-client-js\"\n  output = \"../src/generated/prisma\"\n}\n",
+                ),
+            ]),
+            fires: &["prisma-output-not-copied"],
+            silent: &["prisma-binary-target"],
+            targets: &[],
+        },
+        Case {
+            name: "prisma: standalone runner runs migrate without the CLI",
+            repo: files(&[
+                ("package.json", PRISMA_PKG),
+                ("next.config.js", STANDALONE_CONFIG),
+                (
+                    "Dockerfile",
+                    "FROM node:20-alpine AS builder\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nFROM node:20-alpine\nWORKDIR /app\nCOPY --from=builder /app/.next/standalone ./\nCOPY --from=builder /app/.next/static ./.next/static\nCMD npx prisma migrate deploy && node server.js\n",
+                ),
+            ]),
+            fires: &["prisma-cli-missing"],
+            silent: &[],
+            targets: &[],
+        },
+        Case {
+            name: "prisma: CLI installed in the runner",
+            repo: files(&[
+                ("package.json", PRISMA_PKG),
+                ("next.config.js", STANDALONE_CONFIG),
+                (
+                    "Dockerfile",
+                    "FROM node:20-alpine AS builder\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nFROM node:20-alpine\nWORKDIR /app\nCOPY --from=builder /app/.next/standalone ./\nCOPY --from=builder /app/.next/static ./.next/static\nRUN npm install prisma@6.0.0\nCMD npx prisma migrate deploy && node server.js\n",
+                ),
+            ]),
+            fires: &[],
+            silent: &["prisma-cli-missing"],
+            targets: &[],
+        },
+        Case {
+            name: "db push and migrate dev at start",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("Dockerfile", "FROM node:20-alpine\nCOPY . .\nCMD npx prisma db push && npx prisma migrate dev && node server.js\n"),
+            ]),
+            fires: &["db-push-in-prod", "migrate-dev-in-prod"],
+            silent: &["db-push-accept-data-loss"],
+            targets: &[],
+        },
+        Case {
+            name: "migrate deploy at start, migrate dev only in a dev script",
+            repo: files(&[
+                ("package.json", &NEXT_PKG.replace("\"dev\": \"next dev\"", "\"dev\": \"next dev\", \"db:migrate\": \"prisma migrate dev\"")),
+                ("Dockerfile", "FROM node:20-alpine\nCOPY . .\nCMD npx prisma migrate deploy && node server.js\n"),
+            ]),
+            fires: &[],
+            silent: &["db-push-in-prod", "migrate-dev-in-prod"],
+            targets: &[],
+        },
+        // ---- Docker build context ----
+        Case {
+            name: "COPY of a file that is not in the context",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                (
+                    "Dockerfile",
+                    "FROM node:20-alpine\nWORKDIR /app\nCOPY package.json ./\nCOPY scripts/start.sh ./\nCOPY prisma ./prisma\nCMD [\"npm\",\"start\"]\n",
+                ),
+                ("prisma/schema.prisma", ""),
+            ]),
+            fires: &["copy-source-missing"],
+            silent: &[],
+            targets: &[],
+        },
+        // ---- database URLs and secrets ----
+        Case {
+            name: "Neon URL without sslmode",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                (".env.example", "# db\nDATABASE_URL=postgresql://app:secretpw@ep-x-1.eu-central-1.aws.neon.tech/app\n"),
+            ]),
+            fires: &["db-ssl-missing"],
+            silent: &[],
+            targets: &[],
+        },
+        Case {
+            name: "Neon URL with sslmode, local URL",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                (
+                    ".env.example",
+                    "DATABASE_URL=postgresql://app:pw@ep-x.neon.tech/app?sslmode=require\nLOCAL_URL=postgresql://u:p@localhost:5432/app\n",
+                ),
+            ]),
+            fires: &[],
+            silent: &["db-ssl-missing"],
+            targets: &[],
+        },
+        Case {
+            name: "live key in a committed env file",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                (".env.production", "NODE_ENV=production\nSTRIPE_SECRET_KEY=sk_live_51HxQ2eJ8kq3LmNoPqRsTuVwXyZ9f8e7d6c5b4aZ\n"),
+            ]),
+            fires: &["committed-env-secret"],
+            silent: &[],
+            targets: &[],
+        },
+        Case {
+            name: "placeholders and local URLs in a committed env file",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                (".env", "JWT_SECRET=changeme\nDATABASE_URL=postgresql://postgres:postgres@localhost:5432/app\n"),
+            ]),
+            fires: &[],
+            silent: &["committed-env-secret"],
+            targets: &[],
+        },
+        // ---- Fly.io ----
+        Case {
+            name: "fly.toml with FLY_ env and bluegreen with mounts",
+            repo: files(&[(
+                "fly.toml",
+                "app = \"a\"\n[env]\n  FLY_REGION = \"fra\"\n[[mounts]]\n  source = \"d\"\n  destination = \"/data\"\n[deploy]\n  strategy = \"bluegreen\"\n",
+            )]),
+            fires: &["fly-env-prefix", "fly-volume-strategy"],
+            silent: &[],
+            targets: &[],
+        },
+        Case {
+            name: "a sound fly.toml",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("next.config.js", STANDALONE_CONFIG),
+                ("Dockerfile", WITH_DOCKER),
+                ("package-lock.json", "{}"),
+                ("app/page.tsx", PAGE),
+                ("app/api/health/route.ts", ROUTE),
+                (
+                    "fly.toml",
+                    "app = \"a\"\n[env]\n  NODE_ENV = \"production\"\n[[mounts]]\n  source = \"d\"\n  destination = \"/data\"\n[deploy]\n  strategy = \"rolling\"\n[http_service]\n  internal_port = 3000\n  [[http_service.checks]]\n    path = \"/api/health\"\n[[vm]]\n  memory = \"1gb\"\n",
+                ),
+            ]),
+            fires: &[],
+            silent: &["fly-env-prefix", "fly-volume-strategy", "fly-internal-port", "fly-vm-memory", "healthcheck-path-no-route"],
+            targets: &[],
+        },
+        // ---- health check paths ----
+        Case {
+            name: "railway and render health paths without a route",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("app/api/health/route.ts", ROUTE),
+                ("app/page.tsx", PAGE),
+                ("railway.json", "{\"deploy\": {\"healthcheckPath\": \"/health\"}}"),
+                ("render.yaml", "services:\n  - type: web\n    name: a\n    runtime: node\n    healthCheckPath: /healthz\n"),
+            ]),
+            fires: &["healthcheck-path-no-route"],
+            silent: &["railway-config-unknown-key", "render-deprecated-keys"],
+            targets: &["railway", "render"],
+        },
+        Case {
+            name: "railway and render health paths on a route",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("app/api/health/route.ts", ROUTE),
+                ("app/page.tsx", PAGE),
+                ("railway.json", "{\"deploy\": {\"healthcheckPath\": \"/api/health\"}}"),
+                ("render.yaml", "services:\n  - type: web\n    name: a\n    runtime: node\n    healthCheckPath: /api/health\n"),
+            ]),
+            fires: &[],
+            silent: &["healthcheck-path-no-route"],
+            targets: &["railway", "render"],
+        },
+        // ---- Render ----
+        Case {
+            name: "render.yaml with env: and an env group using sync: false",
+            repo: files(&[(
+                "render.yaml",
+                "services:\n  - type: web\n    name: a\n    env: node\nenvVarGroups:\n  - name: shared\n    envVars:\n      - key: API_KEY\n        sync: false\n",
+            )]),
+            fires: &["render-deprecated-keys", "render-envgroup-invalid"],
+            silent: &[],
+            targets: &[],
+        },
+        Case {
+            name: "render.yaml with runtime and literal group values",
+            repo: files(&[(
+                "render.yaml",
+                "services:\n  - type: web\n    name: a\n    runtime: node\n    plan: starter\nenvVarGroups:\n  - name: shared\n    envVars:\n      - key: LOG_LEVEL\n        value: info\n",
+            )]),
+            fires: &[],
+            silent: &["render-deprecated-keys", "render-envgroup-invalid", "render-free-plan"],
+            targets: &[],
+        },
+        // ---- unreadable files ----
+        Case {
+            name: "a binary source file and a dangling lockfile link",
+            repo: Repo::Setup(|root| {
+                std::fs::write(root.join("package.json"), NEXT_PKG).expect("write");
+                std::fs::create_dir_all(root.join("lib")).expect("mkdir");
+                std::fs::write(root.join("lib/a.ts"), "\u{0}\u{1}").expect("write");
+                #[cfg(unix)]
+                std::os::unix::fs::symlink(root.join("nowhere"), root.join("yarn.lock")).expect("symlink");
+            }),
+            fires: &["file-skipped", "dangling-symlink"],
+            silent: &[],
+            targets: &[],
+        },
+    ];
+    v.extend(more_cases());
+    v
+}
+
+/// Cases for rules added after the first catalogue.
+fn more_cases() -> Vec<Case> {
+    Vec::new()
+}
