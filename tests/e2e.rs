@@ -308,37 +308,21 @@ fn snapshot_name(fixture: &str, ext: &str) -> String {
 
 #[test]
 fn reports_are_snapshotted() {
-    for fixture in [
-        "seed000-koyeb-pos",
-        "seed001-coolify-monorepo",
-        "seed002-vps-crm",
-        "seed003-paas-drizzle",
-        "seed004-coolify-vps",
-        "clean-nextjs",
-        "broken-files",
+    // Each seed's report for the platforms its seed deploys to; the clean app on every target.
+    for (fixture, targets) in [
+        ("seed000-koyeb-pos", "koyeb"),
+        ("seed001-coolify-monorepo", "coolify"),
+        ("seed002-vps-crm", "vps"),
+        ("seed003-paas-drizzle", "fly,railway,render"),
+        ("seed004-coolify-vps", "coolify,vps"),
+        ("clean-nextjs", "all"),
+        ("broken-files", "koyeb"),
     ] {
         assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(fixture).is_dir());
-        let md = audit(&[
-            "scan",
-            &format!("fixtures/{fixture}"),
-            "--target",
-            "koyeb",
-            "--format",
-            "markdown",
-            "--fail-on",
-            "never",
-        ]);
-        insta::assert_snapshot!(snapshot_name(fixture, "markdown"), String::from_utf8_lossy(&md.stdout));
-        let js = audit(&[
-            "scan",
-            &format!("fixtures/{fixture}"),
-            "--target",
-            "koyeb",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ]);
-        insta::assert_snapshot!(snapshot_name(fixture, "json"), String::from_utf8_lossy(&js.stdout));
+        for (format, ext) in [("markdown", "markdown"), ("json", "json"), ("table", "table")] {
+            let out = audit(&["scan", &format!("fixtures/{fixture}"), "--target", targets, "--format", format, "--fail-on", "never"]);
+            assert_eq!(out.status.code(), Some(0), "{fixture} {format}");
+            insta::assert_snapshot!(snapshot_name(fixture, ext), String::from_utf8_lossy(&out.stdout));
+        }
     }
 }

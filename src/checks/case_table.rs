@@ -525,5 +525,144 @@ pub fn cases() -> Vec<Case> {
 
 /// Cases for rules added after the first catalogue.
 fn more_cases() -> Vec<Case> {
-    Vec::new()
+    vec![
+        Case {
+            name: "bash entrypoint on alpine without bash",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                (
+                    "Dockerfile",
+                    "FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nCOPY docker-entrypoint.sh /docker-entrypoint.sh\nENTRYPOINT [\"/docker-entrypoint.sh\"]\n",
+                ),
+                ("docker-entrypoint.sh", "#!/bin/bash\nset -e\nexec node server.js\n"),
+            ]),
+            fires: &["entrypoint-shell-missing"],
+            silent: &[],
+            targets: &[],
+        },
+        Case {
+            name: "bash entrypoint on alpine with bash installed",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                (
+                    "Dockerfile",
+                    "FROM node:20-alpine\nRUN apk add --no-cache bash\nWORKDIR /app\nCOPY . .\nCOPY docker-entrypoint.sh /docker-entrypoint.sh\nENTRYPOINT [\"/docker-entrypoint.sh\"]\n",
+                ),
+                ("docker-entrypoint.sh", "#!/bin/bash\nset -e\nexec node server.js\n"),
+            ]),
+            fires: &[],
+            silent: &["entrypoint-shell-missing"],
+            targets: &[],
+        },
+        Case {
+            name: "compose stack: secret defaults, no backup, Coolify one-shot and magic variable",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("Dockerfile", WITH_DOCKER),
+                (
+                    "docker-compose.yml",
+                    "services:\n  migrate:\n    build: .\n    command: npx prisma migrate deploy\n  app:\n    build: .\n    restart: unless-stopped\n    environment:\n      DATABASE_URL: postgresql://app:${SERVICE_PASSWORD_DB_PASSWORD}@db:5432/app\n    depends_on:\n      migrate:\n        condition: service_completed_successfully\n  db:\n    image: postgres:16\n    restart: unless-stopped\n    environment:\n      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-postgres}\n    volumes:\n      - pgdata:/var/lib/postgresql/data\nvolumes:\n  pgdata:\n",
+                ),
+            ]),
+            fires: &["compose-secret-default", "compose-db-no-backup", "coolify-oneshot-no-exclude", "coolify-magic-var-id"],
+            silent: &["compose-db-no-volume"],
+            targets: &[],
+        },
+        Case {
+            name: "compose stack done right",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("Dockerfile", WITH_DOCKER),
+                ("scripts/backup.sh", "#!/bin/sh\ndocker compose exec -T db pg_dump -U app app | gzip > /backups/app.sql.gz\n"),
+                (
+                    "docker-compose.yml",
+                    "services:\n  migrate:\n    build: .\n    command: npx prisma migrate deploy\n    exclude_from_hc: true\n  app:\n    build:\n      context: .\n      dockerfile: Dockerfile\n    restart: unless-stopped\n    environment:\n      DATABASE_URL: postgresql://app:${SERVICE_PASSWORD_POSTGRES}@db:5432/app\n    depends_on:\n      migrate:\n        condition: service_completed_successfully\n  db:\n    image: postgres:16\n    restart: unless-stopped\n    environment:\n      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}\n    volumes:\n      - pgdata:/var/lib/postgresql/data\nvolumes:\n  pgdata:\n",
+                ),
+            ]),
+            fires: &[],
+            silent: &["compose-secret-default", "compose-db-no-backup", "coolify-oneshot-no-exclude", "coolify-magic-var-id", "dockerfile-path-missing"],
+            targets: &[],
+        },
+        Case {
+            name: "compose names a missing Dockerfile",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("docker-compose.yml", "services:\n  web:\n    build:\n      context: .\n      dockerfile: docker/web.Dockerfile\n    restart: unless-stopped\n"),
+            ]),
+            fires: &["dockerfile-path-missing"],
+            silent: &[],
+            targets: &["coolify", "vps"],
+        },
+        Case {
+            name: "fly, railway and render name missing Dockerfiles",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("Dockerfile", WITH_DOCKER),
+                ("fly.toml", "app = \"a\"\n[build]\n  dockerfile = \"Dockerfile.fly\"\n"),
+                ("railway.json", "{\"build\": {\"builder\": \"DOCKERFILE\", \"dockerfilePath\": \"docker/Dockerfile.prod\"}}"),
+                ("render.yaml", "services:\n  - type: web\n    name: web\n    runtime: docker\n    dockerfilePath: ./docker/Dockerfile\n"),
+            ]),
+            fires: &["dockerfile-path-missing"],
+            silent: &[],
+            targets: &["fly", "railway", "render"],
+        },
+        Case {
+            name: "fly, railway and render name existing Dockerfiles",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("docker/Dockerfile.prod", WITH_DOCKER),
+                ("fly.toml", "app = \"a\"\n[build]\n  dockerfile = \"docker/Dockerfile.prod\"\n"),
+                ("railway.json", "{\"build\": {\"builder\": \"DOCKERFILE\", \"dockerfilePath\": \"docker/Dockerfile.prod\"}}"),
+                ("render.yaml", "services:\n  - type: web\n    name: web\n    runtime: docker\n    plan: starter\n    dockerfilePath: ./docker/Dockerfile.prod\n"),
+            ]),
+            fires: &[],
+            silent: &["dockerfile-path-missing", "dockerfile-not-detected"],
+            targets: &["fly", "railway", "render"],
+        },
+        Case {
+            name: "Dockerfile under another name",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("docker/Dockerfile.prod", WITH_DOCKER),
+                ("fly.toml", "app = \"a\"\n[http_service]\n  internal_port = 3000\n"),
+                ("render.yaml", "services:\n  - type: web\n    name: web\n    runtime: docker\n    plan: starter\n"),
+            ]),
+            fires: &["dockerfile-not-detected"],
+            silent: &[],
+            targets: &["koyeb", "coolify", "fly", "railway", "render"],
+        },
+        Case {
+            name: "Dockerfile at the root",
+            repo: Repo::Fixture("clean-nextjs"),
+            fires: &[],
+            silent: &["dockerfile-not-detected", "dockerfile-path-missing", "entrypoint-shell-missing", "release-touches-volume"],
+            targets: &[],
+        },
+        Case {
+            name: "SQLite migrated by a release / pre-deploy command",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("prisma/schema.prisma", "datasource db {\n  provider = \"sqlite\"\n  url = env(\"DATABASE_URL\")\n}\n"),
+                ("fly.toml", "app = \"a\"\n[deploy]\n  release_command = \"npx prisma migrate deploy\"\n[[mounts]]\n  source = \"data\"\n  destination = \"/data\"\n"),
+                ("railway.json", "{\"deploy\": {\"preDeployCommand\": [\"npx prisma migrate deploy\"]}}"),
+                ("render.yaml", "services:\n  - type: web\n    name: web\n    runtime: node\n    plan: starter\n    preDeployCommand: npx prisma migrate deploy\n    disk:\n      name: data\n      mountPath: /data\n"),
+            ]),
+            fires: &["release-touches-volume"],
+            silent: &[],
+            targets: &["fly", "railway", "render"],
+        },
+        Case {
+            name: "Postgres migrated by a release / pre-deploy command",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("prisma/schema.prisma", "datasource db {\n  provider = \"postgresql\"\n  url = env(\"DATABASE_URL\")\n}\n"),
+                ("fly.toml", "app = \"a\"\n[deploy]\n  release_command = \"npx prisma migrate deploy\"\n"),
+                ("railway.json", "{\"deploy\": {\"preDeployCommand\": [\"npx prisma migrate deploy\"]}}"),
+                ("render.yaml", "services:\n  - type: web\n    name: web\n    runtime: node\n    plan: starter\n    preDeployCommand: npx prisma migrate deploy\n"),
+            ]),
+            fires: &[],
+            silent: &["release-touches-volume"],
+            targets: &["fly", "railway", "render"],
+        },
+    ]
 }

@@ -11,10 +11,14 @@ use crate::report::Aspect;
 mod bind_localhost;
 mod build_runs_migrations;
 mod committed_env_secret;
+mod compose_db_no_backup;
 mod compose_db_no_volume;
 mod compose_db_port_public;
 mod compose_depends_unhealthy;
 mod compose_no_restart;
+mod compose_secret_default;
+mod coolify_magic_var_id;
+mod coolify_oneshot_no_exclude;
 mod copy_source_missing;
 mod dangling_symlink;
 mod db_push_accept_data_loss;
@@ -23,7 +27,10 @@ mod db_ssl_missing;
 mod db_ssl_unspecified;
 mod default_admin_credentials;
 mod dockerfile_env_port;
+mod dockerfile_not_detected;
+mod dockerfile_path_missing;
 mod engines_node_missing;
+mod entrypoint_shell_missing;
 mod env_undocumented;
 mod ephemeral_disk_write;
 mod file_skipped;
@@ -52,6 +59,7 @@ mod prisma_output_absolute;
 mod prisma_output_not_copied;
 mod railway_config_deprecated;
 mod railway_config_unknown_key;
+mod release_touches_volume;
 mod render_deprecated_keys;
 mod render_envgroup_invalid;
 mod render_free_plan;
@@ -120,7 +128,10 @@ pub static RULES: &[&Rule] = &[
     &prisma_cli_missing::RULE,
     &npm_ci_no_lockfile::RULE,
     &copy_source_missing::RULE,
+    &dockerfile_path_missing::RULE,
+    &dockerfile_not_detected::RULE,
     &healthcheck_tool_missing::RULE,
+    &entrypoint_shell_missing::RULE,
     &build_runs_migrations::RULE,
     &db_ssl_missing::RULE,
     &db_ssl_unspecified::RULE,
@@ -133,9 +144,14 @@ pub static RULES: &[&Rule] = &[
     &compose_db_port_public::RULE,
     &compose_depends_unhealthy::RULE,
     &compose_no_restart::RULE,
+    &compose_secret_default::RULE,
+    &compose_db_no_backup::RULE,
+    &coolify_magic_var_id::RULE,
+    &coolify_oneshot_no_exclude::RULE,
     &fly_internal_port::RULE,
     &fly_env_prefix::RULE,
     &fly_volume_strategy::RULE,
+    &release_touches_volume::RULE,
     &fly_vm_memory::RULE,
     &railway_config_deprecated::RULE,
     &railway_config_unknown_key::RULE,
