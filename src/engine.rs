@@ -89,12 +89,18 @@ pub fn evaluate(model: &Model, pack: &Pack) -> TargetReport {
             }
         })
         .collect();
-    let settings = plan(&ctx);
+    let mut settings = plan(&ctx);
+    for s in &mut settings {
+        if let Some(own) = pack.platform.settings.get(&s.name) {
+            s.name = own.clone();
+        }
+    }
     let env = env_rows(&ctx);
     let checklist = checklist(&ctx, &findings);
     TargetReport {
         target: pack.platform.id.clone(),
         platform: pack.platform.name.clone(),
+        verify_in: pack.platform.verify_in.clone(),
         verdict,
         counts,
         aspects,

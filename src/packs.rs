@@ -53,6 +53,17 @@ pub struct PlatformInfo {
     pub port_setting: String,
     /// What the platform calls its environment settings, e.g. "Environment variables and secrets".
     pub env_setting: String,
+    /// Where a setting the repository cannot show is checked, e.g. "the control panel".
+    #[serde(default = "default_verify_in")]
+    pub verify_in: String,
+    /// The platform's own name for each row of the deployment plan, keyed by the generic name
+    /// ("Port" → "Exposed ports").
+    #[serde(default)]
+    pub settings: BTreeMap<String, String>,
+}
+
+fn default_verify_in() -> String {
+    "the dashboard".to_string()
 }
 
 /// What a platform injects, keeps, drops and requires. Checks read these, never the target id.

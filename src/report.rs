@@ -173,6 +173,8 @@ pub struct EnvVarRow {
 pub struct TargetReport {
     pub target: String,
     pub platform: String,
+    /// Where "verify" settings are checked on this platform ("the dashboard", "fly.toml").
+    pub verify_in: String,
     pub verdict: Verdict,
     pub counts: Counts,
     pub aspects: Vec<AspectSummary>,

@@ -150,9 +150,11 @@ fn seed001_fixture_monorepo_backend_on_coolify() {
     assert!(!f.iter().any(|x| x.0 == "copy-source-missing"), "{f:#?}");
     let settings = v["targets"][0]["settings"].as_array().unwrap();
     let get = |n: &str| settings.iter().find(|s| s["name"] == n).map(|s| s["value"].as_str().unwrap().to_string());
-    assert_eq!(get("Dockerfile location").as_deref(), Some("apps/backend/Dockerfile"));
-    assert_eq!(get("Build context (work directory)").as_deref(), Some("repository root"));
-    assert!(get("Health check").unwrap().contains("/health"));
+    // The plan speaks Coolify's own setting names.
+    assert_eq!(get("Dockerfile Location").as_deref(), Some("apps/backend/Dockerfile"));
+    assert_eq!(get("Base Directory (build context)").as_deref(), Some("repository root"));
+    assert!(get("Health Check Path").unwrap().contains("/health"));
+    assert!(has(&f, "dockerfile-not-detected", "info", "apps/backend/Dockerfile", Some(1)), "{f:#?}");
 }
 
 #[test]
@@ -179,7 +181,7 @@ fn seed003_fixture_finds_what_breaks_on_fly_railway_and_render() {
     assert!(!text.contains("sk_live_9fJq2XvB7mLp4RtY8wZc1NdK6sHgUe3A"), "a secret's value was printed");
     // The Render plan names the pre-deploy command the repository declares.
     let settings = v["targets"][2]["settings"].as_array().unwrap();
-    let release = settings.iter().find(|s| s["name"] == "Release / pre-deploy command").unwrap();
+    let release = settings.iter().find(|s| s["name"] == "preDeployCommand").unwrap();
     assert_eq!(release["source"], "repository");
     assert!(release["value"].as_str().unwrap().contains("render.yaml:7"), "{release}");
 }
@@ -320,7 +322,16 @@ fn reports_are_snapshotted() {
     ] {
         assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(fixture).is_dir());
         for (format, ext) in [("markdown", "markdown"), ("json", "json"), ("table", "table")] {
-            let out = audit(&["scan", &format!("fixtures/{fixture}"), "--target", targets, "--format", format, "--fail-on", "never"]);
+            let out = audit(&[
+                "scan",
+                &format!("fixtures/{fixture}"),
+                "--target",
+                targets,
+                "--format",
+                format,
+                "--fail-on",
+                "never",
+            ]);
             assert_eq!(out.status.code(), Some(0), "{fixture} {format}");
             insta::assert_snapshot!(snapshot_name(fixture, ext), String::from_utf8_lossy(&out.stdout));
         }

@@ -143,6 +143,7 @@ pub fn cases() -> Vec<Case> {
                 "compose-db-port-public",
                 "compose-depends-unhealthy",
                 "compose-no-restart",
+                "compose-no-healthcheck",
                 "migrate-at-start",
             ],
             silent: &["prisma-cli-missing", "standalone-missing-static", "standalone-hostname"],
@@ -181,7 +182,7 @@ pub fn cases() -> Vec<Case> {
                 "compose-db-no-volume",
                 "compose-db-port-public",
             ],
-            silent: &["standalone-not-enabled", "healthcheck-tool-missing", "compose-no-restart"],
+            silent: &["standalone-not-enabled", "healthcheck-tool-missing", "compose-no-restart", "compose-no-healthcheck"],
             targets: &[],
         },
         Case {

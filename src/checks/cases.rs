@@ -55,8 +55,12 @@ fn build(repo: &Repo) -> (Model, Option<tempfile::TempDir>) {
     }
 }
 
-/// Run every case; return the (target, rule) pairs proven to fire and proven silent.
-pub fn run_all(cases: &[Case]) -> (BTreeSet<(String, String)>, BTreeSet<(String, String)>, Vec<String>) {
+/// (target, rule) pairs.
+type Pairs = BTreeSet<(String, String)>;
+
+/// Run every case; return the (target, rule) pairs proven to fire and proven silent, and the
+/// expectations that failed.
+pub fn run_all(cases: &[Case]) -> (Pairs, Pairs, Vec<String>) {
     let packs: Vec<_> = crate::packs::target_ids().into_iter().map(|t| crate::packs::load(t).expect("pack")).collect();
     let mut fired = BTreeSet::new();
     let mut silent = BTreeSet::new();

@@ -138,8 +138,13 @@ mod tests {
         let script = "#!/bin/sh\ndocker compose exec -T db pg_dump -U app app | gzip > /backups/app.sql.gz\n";
         assert!(run("compose-db-no-backup", "vps", &[("docker-compose.yml", STACK), ("ops/nightly.sh", script)]).is_empty());
         let with_service = format!("{STACK}  backup:\n    image: prodrigestivill/postgres-backup-local:16\n");
-        let with_service = with_service.replace("volumes:\n  pgdata:\n  backup:", "  backup:").replace("\nvolumes:\n  pgdata:\n", "\n");
-        assert!(run("compose-db-no-backup", "vps", &[("docker-compose.yml", &with_service)]).is_empty(), "{with_service}");
+        let with_service = with_service
+            .replace("volumes:\n  pgdata:\n  backup:", "  backup:")
+            .replace("\nvolumes:\n  pgdata:\n", "\n");
+        assert!(
+            run("compose-db-no-backup", "vps", &[("docker-compose.yml", &with_service)]).is_empty(),
+            "{with_service}"
+        );
         let cache = "services:\n  app:\n    build: .\n  cache:\n    image: redis:7\n    volumes:\n      - r:/data\n";
         assert!(run("compose-db-no-backup", "vps", &[("docker-compose.yml", cache)]).is_empty());
         // No volume: that is compose-db-no-volume's finding, not this one.

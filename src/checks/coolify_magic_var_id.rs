@@ -44,7 +44,7 @@ pub fn bad_identifier(name: &str) -> Option<String> {
         return None;
     }
     let id = match after.split_once('_') {
-        Some((len, id)) if matches!(len, "32" | "64" | "128") => id,
+        Some(("32" | "64" | "128", id)) => id,
         _ => after,
     };
     (id.contains('_') && !id.is_empty()).then(|| id.to_string())
@@ -63,7 +63,9 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             while let Some(pos) = rest.find("SERVICE_") {
                 let before = rest[..pos].chars().last();
                 let tail = &rest[pos..];
-                let end = tail.find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')).unwrap_or(tail.len());
+                let end = tail
+                    .find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+                    .unwrap_or(tail.len());
                 let name = &tail[..end];
                 rest = &tail[end.max(1)..];
                 if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {

@@ -64,12 +64,18 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             if name == "Dockerfile" {
                 // Found once the service's Root Directory is the Dockerfile's folder (a dashboard setting).
                 out.push(obs(
-                    format!("`{}` is found only if the Railway service's Root Directory is `{}`; otherwise Railway builds with Railpack", d.rel, d.dir),
+                    format!(
+                        "`{}` is found only if the Railway service's Root Directory is `{}`; otherwise Railway builds with Railpack",
+                        d.rel, d.dir
+                    ),
                     "root",
                 ));
             } else {
                 out.push(obs(
-                    format!("Railway auto-detects only a file named `Dockerfile`, so `{}` is ignored and the app is built with Railpack", d.rel),
+                    format!(
+                        "Railway auto-detects only a file named `Dockerfile`, so `{}` is ignored and the app is built with Railpack",
+                        d.rel
+                    ),
                     "path",
                 ));
             }
@@ -85,7 +91,10 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 }
                 out.push(
                     obs(
-                        format!("fly.toml sets no `[build] dockerfile` and there is no `{beside}`, so `fly deploy` does not build `{}`", d.rel),
+                        format!(
+                            "fly.toml sets no `[build] dockerfile` and there is no `{beside}`, so `fly deploy` does not build `{}`",
+                            d.rel
+                        ),
                         "fly",
                     )
                     .related(&f.rel, Some(1), "the fly.toml `fly deploy` reads"),
@@ -99,7 +108,11 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                     if !docker || s.dockerfile_path.is_some() {
                         continue;
                     }
-                    let root = s.root_dir.as_ref().map(|(p, _)| p.trim_start_matches("./").trim_matches('/').to_string()).unwrap_or_default();
+                    let root = s
+                        .root_dir
+                        .as_ref()
+                        .map(|(p, _)| p.trim_start_matches("./").trim_matches('/').to_string())
+                        .unwrap_or_default();
                     if m.paths.contains(&join(&root, "Dockerfile")) {
                         continue;
                     }
@@ -120,9 +133,13 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         }
         // Koyeb and Coolify: the Dockerfile location is a dashboard setting that defaults to `Dockerfile`.
         "" | "compose" => {
-            if !at_root && !(ctx.facts.config_file == "compose" && !m.deploy_composes().is_empty()) {
+            let compose_pack = ctx.facts.config_file == "compose" && !m.deploy_composes().is_empty();
+            if !(at_root || compose_pack) {
                 out.push(obs(
-                    format!("`{}` is not at the default location `Dockerfile`, so {} needs its Dockerfile location set", d.rel, ctx.platform.name),
+                    format!(
+                        "`{}` is not at the default location `Dockerfile`, so {} needs its Dockerfile location set",
+                        d.rel, ctx.platform.name
+                    ),
                     "dashboard",
                 ));
             }
@@ -142,9 +159,25 @@ mod tests {
         assert_eq!(run("dockerfile-not-detected", "railway", &files).len(), 1);
         assert_eq!(run("dockerfile-not-detected", "koyeb", &files).len(), 1);
         let fly = "app = \"a\"\n[http_service]\n  internal_port = 3000\n";
-        assert_eq!(run("dockerfile-not-detected", "fly", &[("package.json", NEXT_PKG), ("docker/Dockerfile", WITH_DOCKER), ("fly.toml", fly)]).len(), 1);
+        assert_eq!(
+            run(
+                "dockerfile-not-detected",
+                "fly",
+                &[("package.json", NEXT_PKG), ("docker/Dockerfile", WITH_DOCKER), ("fly.toml", fly)]
+            )
+            .len(),
+            1
+        );
         let render = "services:\n  - type: web\n    name: web\n    runtime: docker\n";
-        assert_eq!(run("dockerfile-not-detected", "render", &[("package.json", NEXT_PKG), ("docker/Dockerfile", WITH_DOCKER), ("render.yaml", render)]).len(), 1);
+        assert_eq!(
+            run(
+                "dockerfile-not-detected",
+                "render",
+                &[("package.json", NEXT_PKG), ("docker/Dockerfile", WITH_DOCKER), ("render.yaml", render)]
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]
@@ -154,10 +187,25 @@ mod tests {
             assert!(run("dockerfile-not-detected", t, &files).is_empty(), "{t}");
         }
         let rw = "{\"build\": {\"dockerfilePath\": \"Dockerfile.prod\"}}";
-        assert!(run("dockerfile-not-detected", "railway", &[("package.json", NEXT_PKG), ("Dockerfile.prod", WITH_DOCKER), ("railway.json", rw)]).is_empty());
+        assert!(run(
+            "dockerfile-not-detected",
+            "railway",
+            &[("package.json", NEXT_PKG), ("Dockerfile.prod", WITH_DOCKER), ("railway.json", rw)]
+        )
+        .is_empty());
         let fly = "app = \"a\"\n[build]\n  dockerfile = \"docker/Dockerfile\"\n";
-        assert!(run("dockerfile-not-detected", "fly", &[("package.json", NEXT_PKG), ("docker/Dockerfile", WITH_DOCKER), ("fly.toml", fly)]).is_empty());
+        assert!(run(
+            "dockerfile-not-detected",
+            "fly",
+            &[("package.json", NEXT_PKG), ("docker/Dockerfile", WITH_DOCKER), ("fly.toml", fly)]
+        )
+        .is_empty());
         let render = "services:\n  - type: web\n    name: web\n    runtime: node\n";
-        assert!(run("dockerfile-not-detected", "render", &[("package.json", NEXT_PKG), ("docker/Dockerfile", WITH_DOCKER), ("render.yaml", render)]).is_empty());
+        assert!(run(
+            "dockerfile-not-detected",
+            "render",
+            &[("package.json", NEXT_PKG), ("docker/Dockerfile", WITH_DOCKER), ("render.yaml", render)]
+        )
+        .is_empty());
     }
 }

@@ -54,7 +54,10 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 RULE.id,
                 file,
                 line,
-                format!("the Dockerfile path `{}` names no file in the repository, so the build fails", crate::text::sanitize(path)),
+                format!(
+                    "the Dockerfile path `{}` names no file in the repository, so the build fails",
+                    crate::text::sanitize(path)
+                ),
             )
             .var("path", path.to_string())
             .key(format!("{file}:{path}")),
@@ -110,14 +113,21 @@ mod tests {
     #[test]
     fn missing_paths_fire() {
         let rw = "{\"build\": {\"builder\": \"DOCKERFILE\", \"dockerfilePath\": \"docker/Dockerfile.prod\"}}";
-        let obs = run("dockerfile-path-missing", "railway", &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("railway.json", rw)]);
+        let obs = run(
+            "dockerfile-path-missing",
+            "railway",
+            &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("railway.json", rw)],
+        );
         assert_eq!(obs.len(), 1, "{obs:?}");
         let fly = "app = \"a\"\n[build]\n  dockerfile = \"Dockerfile.fly\"\n";
         let obs = run("dockerfile-path-missing", "fly", &[("package.json", NEXT_PKG), ("fly.toml", fly)]);
         assert_eq!(obs.len(), 1);
         assert_eq!(obs[0].line, Some(3));
         let compose = "services:\n  web:\n    build:\n      context: .\n      dockerfile: docker/web.Dockerfile\n";
-        assert_eq!(run("dockerfile-path-missing", "vps", &[("package.json", NEXT_PKG), ("docker-compose.yml", compose)]).len(), 1);
+        assert_eq!(
+            run("dockerfile-path-missing", "vps", &[("package.json", NEXT_PKG), ("docker-compose.yml", compose)]).len(),
+            1
+        );
     }
 
     #[test]
@@ -133,14 +143,22 @@ mod tests {
         assert!(run(
             "dockerfile-path-missing",
             "render",
-            &[("apps/web/package.json", NEXT_PKG), ("apps/web/Dockerfile", WITH_DOCKER), ("render.yaml", render)]
+            &[
+                ("apps/web/package.json", NEXT_PKG),
+                ("apps/web/Dockerfile", WITH_DOCKER),
+                ("render.yaml", render)
+            ]
         )
         .is_empty());
         let compose = "services:\n  web:\n    build:\n      context: ./apps/web\n      dockerfile: Dockerfile\n";
         assert!(run(
             "dockerfile-path-missing",
             "vps",
-            &[("apps/web/package.json", NEXT_PKG), ("apps/web/Dockerfile", WITH_DOCKER), ("docker-compose.yml", compose)]
+            &[
+                ("apps/web/package.json", NEXT_PKG),
+                ("apps/web/Dockerfile", WITH_DOCKER),
+                ("docker-compose.yml", compose)
+            ]
         )
         .is_empty());
     }

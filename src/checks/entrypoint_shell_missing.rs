@@ -87,17 +87,24 @@ fn check(ctx: &Ctx, d: &DockerfileDoc, out: &mut Vec<Observation>) {
     let own: Vec<&Instruction> = last.instructions.iter().filter_map(|&i| d.df.instructions.get(i)).collect();
     let all = super::final_instructions(&d.df);
     let installs = |pkg: &str| {
-        all.iter()
-            .any(|i| i.keyword == "RUN" && (i.command_text().contains("apk add") || i.command_text().contains("apk --no-cache add")) && has_word(&i.command_text(), pkg))
+        all.iter().any(|i| {
+            i.keyword == "RUN" && (i.command_text().contains("apk add") || i.command_text().contains("apk --no-cache add")) && has_word(&i.command_text(), pkg)
+        })
     };
     if distroless {
-        if let Some(i) = own.iter().find(|i| i.keyword == "RUN" && matches!(i.args, Args::Shell(_)) && i.flag("network").is_none()) {
+        if let Some(i) = own
+            .iter()
+            .find(|i| i.keyword == "RUN" && matches!(i.args, Args::Shell(_)) && i.flag("network").is_none())
+        {
             out.push(
                 Observation::at(
                     RULE.id,
                     &d.rel,
                     i.line,
-                    format!("`RUN` in shell form needs `/bin/sh`, which the distroless image `{}` does not have, so the build fails here", crate::text::sanitize(&image)),
+                    format!(
+                        "`RUN` in shell form needs `/bin/sh`, which the distroless image `{}` does not have, so the build fails here",
+                        crate::text::sanitize(&image)
+                    ),
                 )
                 .var("shell", "sh")
                 .var("image", image.clone())
@@ -147,10 +154,15 @@ fn check(ctx: &Ctx, d: &DockerfileDoc, out: &mut Vec<Observation>) {
         } else {
             format!("`{}` has no `{shell}` and no `apk add {shell}` installs it", crate::text::sanitize(&image))
         };
-        let mut o = Observation::at(RULE.id, &d.rel, ins.line, format!("{what}, but {lacks}, so the container exits at start (exit code 127)"))
-            .var("shell", shell)
-            .var("image", image.clone())
-            .key(format!("{}:{}:{shell}", d.rel, ins.keyword));
+        let mut o = Observation::at(
+            RULE.id,
+            &d.rel,
+            ins.line,
+            format!("{what}, but {lacks}, so the container exits at start (exit code 127)"),
+        )
+        .var("shell", shell)
+        .var("image", image.clone())
+        .key(format!("{}:{}:{shell}", d.rel, ins.keyword));
         if let Some((rel, line)) = script {
             o = o.related(&rel, Some(line), format!("the script's interpreter line names `{shell}`"));
         }
@@ -169,7 +181,10 @@ mod tests {
     #[test]
     fn bash_script_on_alpine_fires() {
         let df = "FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nCOPY docker-entrypoint.sh /docker-entrypoint.sh\nENTRYPOINT [\"/docker-entrypoint.sh\"]\n";
-        let obs = koyeb("entrypoint-shell-missing", &[("package.json", NEXT_PKG), ("Dockerfile", df), ("docker-entrypoint.sh", BASH)]);
+        let obs = koyeb(
+            "entrypoint-shell-missing",
+            &[("package.json", NEXT_PKG), ("Dockerfile", df), ("docker-entrypoint.sh", BASH)],
+        );
         assert_eq!(obs.len(), 1, "{obs:?}");
         assert_eq!(obs[0].line, Some(5));
         assert_eq!(obs[0].related[0].file, "docker-entrypoint.sh");
@@ -188,14 +203,30 @@ mod tests {
     #[test]
     fn installed_bash_sh_scripts_debian_and_sh_invocation_stay_silent() {
         let with_bash = "FROM node:20-alpine\nRUN apk add --no-cache bash openssl\nCOPY docker-entrypoint.sh /docker-entrypoint.sh\nENTRYPOINT [\"/docker-entrypoint.sh\"]\n";
-        assert!(koyeb("entrypoint-shell-missing", &[("package.json", NEXT_PKG), ("Dockerfile", with_bash), ("docker-entrypoint.sh", BASH)]).is_empty());
+        assert!(koyeb(
+            "entrypoint-shell-missing",
+            &[("package.json", NEXT_PKG), ("Dockerfile", with_bash), ("docker-entrypoint.sh", BASH)]
+        )
+        .is_empty());
         let sh = "#!/bin/sh\nexec node server.js\n";
         let df = "FROM node:20-alpine\nCOPY docker-entrypoint.sh /docker-entrypoint.sh\nENTRYPOINT [\"/docker-entrypoint.sh\"]\n";
-        assert!(koyeb("entrypoint-shell-missing", &[("package.json", NEXT_PKG), ("Dockerfile", df), ("docker-entrypoint.sh", sh)]).is_empty());
+        assert!(koyeb(
+            "entrypoint-shell-missing",
+            &[("package.json", NEXT_PKG), ("Dockerfile", df), ("docker-entrypoint.sh", sh)]
+        )
+        .is_empty());
         let debian = df.replace("node:20-alpine", "node:20-slim");
-        assert!(koyeb("entrypoint-shell-missing", &[("package.json", NEXT_PKG), ("Dockerfile", &debian), ("docker-entrypoint.sh", BASH)]).is_empty());
+        assert!(koyeb(
+            "entrypoint-shell-missing",
+            &[("package.json", NEXT_PKG), ("Dockerfile", &debian), ("docker-entrypoint.sh", BASH)]
+        )
+        .is_empty());
         let via_sh = "FROM node:20-alpine\nCOPY docker-entrypoint.sh ./\nENTRYPOINT [\"sh\", \"./docker-entrypoint.sh\"]\n";
-        assert!(koyeb("entrypoint-shell-missing", &[("package.json", NEXT_PKG), ("Dockerfile", via_sh), ("docker-entrypoint.sh", BASH)]).is_empty());
+        assert!(koyeb(
+            "entrypoint-shell-missing",
+            &[("package.json", NEXT_PKG), ("Dockerfile", via_sh), ("docker-entrypoint.sh", BASH)]
+        )
+        .is_empty());
         let distroless_exec = "FROM node:20 AS b\nCOPY . .\nFROM gcr.io/distroless/nodejs20-debian12\nCOPY --from=b /app /app\nCMD [\"/app/server.js\"]\n";
         assert!(koyeb("entrypoint-shell-missing", &[("package.json", NEXT_PKG), ("Dockerfile", distroless_exec)]).is_empty());
     }

@@ -15,6 +15,7 @@ mod compose_db_no_backup;
 mod compose_db_no_volume;
 mod compose_db_port_public;
 mod compose_depends_unhealthy;
+mod compose_no_healthcheck;
 mod compose_no_restart;
 mod compose_secret_default;
 mod coolify_magic_var_id;
@@ -146,6 +147,7 @@ pub static RULES: &[&Rule] = &[
     &compose_no_restart::RULE,
     &compose_secret_default::RULE,
     &compose_db_no_backup::RULE,
+    &compose_no_healthcheck::RULE,
     &coolify_magic_var_id::RULE,
     &coolify_oneshot_no_exclude::RULE,
     &fly_internal_port::RULE,

@@ -86,7 +86,10 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     for (cmd, file, line, mounts) in cmds {
         let mount = mounts.iter().find(|p| {
             let p = p.trim_end_matches('/');
-            !p.is_empty() && cmd.split(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '=').any(|w| w == p || w.starts_with(&format!("{p}/")))
+            !p.is_empty()
+                && cmd
+                    .split(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '=')
+                    .any(|w| w == p || w.starts_with(&format!("{p}/")))
         });
         if let Some(p) = mount {
             out.push(
@@ -94,7 +97,10 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                     RULE.id,
                     &file,
                     line,
-                    format!("`{}` works under `{p}`, a volume that is not mounted where this command runs", crate::text::sanitize(&cmd)),
+                    format!(
+                        "`{}` works under `{p}`, a volume that is not mounted where this command runs",
+                        crate::text::sanitize(&cmd)
+                    ),
                 )
                 .var("path", p.clone())
                 .var("command", cmd.clone())
@@ -141,23 +147,46 @@ mod tests {
     #[test]
     fn sqlite_migration_or_mount_write_in_release_fires() {
         let fly = "app = \"a\"\n[deploy]\n  release_command = \"npx prisma migrate deploy\"\n[[mounts]]\n  source = \"data\"\n  destination = \"/data\"\n";
-        let obs = run("release-touches-volume", "fly", &[("package.json", NEXT_PKG), ("prisma/schema.prisma", SQLITE), ("fly.toml", fly)]);
+        let obs = run(
+            "release-touches-volume",
+            "fly",
+            &[("package.json", NEXT_PKG), ("prisma/schema.prisma", SQLITE), ("fly.toml", fly)],
+        );
         assert_eq!(obs.len(), 1, "{obs:?}");
         assert_eq!(obs[0].line, Some(3));
         assert_eq!(obs[0].related[0].file, "prisma/schema.prisma");
         let fly2 = "app = \"a\"\n[deploy]\n  release_command = \"node scripts/export.js --out /data/export.json\"\n[[mounts]]\n  source = \"data\"\n  destination = \"/data\"\n";
         assert_eq!(run("release-touches-volume", "fly", &[("package.json", NEXT_PKG), ("fly.toml", fly2)]).len(), 1);
         let rw = "{\"deploy\": {\"preDeployCommand\": [\"npx prisma migrate deploy\"]}}";
-        assert_eq!(run("release-touches-volume", "railway", &[("package.json", NEXT_PKG), ("prisma/schema.prisma", SQLITE), ("railway.json", rw)]).len(), 1);
+        assert_eq!(
+            run(
+                "release-touches-volume",
+                "railway",
+                &[("package.json", NEXT_PKG), ("prisma/schema.prisma", SQLITE), ("railway.json", rw)]
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]
     fn postgres_migrations_and_other_paths_stay_silent() {
         let fly = "app = \"a\"\n[deploy]\n  release_command = \"npx prisma migrate deploy\"\n[[mounts]]\n  source = \"data\"\n  destination = \"/data\"\n";
-        assert!(run("release-touches-volume", "fly", &[("package.json", NEXT_PKG), ("prisma/schema.prisma", PG), ("fly.toml", fly)]).is_empty());
-        let fly2 = "app = \"a\"\n[deploy]\n  release_command = \"node scripts/warm.js /database-cache\"\n[[mounts]]\n  source = \"data\"\n  destination = \"/data\"\n";
+        assert!(run(
+            "release-touches-volume",
+            "fly",
+            &[("package.json", NEXT_PKG), ("prisma/schema.prisma", PG), ("fly.toml", fly)]
+        )
+        .is_empty());
+        let fly2 =
+            "app = \"a\"\n[deploy]\n  release_command = \"node scripts/warm.js /database-cache\"\n[[mounts]]\n  source = \"data\"\n  destination = \"/data\"\n";
         assert!(run("release-touches-volume", "fly", &[("package.json", NEXT_PKG), ("fly.toml", fly2)]).is_empty());
         // fly.toml is not what Render reads.
-        assert!(run("release-touches-volume", "render", &[("package.json", NEXT_PKG), ("prisma/schema.prisma", SQLITE), ("fly.toml", fly)]).is_empty());
+        assert!(run(
+            "release-touches-volume",
+            "render",
+            &[("package.json", NEXT_PKG), ("prisma/schema.prisma", SQLITE), ("fly.toml", fly)]
+        )
+        .is_empty());
     }
 }

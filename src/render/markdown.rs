@@ -64,11 +64,8 @@ fn target(o: &mut String, t: &TargetReport) {
     section(o, t, Severity::Info, "### Notes");
     o.push_str(&format!("### {} settings\n\n| Setting | Value | Source |\n|---|---|---|\n", t.platform));
     for s in &t.settings {
-        let src = if s.source == "repository" {
-            "from the repository"
-        } else {
-            "verify in the dashboard"
-        };
+        let verify = format!("verify in {}", t.verify_in);
+        let src = if s.source == "repository" { "from the repository" } else { verify.as_str() };
         o.push_str(&format!("| {} | {} | {} |\n", cell(&s.name), cell(&s.value), src));
     }
     o.push('\n');
