@@ -163,7 +163,7 @@ const TEST_DIRS: &[&str] = &[
     "testing",
     ".storybook",
 ];
-const SCRIPT_DIRS: &[&str] = &["scripts", "script", "prisma", "tools", "seed", "seeds", "migrations", "bin"];
+const SCRIPT_DIRS: &[&str] = &["scripts", "script", "prisma", "tools", "seed", "seeds", "migrations", "bin", ".railway"];
 
 pub fn is_test_path(rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);

@@ -30,18 +30,46 @@ Move the settings to the service's dashboard settings, or to Railway's Infrastru
 - https://docs.railway.com/infrastructure-as-code
 "#;
 
+/// Railway Infrastructure as Code files (evaluated by the Railway CLI; read here as paths only).
+const IAC_FILES: &[&str] = &[".railway/railway.ts", ".railway/railway.py", ".railway/railway.go"];
+
 fn run(ctx: &Ctx) -> Vec<Observation> {
+    let iac = IAC_FILES.iter().copied().find(|p| ctx.model.paths.contains(*p));
     ctx.model
         .railway
         .iter()
         .map(|r| {
-            Observation::new(
-                RULE.id,
-                Some(&r.rel),
-                Some(1),
-                "Railway stops reading Config as Code files on 2026-12-01; the settings in this file will then be ignored",
-            )
-            .key(r.rel.clone())
+            let v = &r.v;
+            let mut held: Vec<&str> = Vec::new();
+            for (name, set) in [
+                ("the start command", v.start_command.is_some()),
+                ("the pre-deploy command", !v.pre_deploy.is_empty()),
+                ("the healthcheck path", v.healthcheck_path.is_some()),
+                ("the Dockerfile path", v.dockerfile_path.is_some()),
+                ("the build command", v.build_command.is_some()),
+                ("the replica count", v.replicas.is_some()),
+                ("the cron schedule", v.cron_schedule.is_some()),
+            ] {
+                if set {
+                    held.push(name);
+                }
+            }
+            let what = if held.is_empty() {
+                "the settings in this file".to_string()
+            } else {
+                held.join(", ")
+            };
+            let msg = match iac {
+                Some(f) => {
+                    format!("Railway stopped reading Config as Code files on 2026-12-01 and this repository also has `{f}`: {what} here no longer apply")
+                }
+                None => format!("Railway stops reading Config as Code files on 2026-12-01; {what} in this file will then be ignored"),
+            };
+            let mut o = Observation::new(RULE.id, Some(&r.rel), Some(1), msg).key(r.rel.clone());
+            if let Some(f) = iac {
+                o = o.related(f, None, "the Infrastructure as Code file Railway's CLI applies");
+            }
+            o
         })
         .collect()
 }
@@ -62,5 +90,19 @@ mod tests {
             1
         );
         assert!(run("railway-config-deprecated", "railway", &[("package.json", "{}")]).is_empty());
+    }
+
+    #[test]
+    fn names_the_settings_and_the_iac_file() {
+        let rw = "{\"deploy\": {\"startCommand\": \"node server.js\", \"preDeployCommand\": [\"npx prisma migrate deploy\"]}}";
+        let obs = run("railway-config-deprecated", "railway", &[("railway.json", rw)]);
+        assert!(obs[0].message.contains("the start command, the pre-deploy command"), "{}", obs[0].message);
+        let obs = run(
+            "railway-config-deprecated",
+            "railway",
+            &[("railway.json", rw), (".railway/railway.ts", "export default {};\n")],
+        );
+        assert!(obs[0].message.contains(".railway/railway.ts"), "{}", obs[0].message);
+        assert_eq!(obs[0].related[0].file, ".railway/railway.ts");
     }
 }
