@@ -665,5 +665,75 @@ fn more_cases() -> Vec<Case> {
             silent: &["release-touches-volume"],
             targets: &["fly", "railway", "render"],
         },
+        Case {
+            name: "compose publishes the wrong container port",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("next.config.js", STANDALONE_CONFIG),
+                ("Dockerfile", WITH_DOCKER),
+                ("docker-compose.yml", "services:\n  app:\n    build: .\n    restart: unless-stopped\n    ports:\n      - \"80:8080\"\n"),
+            ]),
+            fires: &["compose-port-mismatch"],
+            silent: &[],
+            targets: &[],
+        },
+        Case {
+            name: "compose publishes the app's port",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("next.config.js", STANDALONE_CONFIG),
+                ("Dockerfile", WITH_DOCKER),
+                ("docker-compose.yml", "services:\n  app:\n    build: .\n    restart: unless-stopped\n    ports:\n      - \"80:3000\"\n"),
+            ]),
+            fires: &[],
+            silent: &["compose-port-mismatch"],
+            targets: &[],
+        },
+        Case {
+            name: "replicas with a disk or a SQLite database",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("prisma/schema.prisma", "datasource db {\n  provider = \"sqlite\"\n  url = \"file:./dev.db\"\n}\n"),
+                ("railway.json", "{\"deploy\": {\"numReplicas\": 3}}"),
+                ("render.yaml", "services:\n  - type: web\n    name: app\n    runtime: node\n    plan: starter\n    numInstances: 2\n    disk:\n      name: d\n      mountPath: /var/data\n"),
+            ]),
+            fires: &["volume-with-replicas"],
+            silent: &[],
+            targets: &["railway", "render"],
+        },
+        Case {
+            name: "replicas of a stateless app",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("prisma/schema.prisma", "datasource db {\n  provider = \"postgresql\"\n  url = env(\"DATABASE_URL\")\n}\n"),
+                ("railway.json", "{\"deploy\": {\"numReplicas\": 3}}"),
+                ("render.yaml", "services:\n  - type: web\n    name: app\n    runtime: node\n    plan: starter\n    numInstances: 2\n"),
+            ]),
+            fires: &[],
+            silent: &["volume-with-replicas"],
+            targets: &["railway", "render"],
+        },
+        Case {
+            name: "fly build expects values Fly does not pass",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("Dockerfile", "FROM node:20-alpine AS builder\nWORKDIR /app\nARG NEXT_PUBLIC_API_URL\nCOPY . .\nRUN npm ci && npm run build\nFROM node:20-alpine\nCOPY --from=builder /app ./\nCMD [\"npm\", \"start\"]\n"),
+                ("fly.toml", "app = \"a\"\n[http_service]\n  internal_port = 3000\n"),
+            ]),
+            fires: &["fly-build-secret"],
+            silent: &[],
+            targets: &[],
+        },
+        Case {
+            name: "fly build args set in fly.toml",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("Dockerfile", "FROM node:20-alpine AS builder\nWORKDIR /app\nARG NEXT_PUBLIC_API_URL\nCOPY . .\nRUN npm ci && npm run build\nFROM node:20-alpine\nCOPY --from=builder /app ./\nCMD [\"npm\", \"start\"]\n"),
+                ("fly.toml", "app = \"a\"\n[build.args]\n  NEXT_PUBLIC_API_URL = \"https://api.example.com\"\n"),
+            ]),
+            fires: &[],
+            silent: &["fly-build-secret"],
+            targets: &[],
+        },
     ]
 }

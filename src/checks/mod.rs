@@ -17,6 +17,7 @@ mod compose_db_port_public;
 mod compose_depends_unhealthy;
 mod compose_no_healthcheck;
 mod compose_no_restart;
+mod compose_port_mismatch;
 mod compose_secret_default;
 mod coolify_magic_var_id;
 mod coolify_oneshot_no_exclude;
@@ -35,6 +36,7 @@ mod entrypoint_shell_missing;
 mod env_undocumented;
 mod ephemeral_disk_write;
 mod file_skipped;
+mod fly_build_secret;
 mod fly_env_prefix;
 mod fly_internal_port;
 mod fly_vm_memory;
@@ -73,6 +75,7 @@ mod standalone_next_start;
 mod standalone_not_enabled;
 mod standalone_recommended;
 mod unpinned_framework;
+mod volume_with_replicas;
 
 #[cfg(test)]
 mod case_table;
@@ -148,13 +151,16 @@ pub static RULES: &[&Rule] = &[
     &compose_secret_default::RULE,
     &compose_db_no_backup::RULE,
     &compose_no_healthcheck::RULE,
+    &compose_port_mismatch::RULE,
     &coolify_magic_var_id::RULE,
     &coolify_oneshot_no_exclude::RULE,
     &fly_internal_port::RULE,
     &fly_env_prefix::RULE,
     &fly_volume_strategy::RULE,
     &release_touches_volume::RULE,
+    &volume_with_replicas::RULE,
     &fly_vm_memory::RULE,
+    &fly_build_secret::RULE,
     &railway_config_deprecated::RULE,
     &railway_config_unknown_key::RULE,
     &healthcheck_path_no_route::RULE,

@@ -1,0 +1,146 @@
+use super::{listen_port, Ctx, Rule};
+use crate::observe::Observation;
+use crate::report::Aspect;
+
+pub static RULE: Rule = Rule {
+    id: "compose-port-mismatch",
+    aspect: Aspect::Networking,
+    title: "The compose port mapping targets a port the app does not listen on",
+    doc: DOC,
+    run,
+};
+
+const DOC: &str = r#"## What it does
+For each deployment compose service built from the repository, compares the container side of
+its `ports:` mappings with the port the app listens on: a literal `listen()` port, `next start
+-p`, `PORT` from the service's `environment:` or the image's `ENV`, else the server's default
+(3000 for Next.js). Services whose `PORT` may come from an `env_file` or a `${…}` substitution
+are skipped.
+
+## Why it matters
+Docker forwards the published host port to the container port named on the right of the colon.
+If nothing listens there, every request to the server's port (and the reverse proxy in front of
+it) gets "connection refused" or a 502, although the container is running and healthy inside.
+
+## Example
+```yaml
+app:
+  build: .
+  ports:
+    - "80:8080"      # the Next.js server listens on 3000
+```
+
+## Fix
+Map to the port the app listens on (`"80:3000"`), or set `PORT` in the service's `environment:`
+to the container port you publish.
+
+## References
+- https://docs.docker.com/reference/compose-file/services/#ports
+- https://nextjs.org/docs/app/api-reference/cli/next#next-start-options
+"#;
+
+fn run(ctx: &Ctx) -> Vec<Observation> {
+    let m = ctx.model;
+    let mut out = Vec::new();
+    for app in super::deployable_apps(m) {
+        let Some(d) = m.dockerfile_of(app) else { continue };
+        for (c, s, _) in m.services_building(&d.rel) {
+            if !m.deploy_composes().iter().any(|dc| dc.rel == c.rel) || s.ports.is_empty() {
+                continue;
+            }
+            let env_port = s.environment.iter().find(|e| e.name == "PORT");
+            let platform_port = match env_port {
+                Some(e) => match e.value.as_deref().and_then(|v| v.trim().parse::<u16>().ok()) {
+                    Some(p) => Some((p, c.rel.as_str(), e.line)),
+                    None => continue, // `${PORT}` or empty: decided on the server.
+                },
+                None if !s.env_file.is_empty() => continue, // PORT may come from the env file.
+                None => None,
+            };
+            let Some((port, how, file, line)) = listen_port(m, app, platform_port) else {
+                continue;
+            };
+            let container_ports: Vec<(u16, usize)> = s
+                .ports
+                .iter()
+                .filter_map(|p| {
+                    let cp = p.container_port.split('/').next().unwrap_or("");
+                    if cp.contains('$') || cp.contains('-') {
+                        return None;
+                    }
+                    cp.trim().parse::<u16>().ok().map(|n| (n, p.line))
+                })
+                .collect();
+            if container_ports.is_empty() || container_ports.iter().any(|(n, _)| *n == port) {
+                continue;
+            }
+            let (first, at) = container_ports[0];
+            out.push(
+                Observation::at(
+                    RULE.id,
+                    &c.rel,
+                    at,
+                    format!(
+                        "service `{}` publishes container port {first}, but the app listens on {port} ({how}), so nothing answers on the published port",
+                        crate::text::sanitize(&s.name)
+                    ),
+                )
+                .related(&file, Some(line), format!("listens on {port} here"))
+                .var("service", s.name.clone())
+                .var("port", port.to_string())
+                .var("container_port", first.to_string())
+                .key(format!("{}:{}:{first}:{port}", c.rel, s.name)),
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::testing::{run, NEXT_PKG, STANDALONE_CONFIG, WITH_DOCKER};
+
+    fn files(compose: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("package.json", NEXT_PKG.to_string()),
+            ("next.config.js", STANDALONE_CONFIG.to_string()),
+            ("Dockerfile", WITH_DOCKER.to_string()),
+            ("docker-compose.yml", compose.to_string()),
+        ]
+    }
+
+    fn go(compose: &str) -> usize {
+        let f = files(compose);
+        let refs: Vec<(&str, &str)> = f.iter().map(|(a, b)| (*a, b.as_str())).collect();
+        run("compose-port-mismatch", "vps", &refs).len()
+    }
+
+    #[test]
+    fn mapping_to_the_wrong_container_port_fires() {
+        assert_eq!(go("services:\n  app:\n    build: .\n    ports:\n      - \"80:8080\"\n"), 1);
+        // PORT in the service's environment wins over the image's ENV PORT=3000.
+        assert_eq!(
+            go("services:\n  app:\n    build: .\n    environment:\n      PORT: \"4000\"\n    ports:\n      - \"80:3000\"\n"),
+            1
+        );
+    }
+
+    #[test]
+    fn matching_ports_env_files_and_substitutions_stay_silent() {
+        assert_eq!(go("services:\n  app:\n    build: .\n    ports:\n      - \"80:3000\"\n"), 0);
+        assert_eq!(go("services:\n  app:\n    build: .\n    ports:\n      - \"127.0.0.1:3000:3000\"\n"), 0);
+        assert_eq!(go("services:\n  app:\n    build: .\n    env_file: .env\n    ports:\n      - \"80:8080\"\n"), 0);
+        assert_eq!(
+            go("services:\n  app:\n    build: .\n    environment:\n      PORT: ${PORT}\n    ports:\n      - \"80:8080\"\n"),
+            0
+        );
+        assert_eq!(
+            go("services:\n  app:\n    build: .\n    ports:\n      - \"${APP_PORT:-3000}:${APP_PORT:-3000}\"\n"),
+            0
+        );
+        assert_eq!(
+            go("services:\n  app:\n    build: .\n    environment:\n      PORT: \"8080\"\n    ports:\n      - \"80:8080\"\n"),
+            0
+        );
+    }
+}
