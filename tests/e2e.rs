@@ -120,6 +120,47 @@ fn seed004_fixture_finds_the_failed_deploys() {
     assert!(!f.iter().any(|x| x.0 == "standalone-not-enabled" || x.0 == "parse-error"), "{f:#?}");
 }
 
+/// Seed 004 on the platforms it deployed to: Coolify and a VPS.
+#[test]
+fn seed004_fixture_on_coolify_and_vps() {
+    let v = json("seed004-coolify-vps", "coolify,vps");
+    for t in 0..2 {
+        let f = findings(&v, t);
+        assert_eq!(v["targets"][t]["verdict"], "not-ready");
+        // `bash: executable file not found` (exit 127): a #!/bin/bash entrypoint on Alpine without bash.
+        assert!(has(&f, "entrypoint-shell-missing", "critical", "Dockerfile", Some(66)), "{f:#?}");
+        // "502 but container is running": HOSTNAME unset, the localhost HEALTHCHECK is refused.
+        assert!(has(&f, "healthcheck-localhost-hostname", "critical", "Dockerfile", Some(64)), "{f:#?}");
+        assert!(has(&f, "standalone-hostname", "warning", "Dockerfile", Some(52)), "{f:#?}");
+        assert!(
+            has(&f, "db-push-accept-data-loss", "critical", "nextjs_space/docker-entrypoint.sh", Some(4)),
+            "{f:#?}"
+        );
+        assert!(
+            has(&f, "prisma-output-absolute", "critical", "nextjs_space/prisma/schema.prisma", Some(4)),
+            "{f:#?}"
+        );
+        assert!(has(&f, "compose-db-no-volume", "critical", "docker-compose.yml", Some(18)), "{f:#?}");
+        assert!(has(&f, "compose-db-port-public", "warning", "docker-compose.yml", Some(21)), "{f:#?}");
+        assert!(has(&f, "compose-secret-default", "warning", "docker-compose.yml", Some(10)), "{f:#?}");
+        assert!(
+            has(&f, "default-admin-credentials", "warning", "nextjs_space/scripts/seed.ts", Some(7)),
+            "{f:#?}"
+        );
+    }
+    // The uploads volume covers /srv/app/uploads on the VPS; Coolify volumes live in its dashboard.
+    assert!(has(
+        &findings(&v, 0),
+        "ephemeral-disk-write",
+        "warning",
+        "nextjs_space/app/api/files/upload/route.ts",
+        Some(8)
+    ));
+    assert!(!findings(&v, 1).iter().any(|x| x.0 == "ephemeral-disk-write"));
+    let text = serde_json::to_string(&v).unwrap();
+    assert!(!text.contains("admin123"), "a password was printed");
+}
+
 #[test]
 fn seed002_fixture_finds_the_compose_gaps_on_a_vps() {
     let v = json("seed002-vps-crm", "vps");

@@ -735,5 +735,26 @@ fn more_cases() -> Vec<Case> {
             silent: &["fly-build-secret"],
             targets: &[],
         },
+        Case {
+            name: "seed004: HEALTHCHECK on localhost, HOSTNAME unset",
+            repo: Repo::Fixture("seed004-coolify-vps"),
+            fires: &["healthcheck-localhost-hostname", "standalone-hostname", "entrypoint-shell-missing", "compose-secret-default"],
+            silent: &[],
+            targets: &[],
+        },
+        Case {
+            name: "HEALTHCHECK on localhost with HOSTNAME set",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("next.config.js", STANDALONE_CONFIG),
+                (
+                    "Dockerfile",
+                    &WITH_DOCKER.replace("CMD [\"node\", \"server.js\"]", "HEALTHCHECK CMD wget -qO- http://localhost:3000/ || exit 1\nCMD [\"node\", \"server.js\"]"),
+                ),
+            ]),
+            fires: &[],
+            silent: &["healthcheck-localhost-hostname", "standalone-hostname"],
+            targets: &[],
+        },
     ]
 }

@@ -41,6 +41,7 @@ mod fly_env_prefix;
 mod fly_internal_port;
 mod fly_vm_memory;
 mod fly_volume_strategy;
+mod healthcheck_localhost_hostname;
 mod healthcheck_path_no_route;
 mod healthcheck_tool_missing;
 mod images_domains_deprecated;
@@ -135,6 +136,7 @@ pub static RULES: &[&Rule] = &[
     &dockerfile_path_missing::RULE,
     &dockerfile_not_detected::RULE,
     &healthcheck_tool_missing::RULE,
+    &healthcheck_localhost_hostname::RULE,
     &entrypoint_shell_missing::RULE,
     &build_runs_migrations::RULE,
     &db_ssl_missing::RULE,
