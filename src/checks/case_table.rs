@@ -756,5 +756,25 @@ fn more_cases() -> Vec<Case> {
             silent: &["healthcheck-localhost-hostname", "standalone-hostname"],
             targets: &[],
         },
+        Case {
+            name: "Next.js 16 on a Node.js 18 image",
+            repo: files(&[
+                ("package.json", "{\"scripts\":{\"build\":\"next build\",\"start\":\"next start\"},\"dependencies\":{\"next\":\"^16.0.1\"}}"),
+                ("Dockerfile", "FROM node:18-alpine\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD [\"npm\",\"start\"]\n"),
+            ]),
+            fires: &["node-too-old"],
+            silent: &[],
+            targets: &[],
+        },
+        Case {
+            name: "Next.js 16 on a Node.js 22 image",
+            repo: files(&[
+                ("package.json", "{\"scripts\":{\"build\":\"next build\",\"start\":\"next start\"},\"dependencies\":{\"next\":\"^16.0.1\"}}"),
+                ("Dockerfile", "FROM node:22-alpine\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD [\"npm\",\"start\"]\n"),
+            ]),
+            fires: &[],
+            silent: &["node-too-old"],
+            targets: &[],
+        },
     ]
 }

@@ -53,6 +53,7 @@ mod migrate_at_start;
 mod migrate_dev_in_prod;
 mod migrations_not_run;
 mod no_health_route;
+mod node_too_old;
 mod node_version_unpinned;
 mod npm_ci_no_lockfile;
 mod parse_error;
@@ -108,6 +109,7 @@ pub static RULES: &[&Rule] = &[
     &in_app_db_backup::RULE,
     &unpinned_framework::RULE,
     &node_version_unpinned::RULE,
+    &node_too_old::RULE,
     &engines_node_missing::RULE,
     &standalone_not_enabled::RULE,
     &standalone_recommended::RULE,
