@@ -550,10 +550,14 @@ impl Model {
         };
         let dev_dir = |rel: &str| {
             rel.split('/').rev().skip(1).any(|seg| {
-                matches!(
-                    seg,
-                    "development" | "dev" | "testing" | "test" | "tests" | "e2e" | "cypress" | ".devcontainer" | "examples" | "example" | "local"
-                )
+                // `e2e_tests`, `integration-test`: any word of the folder name counts.
+                seg == ".devcontainer"
+                    || seg.split(['_', '-', '.']).any(|w| {
+                        matches!(
+                            w,
+                            "development" | "dev" | "testing" | "test" | "tests" | "e2e" | "cypress" | "examples" | "example" | "local" | "playwright"
+                        )
+                    })
             })
         };
         // A deployment runs the app: a file with only databases and tools is a development helper.

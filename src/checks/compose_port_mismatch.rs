@@ -143,4 +143,32 @@ mod tests {
             0
         );
     }
+
+    #[test]
+    fn test_stacks_and_port_zero_stay_silent() {
+        let compose = "services:\n  web:\n    build: .\n    ports:\n      - \"3000:3000\"\n";
+        let server = "const http = require('http');\nhttp.createServer(() => {}).listen(0);\n";
+        let pkg = "{\"scripts\":{\"start\":\"node server.js\"}}";
+        let df = "FROM node:20-alpine\nCOPY . .\nCMD [\"node\", \"server.js\"]\n";
+        assert!(run(
+            "compose-port-mismatch",
+            "vps",
+            &[
+                ("package.json", pkg),
+                ("server.js", server),
+                ("Dockerfile", df),
+                ("docker-compose.yml", compose)
+            ]
+        )
+        .is_empty());
+        let files = [
+            ("packages/e2e_tests/package.json", NEXT_PKG),
+            ("packages/e2e_tests/Dockerfile", WITH_DOCKER),
+            (
+                "packages/e2e_tests/docker-compose.yml",
+                "services:\n  web:\n    build: .\n    ports:\n      - \"80:8080\"\n",
+            ),
+        ];
+        assert!(run("compose-port-mismatch", "vps", &files).is_empty());
+    }
 }

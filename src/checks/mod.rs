@@ -409,6 +409,8 @@ pub fn listen_port(model: &Model, app: &App, platform_env_port: Option<(u16, &st
     for s in app.sources.iter().filter(|s| s.runtime) {
         for l in &s.facts.listens {
             match &l.port {
+                // Port 0 asks the OS for any free port (tests, tools): not a deployment port.
+                PortExpr::Literal(0) => {}
                 PortExpr::Literal(p) => return Some((*p, "the server listens on a fixed port".into(), s.rel.clone(), l.line)),
                 PortExpr::Env { name, default: Some(d) } if name == "PORT" => env_default = Some((*d, s.rel.clone(), l.line)),
                 _ => {}
