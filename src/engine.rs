@@ -20,41 +20,37 @@ pub fn fingerprint(parts: &[&str]) -> String {
 }
 
 pub fn evaluate(model: &Model, pack: &Pack) -> TargetReport {
-    let ctx = Ctx {
-        model,
-        facts: &pack.facts,
-        platform: &pack.platform,
-    };
-    let mut findings = Vec::new();
-    for rule in RULES {
-        let Some(advice) = pack.advice(rule.id) else { continue };
-        let Some(severity) = advice.severity.severity() else { continue };
-        for o in (rule.run)(&ctx) {
-            let key = if o.key.is_empty() { o.message.clone() } else { o.key.clone() };
-            findings.push(Finding {
-                rule: rule.id.to_string(),
-                severity,
-                aspect: rule.aspect,
-                fingerprint: fingerprint(&[rule.id, o.file.as_deref().unwrap_or(""), &key]),
-                message: o.message,
-                file: o.file,
-                line: o.line,
-                fix: fill(&advice.fix, &o.vars),
-                docs: advice.docs.clone(),
-                related: o.related,
-            });
+    evaluate_with(model, pack, &crate::config::Tuning::default())
+}
+
+/// Drop the "verify …" clauses of a fix when the finding is certain (declared in the config).
+fn without_verify(fix: &str) -> String {
+    let mut out = String::new();
+    for (i, sentence) in fix.split(". ").enumerate() {
+        let kept: Vec<&str> = sentence
+            .split("; ")
+            .filter(|c| !c.trim_start().to_ascii_lowercase().starts_with("verify"))
+            .collect();
+        if kept.is_empty() {
+            continue;
         }
+        if i > 0 && !out.is_empty() {
+            out.push_str(". ");
+        }
+        out.push_str(&kept.join("; "));
     }
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(a.file.cmp(&b.file))
-            .then(a.line.cmp(&b.line))
-            .then(a.rule.cmp(&b.rule))
-    });
-    findings.dedup_by(|a, b| a.rule == b.rule && a.file == b.file && a.line == b.line && a.message == b.message);
+    let out = out.trim_end().to_string();
+    if fix.ends_with('.') && !out.ends_with('.') {
+        format!("{out}.")
+    } else {
+        out
+    }
+}
+
+/// Counts, verdict and aspect statuses of a list of findings.
+pub fn summarize(findings: &[Finding]) -> (Counts, Verdict, Vec<AspectSummary>) {
     let mut counts = Counts::default();
-    for f in &findings {
+    for f in findings {
         match f.severity {
             Severity::Critical => counts.critical += 1,
             Severity::Warning => counts.warning += 1,
@@ -89,6 +85,65 @@ pub fn evaluate(model: &Model, pack: &Pack) -> TargetReport {
             }
         })
         .collect();
+    (counts, verdict, aspects)
+}
+
+/// Evaluate with the configuration's tuning: severity overrides, `[[ignore]]` entries, excluded
+/// paths, declared platform settings, and the inline suppressions found in the files.
+pub fn evaluate_with(model: &Model, pack: &Pack, tuning: &crate::config::Tuning) -> TargetReport {
+    let mut facts = pack.facts.clone();
+    tuning.declared.apply(&mut facts);
+    let ctx = Ctx {
+        model,
+        facts: &facts,
+        platform: &pack.platform,
+        declared: &tuning.declared,
+    };
+    let mut findings = Vec::new();
+    for rule in RULES {
+        let Some(advice) = pack.advice(rule.id) else { continue };
+        let Some(severity) = tuning.severities.get(rule.id).copied().unwrap_or(advice.severity).severity() else {
+            continue;
+        };
+        for o in (rule.run)(&ctx) {
+            let key = if o.key.is_empty() { o.message.clone() } else { o.key.clone() };
+            let fix = fill(&advice.fix, &o.vars);
+            let certain = o.vars.iter().any(|(n, _)| *n == "declared");
+            findings.push(Finding {
+                rule: rule.id.to_string(),
+                severity,
+                aspect: rule.aspect,
+                fingerprint: fingerprint(&[rule.id, o.file.as_deref().unwrap_or(""), &key]),
+                message: o.message,
+                file: o.file,
+                line: o.line,
+                fix: if certain { without_verify(&fix) } else { fix },
+                docs: advice.docs.clone(),
+                related: o.related,
+            });
+        }
+    }
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.file.cmp(&b.file))
+            .then(a.line.cmp(&b.line))
+            .then(a.rule.cmp(&b.rule))
+    });
+    findings.dedup_by(|a, b| a.rule == b.rule && a.file == b.file && a.line == b.line && a.message == b.message);
+    // Excluded paths, [[ignore]] entries and inline suppressions (which never hide the findings
+    // about suppressions themselves).
+    let suppressions = crate::suppress::collect(model);
+    let before = findings.len();
+    findings.retain(|f| {
+        let file = f.file.as_deref();
+        let excluded = file.is_some_and(|p| tuning.excluded(p));
+        let ignored = tuning.ignores.iter().any(|i| i.matches(&f.rule, file));
+        let inline = !checks::NOT_SUPPRESSIBLE.contains(&f.rule.as_str()) && suppressions.iter().any(|s| s.covers(&f.rule, file, f.line));
+        !(excluded || ignored || inline)
+    });
+    let suppressed = before - findings.len();
+    let (counts, verdict, aspects) = summarize(&findings);
     let settings = plan(&ctx);
     let env = env_rows(&ctx);
     let checklist = checklist(&ctx, &findings);
@@ -102,6 +157,8 @@ pub fn evaluate(model: &Model, pack: &Pack) -> TargetReport {
         settings,
         env,
         checklist,
+        suppressed,
+        baselined: 0,
     }
 }
 
@@ -183,13 +240,30 @@ fn plan(ctx: &Ctx) -> Vec<Setting> {
     };
     out.push(port);
     let health = app.routes.iter().find(|r| checks::no_health_route_paths().contains(&r.path.as_str()));
-    match health {
-        Some(r) => out.push(setting("Health check", format!("HTTP GET {} ({})", r.path, r.file), true)),
-        None => out.push(setting(
+    let declared = ctx.declared;
+    match (&declared.health_check_path, health) {
+        (Some((p, l)), _) => out.push(setting(
+            "Health check",
+            format!("HTTP GET {} (declared in {}:{l})", crate::text::sanitize(p), declared.file),
+            true,
+        )),
+        (None, Some(r)) => out.push(setting("Health check", format!("HTTP GET {} ({})", r.path, r.file), true)),
+        (None, None) => out.push(setting(
             "Health check",
             format!("{} (platform default; the app has no health route)", ctx.facts.health_default.to_uppercase()),
             false,
         )),
+    }
+    // What deploy-audit.toml declares about the dashboard settings.
+    if let Some((n, l)) = declared.instances {
+        out.push(setting("Instances", format!("{n} (declared in {}:{l})", declared.file), true));
+    }
+    if let Some((n, l)) = declared.regions {
+        out.push(setting("Regions", format!("{n} (declared in {}:{l})", declared.file), true));
+    }
+    if let Some((b, l)) = declared.scale_to_zero {
+        let v = if b { "on" } else { "off" };
+        out.push(setting("Scale to zero", format!("{v} (declared in {}:{l})", declared.file), true));
     }
     if let Some(g) = ctx.facts.health_grace_seconds {
         out.push(setting(
@@ -259,6 +333,15 @@ fn plan(ctx: &Ctx) -> Vec<Setting> {
             .collect(),
         _ => Vec::new(),
     };
+    let volumes: Vec<String> = volumes
+        .into_iter()
+        .chain(
+            ctx.declared
+                .volumes
+                .iter()
+                .map(|(m, l)| format!("{} (declared in {}:{l})", crate::text::sanitize(m), ctx.declared.file)),
+        )
+        .collect();
     if !volumes.is_empty() {
         out.push(setting("Volumes", volumes.join("; "), true));
     } else if ctx.facts.ephemeral_disk {

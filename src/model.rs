@@ -188,7 +188,29 @@ fn parse_error(rel: &str, line: usize, what: &str, msg: &str) -> Observation {
         line.max(1),
         format!("{what} could not be parsed: {}", crate::text::sanitize(msg)),
     )
-    .key(format!("{what}:{}", crate::text::sanitize(msg)))
+    .key(format!("{what}:{}", stable_key(&crate::text::sanitize(msg))))
+}
+
+/// A parser message without the positions it names ("at line 5 column 3"), so the
+/// fingerprint survives inserted lines.
+fn stable_key(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut words = msg.split(' ').peekable();
+    while let Some(w) = words.next() {
+        if matches!(w, "line" | "column" | "col" | "offset" | "position") {
+            if let Some(n) = words.peek() {
+                if n.trim_end_matches([',', ';', ':', ')', '.']).chars().all(|c| c.is_ascii_digit()) && !n.is_empty() {
+                    words.next();
+                    continue;
+                }
+            }
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
 }
 
 impl Model {
