@@ -178,7 +178,17 @@ fn read_small(p: &std::path::Path) -> Result<String, String> {
 pub fn load_config(root: &std::path::Path, explicit: Option<&std::path::Path>) -> Result<Option<crate::config::Config>, String> {
     if let Some(p) = explicit {
         let text = read_small(p)?;
-        return crate::config::parse(&text, &p.display().to_string()).map(Some).map_err(|e| e.to_string());
+        // Findings that point into the file (a declared health check path) name it relative to
+        // the root when it lives there, like every other file; errors name it as given.
+        let shown = match (p.canonicalize(), root.canonicalize()) {
+            (Ok(f), Ok(r)) => f.strip_prefix(&r).ok().and_then(|rel| rel.to_str()).map(|s| s.replace('\\', "/")),
+            _ => None,
+        };
+        let mut cfg = crate::config::parse(&text, &p.display().to_string()).map_err(|e| e.to_string())?;
+        if let Some(rel) = shown.filter(|s| !s.is_empty()) {
+            cfg.file = rel;
+        }
+        return Ok(Some(cfg));
     }
     let found: Vec<&str> = crate::config::FILE_NAMES
         .iter()

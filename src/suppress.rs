@@ -163,7 +163,7 @@ fn lex_hash(syntax: Syntax, text: &str) -> (Vec<Comment>, Vec<bool>) {
             let b = bytes[j];
             if let Some(q) = quote {
                 lines.mark(b as char);
-                if line[j..].starts_with(q) {
+                if bytes[j..].starts_with(q.as_bytes()) {
                     // YAML single quotes escape themselves as ''.
                     if syntax == Syntax::Yaml && q == "'" && bytes.get(j + 1) == Some(&b'\'') {
                         j += 2;
@@ -196,7 +196,7 @@ fn lex_hash(syntax: Syntax, text: &str) -> (Vec<Comment>, Vec<bool>) {
                         _ => true,
                     };
                     if opens {
-                        let triple = syntax == Syntax::Toml && (line[j..].starts_with("\"\"\"") || line[j..].starts_with("'''"));
+                        let triple = syntax == Syntax::Toml && (bytes[j..].starts_with(b"\"\"\"") || bytes[j..].starts_with(b"'''"));
                         quote = Some(match (b, triple) {
                             (b'"', true) => "\"\"\"",
                             (b'\'', true) => "'''",
@@ -602,6 +602,45 @@ writeFileSync('x', '');
             one(Syntax::Prisma, prisma),
             vec![(Scope::Line(Some(3)), rules(&["db-ssl-unspecified"]), Some("internal network".into()))]
         );
+    }
+
+    #[test]
+    fn multibyte_text_and_garbage_never_panic() {
+        let samples = [
+            "é'\"`#日本語 # deploy-audit-ignore: x -- ü\n\\\u{1F600}'''\"\"\"é",
+            "a: 'é\n# deploy-audit-ignore: x -- y\nb: |\n  ü\n",
+            "a = \"\"\"é\n'''ü\"\"\" # deploy-audit-ignore: x -- ü",
+            "const s = `é${'ü'}`; /é/; // deploy-audit-ignore: x -- 日本\n/* é",
+            "\\",
+            "'",
+            "\"",
+            "`",
+            "/",
+            "/*",
+            "${",
+            "}}}",
+            "#",
+            "# deploy-audit-ignore",
+            "# deploy-audit-ignore-file:",
+        ];
+        for s in samples {
+            for syntax in [
+                Syntax::HashLineStart,
+                Syntax::Shell,
+                Syntax::Env,
+                Syntax::Yaml,
+                Syntax::Toml,
+                Syntax::Js,
+                Syntax::Prisma,
+            ] {
+                let _ = scan("f", syntax, s);
+                let _ = scan("f", syntax, &format!("{s}\n# deploy-audit-ignore: x -- y\n// deploy-audit-ignore: x -- y\n"));
+            }
+        }
+        let js = "const é = 'ü'; // deploy-audit-ignore: x -- 日本\nf();\n";
+        assert_eq!(one(Syntax::Js, js), vec![(Scope::Line(Some(1)), rules(&["x"]), Some("日本".into()))]);
+        let yaml = "a: \"é\" # deploy-audit-ignore: x -- ü\n";
+        assert_eq!(one(Syntax::Yaml, yaml), vec![(Scope::Line(Some(1)), rules(&["x"]), Some("ü".into()))]);
     }
 
     #[test]

@@ -55,7 +55,12 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             platform: &pack.platform,
             declared: ctx.declared,
         };
-        for r in super::RULES.iter().filter(|r| !super::suppression_invalid::NOT_SUPPRESSIBLE.contains(&r.id)) {
+        // Only the rules some suppression names.
+        let named = super::RULES
+            .iter()
+            .filter(|r| !super::suppression_invalid::NOT_SUPPRESSIBLE.contains(&r.id))
+            .filter(|r| sups.iter().any(|s| s.rules.iter().any(|id| id == r.id)));
+        for r in named {
             for o in (r.run)(&other) {
                 seen.push((r.id, o.file, o.line));
             }
