@@ -27,8 +27,8 @@ const SCAN_EXAMPLES: &str = "Examples:
   audit scan ./repo --target koyeb --format markdown --output AUDIT.md
   audit scan ./repo --target all --format json
   audit scan ./repo --target koyeb --fail-on warning   # CI gate on warnings too
-  audit scan . --write-baseline .deploy-audit-baseline.json   # adopt on an old repository
-  audit scan . --baseline .deploy-audit-baseline.json         # then report only new findings
+  audit scan . --target koyeb --write-baseline .deploy-audit-baseline.json   # adopt on an old repository
+  audit scan . --target koyeb --baseline .deploy-audit-baseline.json         # then report only new findings
 
 Configuration: deploy-audit.toml (or .deploy-audit.toml) at the scanned root, or --config FILE.
 Inline: `# deploy-audit-ignore: <rule-id> -- <reason>` above a line.

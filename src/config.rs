@@ -674,6 +674,28 @@ instances = 3
     }
 
     #[test]
+    fn the_readme_and_module_examples_are_valid_configurations() {
+        let readme = include_str!("../README.md");
+        let section = &readme[readme.find("## Configuration").expect("README has a Configuration section")..];
+        let start = section.find("```toml\n").expect("a toml block") + "```toml\n".len();
+        let block = &section[start..start + section[start..].find("```").expect("closed block")];
+        let c = parse(block, "deploy-audit.toml").unwrap_or_else(|e| panic!("README example: {e}"));
+        assert_eq!(c.tuning("koyeb").declared.instances.map(|x| x.0), Some(3));
+        assert_eq!(c.tuning("fly").severities.get("in-memory-state"), Some(&PackSeverity::Critical));
+        // The module documentation's example, without the `//! ` prefixes.
+        let me = include_str!("config.rs");
+        let doc: String = me
+            .lines()
+            .take_while(|l| l.starts_with("//!"))
+            .map(|l| l.strip_prefix("//! ").unwrap_or(l.trim_start_matches("//!")))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let start = doc.find("```toml\n").expect("a toml block") + "```toml\n".len();
+        let block = &doc[start..start + doc[start..].find("```").expect("closed block")];
+        parse(block, "deploy-audit.toml").unwrap_or_else(|e| panic!("module doc example: {e}"));
+    }
+
+    #[test]
     fn regions_multiply_instances_and_alone_prove_only_several() {
         let c = parse("[platform]\nregions = 2\n", "c.toml").unwrap();
         assert_eq!(c.tuning("fly").declared.multi_instance(), Some(true));

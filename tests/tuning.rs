@@ -346,3 +346,66 @@ fn excluded_paths_are_not_audited() {
     assert_eq!(code, 0, "both criticals are gone");
     assert_eq!(v["targets"][0]["suppressed"], 1, "the [[ignore]] entry hid one finding");
 }
+
+fn prepend_lines(dir: &Path, n: usize) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            prepend_lines(&p, n);
+        } else if let Ok(text) = std::fs::read_to_string(&p) {
+            std::fs::write(&p, format!("{}{text}", "\n".repeat(n))).unwrap();
+        }
+    }
+}
+
+fn fingerprints(v: &serde_json::Value) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = v["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| {
+            t["findings"].as_array().unwrap().iter().map(move |f| {
+                (
+                    t["target"].as_str().unwrap().to_string(),
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["fingerprint"].as_str().unwrap().to_string(),
+                )
+            })
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// No fingerprint may hold a line number or anything else that moves when lines are inserted:
+/// every fixture, with ten blank lines put at the top of every file, has the same fingerprints.
+#[test]
+fn no_fingerprint_moves_when_every_file_gains_ten_lines() {
+    let names: Vec<String> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(names.len() >= 5);
+    for name in names {
+        let (_g, root) = fixture(&name);
+        let (_, before, _) = scan(&root, &["--target", "all", "--fail-on", "never"]);
+        prepend_lines(&root, 10);
+        let (_, after, _) = scan(&root, &["--target", "all", "--fail-on", "never"]);
+        let (b, a) = (fingerprints(&before), fingerprints(&after));
+        assert!(!b.is_empty() || name == "clean-nextjs", "{name} has findings");
+        assert_eq!(b, a, "{name}: fingerprints moved with the lines");
+        // The lines did move.
+        let lines = |v: &serde_json::Value| -> Vec<u64> {
+            v["targets"][0]["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|f| f["line"].as_u64())
+                .collect()
+        };
+        let (lb, la) = (lines(&before), lines(&after));
+        if lb.iter().any(|&l| l > 1) {
+            assert!(lb.iter().any(|l| la.contains(&(l + 10))), "{name}: {lb:?} → {la:?}");
+        }
+    }
+}

@@ -73,7 +73,10 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                         RULE.id,
                         &s.rel,
                         line,
-                        format!("{what} live in this process's memory, so each of the {n} instances declared in deploy-audit.toml keeps its own copy"),
+                        format!(
+                            "{what} live in this process's memory, so each of the {n} instances declared in {} keeps its own copy",
+                            ctx.declared.file
+                        ),
                     )
                     .related(&ctx.declared.file, Some(l), format!("{n} instances declared here"))
                     .var("declared", n.to_string()),
