@@ -133,7 +133,7 @@ pub fn evaluate_with(model: &Model, pack: &Pack, tuning: &crate::config::Tuning)
     findings.dedup_by(|a, b| a.rule == b.rule && a.file == b.file && a.line == b.line && a.message == b.message);
     // Excluded paths, [[ignore]] entries and inline suppressions (which never hide the findings
     // about suppressions themselves).
-    let suppressions = crate::suppress::collect(model);
+    let suppressions = &model.suppressions;
     let before = findings.len();
     findings.retain(|f| {
         let file = f.file.as_deref();

@@ -125,6 +125,8 @@ pub struct Model {
     pub libraries: Vec<Doc<package_json::PackageJson>>,
     /// Observations made while reading: skipped files, parse errors.
     pub observations: Vec<Observation>,
+    /// Inline `deploy-audit-ignore` comments, read once from every file that has comments.
+    pub suppressions: Vec<crate::suppress::Suppression>,
 }
 
 const TEST_MARKERS: &[&str] = &[
@@ -448,6 +450,7 @@ impl Model {
                 .any(|p| p.ends_with("/migration.sql"));
         }
         m.files = d.files;
+        m.suppressions = crate::suppress::collect(&m.files);
         m.link_dockerfiles();
         for i in 0..m.apps.len() {
             let start = m.compute_start_commands(&m.apps[i]);

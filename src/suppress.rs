@@ -12,8 +12,7 @@
 //! comment lexer that knows its strings, so a marker inside a string literal or a quoted value is
 //! not a comment. The parsers are not involved.
 
-use crate::discover::FileKind;
-use crate::model::Model;
+use crate::discover::{FileKind, RepoFile};
 
 /// The text every marker starts with.
 pub const MARKER: &str = "deploy-audit-ignore";
@@ -477,10 +476,10 @@ pub fn scan(rel: &str, syntax: Syntax, text: &str) -> Vec<Suppression> {
     out
 }
 
-/// Every suppression in the files the model read.
-pub fn collect(model: &Model) -> Vec<Suppression> {
+/// Every suppression in the files the walk read (the model keeps them as `suppressions`).
+pub fn collect(files: &[RepoFile]) -> Vec<Suppression> {
     let mut out = Vec::new();
-    for f in &model.files {
+    for f in files {
         let (Some(text), Some(syntax)) = (f.text.as_deref(), syntax_for(f.kind)) else {
             continue;
         };

@@ -49,8 +49,8 @@ fn what(s: &Suppression) -> &'static str {
 
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
-    for s in crate::suppress::collect(ctx.model) {
-        let marker = what(&s);
+    for s in &ctx.model.suppressions {
+        let marker = what(s);
         if let Some(m) = &s.malformed {
             out.push(
                 Observation::at(RULE.id, &s.file, s.line, format!("this `{marker}` comment cannot be read: it {m}"))

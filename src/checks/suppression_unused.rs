@@ -36,10 +36,7 @@ Delete the comment, or move it to the line just above the finding it is meant fo
 "#;
 
 fn run(ctx: &Ctx) -> Vec<Observation> {
-    let sups: Vec<_> = crate::suppress::collect(ctx.model)
-        .into_iter()
-        .filter(|s| s.malformed.is_none() && s.reason.is_some())
-        .collect();
+    let sups: Vec<_> = ctx.model.suppressions.iter().filter(|s| s.malformed.is_none() && s.reason.is_some()).collect();
     if sups.is_empty() {
         return Vec::new();
     }
