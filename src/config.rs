@@ -182,7 +182,10 @@ pub struct Config {
 }
 
 fn path_matches(m: &ignore::gitignore::Gitignore, rel: &str) -> bool {
-    m.matched_path_or_any_parents(rel, false).is_ignore()
+    // Only root-relative paths can match (the matcher panics on an absolute one, such as a
+    // --config file outside the root that a finding points into).
+    let p = std::path::Path::new(rel);
+    !rel.is_empty() && !p.has_root() && !rel.starts_with('/') && m.matched_path_or_any_parents(p, false).is_ignore()
 }
 
 impl Config {
@@ -577,6 +580,7 @@ instances = 3
         assert!(c.excluded("scripts/one-off.ts"));
         assert!(!c.excluded("scripts/other.ts"));
         assert!(!c.excluded("app/legacy.ts"));
+        assert!(!c.excluded("/elsewhere/legacy/a.ts") && !c.excluded(""));
         let fly = c.tuning("fly");
         assert_eq!(fly.severities.get("in-memory-state"), Some(&PackSeverity::Critical));
         assert_eq!(fly.severities.get("env-undocumented"), Some(&PackSeverity::Off));

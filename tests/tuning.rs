@@ -409,3 +409,23 @@ fn no_fingerprint_moves_when_every_file_gains_ten_lines() {
         }
     }
 }
+
+#[test]
+fn a_declared_health_check_path_is_checked_against_the_routes_even_from_a_config_outside_the_root() {
+    let (_g, root) = fixture("clean-nextjs");
+    let cfg = root.parent().unwrap().join("ci-audit.toml");
+    std::fs::write(&cfg, "exclude = [\"docs/**\"]\n\n[platform]\nhealth-check-path = \"/api/healthz\"\n").unwrap();
+    let (code, v, err) = scan(&root, &["--target", "koyeb", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(code, 0, "a warning does not fail the default gate: {err}");
+    let f = of_rule(&v, "healthcheck-path-no-route");
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!((f[0].2.as_str(), f[0].3), (cfg.to_str().unwrap(), Some(4)));
+    let settings = v["targets"][0]["settings"].as_array().unwrap();
+    let health = settings.iter().find(|s| s["name"] == "Health check").unwrap();
+    assert_eq!(health["source"], "repository");
+    assert!(health["value"].as_str().unwrap().starts_with("HTTP GET /api/healthz"), "{health}");
+    // Inside the root, the same file is named root-relative.
+    std::fs::rename(&cfg, root.join("ci-audit.toml")).unwrap();
+    let (_, v, _) = scan(&root, &["--target", "koyeb", "--config", root.join("ci-audit.toml").to_str().unwrap()]);
+    assert_eq!(of_rule(&v, "healthcheck-path-no-route")[0].2, "ci-audit.toml");
+}
