@@ -440,3 +440,18 @@ fn checklist(ctx: &Ctx, findings: &[Finding]) -> Vec<String> {
     ));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::without_verify;
+
+    #[test]
+    fn certain_findings_lose_only_their_verify_clauses() {
+        assert_eq!(
+            without_verify("Keep one instance, or move the state to Redis; verify the instance count in the control panel."),
+            "Keep one instance, or move the state to Redis."
+        );
+        assert_eq!(without_verify("Verify the plan. Then use a volume."), "Then use a volume.");
+        assert_eq!(without_verify("Use a volume. It is verified daily."), "Use a volume. It is verified daily.");
+    }
+}
