@@ -445,6 +445,77 @@ fn checklist(ctx: &Ctx, findings: &[Finding]) -> Vec<String> {
 mod tests {
     use super::without_verify;
 
+    /// Suppressions in each format hide exactly the finding on the line they cover, on every target.
+    #[test]
+    fn inline_suppressions_in_every_format_hide_their_findings_only() {
+        let files: &[(&str, &str)] = &[
+            (
+                "package.json",
+                "{\"name\":\"w\",\"scripts\":{\"build\":\"next build\",\"start\":\"next start\"},\"dependencies\":{\"next\":\"15.1.0\",\"react\":\"19.0.0\",\"@prisma/client\":\"5.0.0\"},\"devDependencies\":{\"prisma\":\"5.0.0\"}}",
+            ),
+            (
+                "prisma/schema.prisma",
+                "datasource db {\n  provider = \"postgresql\"\n  // deploy-audit-ignore: db-ssl-unspecified -- the database is on the private network\n  url = env(\"DATABASE_URL\")\n}\n",
+            ),
+            (
+                "docker-compose.yml",
+                "services:\n  # deploy-audit-ignore: compose-no-restart -- systemd restarts the stack\n  web:\n    build: .\n    ports:\n      - \"3000:3000\"\n  db:\n    image: postgres:16\n    ports:\n      - \"5432:5432\" # deploy-audit-ignore: compose-db-port-public -- the firewall closes it\n",
+            ),
+            (
+                "fly.toml",
+                "app = \"w\"\n[http_service]\n  # deploy-audit-ignore: fly-internal-port -- a proxy in the image listens on 8080\n  internal_port = 8080\n",
+            ),
+            (
+                "Dockerfile",
+                "FROM node:20-alpine\nWORKDIR /app\nCOPY . .\n# deploy-audit-ignore: npm-ci-no-lockfile -- CI writes the lockfile before the build\nRUN npm ci\nRUN npm run build\nCMD [\"npm\",\"start\"]\n",
+            ),
+            ("app/page.tsx", "export default function P(){return null}\n"),
+        ];
+        let scan = |marker: &str| {
+            let dir = tempfile::tempdir().unwrap();
+            for (rel, text) in files {
+                let p = dir.path().join(rel);
+                std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+                std::fs::write(p, text.replace("deploy-audit-ignore", marker)).unwrap();
+            }
+            let targets: Vec<String> = crate::packs::target_ids().into_iter().map(String::from).collect();
+            crate::cli::scan(dir.path(), &targets, &Default::default()).unwrap()
+        };
+        let expected = [
+            ("db-ssl-unspecified", 4),
+            ("compose-no-restart", 3),
+            ("compose-db-port-public", 10),
+            ("fly-internal-port", 4),
+            ("npm-ci-no-lockfile", 5),
+        ];
+        // With plain comments, every one of these fires on some target.
+        let plain = scan("a-plain-comment");
+        for (rule, line) in expected {
+            assert!(
+                plain.targets.iter().any(|t| t.findings.iter().any(|f| f.rule == rule && f.line == Some(line))),
+                "{rule} at {line} should fire without the suppression"
+            );
+        }
+        let r = scan("deploy-audit-ignore");
+        let mut hidden = 0;
+        for t in &r.targets {
+            let has = |rule: &str, line: usize| t.findings.iter().any(|f| f.rule == rule && f.line == Some(line));
+            for (rule, line) in expected {
+                assert!(!has(rule, line), "{}: {rule} at {line} should be suppressed", t.target);
+            }
+            assert!(!t.findings.iter().any(|f| f.rule.starts_with("suppression-")), "{}: {:?}", t.target, t.findings);
+            hidden += t.suppressed;
+        }
+        assert!(hidden >= 5, "{hidden}");
+        // Near miss: the compose suppression covers `web` only; `db` still has no restart policy.
+        let coolify = r.targets.iter().find(|t| t.target == "coolify").unwrap();
+        assert!(
+            coolify.findings.iter().any(|f| f.rule == "compose-no-restart" && f.line == Some(7)),
+            "{:?}",
+            coolify.findings
+        );
+    }
+
     #[test]
     fn certain_findings_lose_only_their_verify_clauses() {
         assert_eq!(
