@@ -27,6 +27,11 @@ const SCAN_EXAMPLES: &str = "Examples:
   audit scan ./repo --target koyeb --format markdown --output AUDIT.md
   audit scan ./repo --target all --format json
   audit scan ./repo --target koyeb --fail-on warning   # CI gate on warnings too
+  audit scan . --target koyeb --write-baseline .deploy-audit-baseline.json   # adopt on an old repository
+  audit scan . --target koyeb --baseline .deploy-audit-baseline.json         # then report only new findings
+
+Configuration: deploy-audit.toml (or .deploy-audit.toml) at the scanned root, or --config FILE.
+Inline: `# deploy-audit-ignore: <rule-id> -- <reason>` above a line.
 
 Exit codes: 0 the gate passed, 1 a finding at or above --fail-on, 2 the tool could not run.";
 
@@ -39,7 +44,8 @@ pub enum Command {
         #[arg(default_value = ".")]
         path: PathBuf,
         /// Target platform(s): a name, several --target flags, a comma list, or `all`
-        #[arg(short, long, value_delimiter = ',', required = true)]
+        /// [default: `targets` from the configuration file]
+        #[arg(short, long, value_delimiter = ',')]
         target: Vec<String>,
         /// Output format
         #[arg(short, long, value_enum, default_value_t = Format::Table)]
@@ -48,8 +54,18 @@ pub enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
         /// Exit 1 when a finding at or above this severity exists
-        #[arg(long, value_enum, default_value_t = FailOn::Critical)]
-        fail_on: FailOn,
+        /// [default: `fail-on` from the configuration file, else critical]
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOn>,
+        /// Configuration file [default: deploy-audit.toml or .deploy-audit.toml at the scanned root]
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Report only the findings this baseline file does not record
+        #[arg(long)]
+        baseline: Option<PathBuf>,
+        /// Record today's findings in this file (the report is still printed)
+        #[arg(long)]
+        write_baseline: Option<PathBuf>,
         /// Largest file read, in bytes (config and source)
         #[arg(long, default_value_t = 1 << 20)]
         max_file_size: u64,
@@ -102,16 +118,33 @@ pub fn resolve_targets(values: &[String]) -> Result<Vec<String>, String> {
 
 /// Scan a repository for the given targets.
 pub fn scan(path: &std::path::Path, targets: &[String], limits: &crate::discover::Limits) -> Result<Report, String> {
+    scan_with(path, targets, limits, None)
+}
+
+/// Scan with a configuration: excluded paths are not read, and each target is evaluated with
+/// the configuration's tuning for it.
+pub fn scan_with(
+    path: &std::path::Path,
+    targets: &[String],
+    limits: &crate::discover::Limits,
+    config: Option<&crate::config::Config>,
+) -> Result<Report, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if !meta.is_dir() {
         return Err(format!("{} is not a directory", path.display()));
     }
-    let d = crate::discover::discover(path, limits).map_err(|e| format!("cannot walk {}: {e}", path.display()))?;
+    let mut d = crate::discover::discover(path, limits).map_err(|e| format!("cannot walk {}: {e}", path.display()))?;
+    if let Some(c) = config {
+        // Excluded files are not parsed; their paths stay known (a COPY of them still resolves).
+        d.files.retain(|f| !c.excluded(&f.rel));
+        d.observations.retain(|o| o.file.as_deref().is_none_or(|f| !c.excluded(f)));
+    }
     let model = crate::model::Model::build(d);
     let mut reports = Vec::new();
     for t in targets {
         let pack = crate::packs::load(t)?;
-        reports.push(crate::engine::evaluate(&model, &pack));
+        let tuning = config.map(|c| c.tuning(t)).unwrap_or_default();
+        reports.push(crate::engine::evaluate_with(&model, &pack, &tuning));
     }
     let apps = model.apps.iter().map(|a| a.display_dir().to_string()).collect();
     Ok(Report {
@@ -124,6 +157,59 @@ pub fn scan(path: &std::path::Path, targets: &[String], limits: &crate::discover
         apps,
         targets: reports,
     })
+}
+
+/// Largest configuration or baseline file read.
+const MAX_TUNING_FILE: u64 = 4 << 20;
+
+fn read_small(p: &std::path::Path) -> Result<String, String> {
+    let meta = std::fs::metadata(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+    if !meta.is_file() {
+        return Err(format!("{} is not a regular file", p.display()));
+    }
+    if meta.len() > MAX_TUNING_FILE {
+        return Err(format!("{} is larger than {MAX_TUNING_FILE} bytes", p.display()));
+    }
+    std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+}
+
+/// The configuration: `--config FILE`, else deploy-audit.toml / .deploy-audit.toml at the root
+/// (a symbolic link is followed only when it stays inside the root). `Ok(None)` when none.
+pub fn load_config(root: &std::path::Path, explicit: Option<&std::path::Path>) -> Result<Option<crate::config::Config>, String> {
+    if let Some(p) = explicit {
+        let text = read_small(p)?;
+        // Findings that point into the file (a declared health check path) name it relative to
+        // the root when it lives there, like every other file; errors name it as given.
+        let shown = match (p.canonicalize(), root.canonicalize()) {
+            (Ok(f), Ok(r)) => f.strip_prefix(&r).ok().and_then(|rel| rel.to_str()).map(|s| s.replace('\\', "/")),
+            _ => None,
+        };
+        let mut cfg = crate::config::parse(&text, &p.display().to_string()).map_err(|e| e.to_string())?;
+        if let Some(rel) = shown.filter(|s| !s.is_empty()) {
+            cfg.file = rel;
+        }
+        return Ok(Some(cfg));
+    }
+    let found: Vec<&str> = crate::config::FILE_NAMES
+        .iter()
+        .copied()
+        .filter(|n| std::fs::symlink_metadata(root.join(n)).is_ok())
+        .collect();
+    let name = match found.as_slice() {
+        [] => return Ok(None),
+        [one] => *one,
+        _ => return Err(format!("both {} exist in {}; keep one", found.join(" and "), root.display())),
+    };
+    let p = root.join(name);
+    let inside = match (p.canonicalize(), root.canonicalize()) {
+        (Ok(f), Ok(r)) => f.starts_with(&r),
+        _ => false,
+    };
+    if !inside {
+        return Err(format!("{name} points outside the scanned directory or cannot be resolved; it was not read"));
+    }
+    let text = read_small(&p)?;
+    crate::config::parse(&text, name).map(Some).map_err(|e| e.to_string())
 }
 
 /// Did the gate fail?
@@ -227,25 +313,62 @@ pub fn run() -> i32 {
             output,
             fail_on,
             max_file_size,
+            config,
+            baseline,
+            write_baseline,
         } => {
-            let targets = match resolve_targets(&target) {
+            let cfg = match load_config(&path, config.as_deref()) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("error: {}", crate::text::sanitize(&e));
+                    return 2;
+                }
+            };
+            let wanted = if target.is_empty() {
+                cfg.as_ref().map(|c| c.targets.clone()).unwrap_or_default()
+            } else {
+                target
+            };
+            let targets = match resolve_targets(&wanted) {
                 Ok(t) => t,
                 Err(e) => {
                     eprintln!("error: {e}");
                     return 2;
                 }
             };
+            let fail_on = fail_on.or(cfg.as_ref().and_then(|c| c.fail_on)).unwrap_or(FailOn::Critical);
+            let base = match baseline
+                .as_deref()
+                .map(|p| read_small(p).and_then(|t| crate::baseline::parse(&t).map_err(|e| format!("{}: {e}", p.display()))))
+            {
+                Some(Err(e)) => {
+                    eprintln!("error: {}", crate::text::sanitize(&e));
+                    return 2;
+                }
+                Some(Ok(b)) => Some(b),
+                None => None,
+            };
             let limits = crate::discover::Limits {
                 max_config_bytes: max_file_size,
                 max_source_bytes: max_file_size,
             };
-            let report = match scan(&path, &targets, &limits) {
+            let mut report = match scan_with(&path, &targets, &limits, cfg.as_ref()) {
                 Ok(r) => r,
                 Err(e) => {
                     eprintln!("error: {}", crate::text::sanitize(&e));
                     return 2;
                 }
             };
+            if let Some(p) = &write_baseline {
+                let text = crate::baseline::to_json(&crate::baseline::of_report(&report));
+                if let Err(e) = write_atomic(p, &text) {
+                    eprintln!("error: cannot write {}: {e}", p.display());
+                    return 2;
+                }
+            }
+            if let Some(b) = &base {
+                crate::baseline::apply(&mut report, b);
+            }
             let text = crate::render::render(&report, format);
             match &output {
                 Some(p) => {

@@ -410,12 +410,16 @@ fn visit(root: &Path, path: &Path, rel: Option<String>, ftype: Option<fs::FileTy
         return;
     }
     if meta.len() > limit {
-        obs.push(Observation::new(
-            "file-skipped",
-            Some(&rel),
-            None,
-            format!("{} is {} bytes, over the {} byte limit; it was not read", kind.name(), meta.len(), limit),
-        ));
+        obs.push(
+            Observation::new(
+                "file-skipped",
+                Some(&rel),
+                None,
+                format!("{} is {} bytes, over the {} byte limit; it was not read", kind.name(), meta.len(), limit),
+            )
+            // The size changes with every edit; the fingerprint must not.
+            .key(format!("{}:over-limit", kind.name())),
+        );
         out.push(RepoFile { rel, kind, text: None });
         return;
     }

@@ -20,41 +20,37 @@ pub fn fingerprint(parts: &[&str]) -> String {
 }
 
 pub fn evaluate(model: &Model, pack: &Pack) -> TargetReport {
-    let ctx = Ctx {
-        model,
-        facts: &pack.facts,
-        platform: &pack.platform,
-    };
-    let mut findings = Vec::new();
-    for rule in RULES {
-        let Some(advice) = pack.advice(rule.id) else { continue };
-        let Some(severity) = advice.severity.severity() else { continue };
-        for o in (rule.run)(&ctx) {
-            let key = if o.key.is_empty() { o.message.clone() } else { o.key.clone() };
-            findings.push(Finding {
-                rule: rule.id.to_string(),
-                severity,
-                aspect: rule.aspect,
-                fingerprint: fingerprint(&[rule.id, o.file.as_deref().unwrap_or(""), &key]),
-                message: o.message,
-                file: o.file,
-                line: o.line,
-                fix: fill(&advice.fix, &o.vars),
-                docs: advice.docs.clone(),
-                related: o.related,
-            });
+    evaluate_with(model, pack, &crate::config::Tuning::default())
+}
+
+/// Drop the "verify …" clauses of a fix when the finding is certain (declared in the config).
+fn without_verify(fix: &str) -> String {
+    let mut out = String::new();
+    for (i, sentence) in fix.split(". ").enumerate() {
+        let kept: Vec<&str> = sentence
+            .split("; ")
+            .filter(|c| !c.trim_start().to_ascii_lowercase().starts_with("verify"))
+            .collect();
+        if kept.is_empty() {
+            continue;
         }
+        if i > 0 && !out.is_empty() {
+            out.push_str(". ");
+        }
+        out.push_str(&kept.join("; "));
     }
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(a.file.cmp(&b.file))
-            .then(a.line.cmp(&b.line))
-            .then(a.rule.cmp(&b.rule))
-    });
-    findings.dedup_by(|a, b| a.rule == b.rule && a.file == b.file && a.line == b.line && a.message == b.message);
+    let out = out.trim_end().to_string();
+    if fix.ends_with('.') && !out.ends_with('.') {
+        format!("{out}.")
+    } else {
+        out
+    }
+}
+
+/// Counts, verdict and aspect statuses of a list of findings.
+pub fn summarize(findings: &[Finding]) -> (Counts, Verdict, Vec<AspectSummary>) {
     let mut counts = Counts::default();
-    for f in &findings {
+    for f in findings {
         match f.severity {
             Severity::Critical => counts.critical += 1,
             Severity::Warning => counts.warning += 1,
@@ -89,6 +85,65 @@ pub fn evaluate(model: &Model, pack: &Pack) -> TargetReport {
             }
         })
         .collect();
+    (counts, verdict, aspects)
+}
+
+/// Evaluate with the configuration's tuning: severity overrides, `[[ignore]]` entries, excluded
+/// paths, declared platform settings, and the inline suppressions found in the files.
+pub fn evaluate_with(model: &Model, pack: &Pack, tuning: &crate::config::Tuning) -> TargetReport {
+    let mut facts = pack.facts.clone();
+    tuning.declared.apply(&mut facts);
+    let ctx = Ctx {
+        model,
+        facts: &facts,
+        platform: &pack.platform,
+        declared: &tuning.declared,
+    };
+    let mut findings = Vec::new();
+    for rule in RULES {
+        let Some(advice) = pack.advice(rule.id) else { continue };
+        let Some(severity) = tuning.severities.get(rule.id).copied().unwrap_or(advice.severity).severity() else {
+            continue;
+        };
+        for o in (rule.run)(&ctx) {
+            let key = if o.key.is_empty() { o.message.clone() } else { o.key.clone() };
+            let fix = fill(&advice.fix, &o.vars);
+            let certain = o.vars.iter().any(|(n, _)| *n == "declared");
+            findings.push(Finding {
+                rule: rule.id.to_string(),
+                severity,
+                aspect: rule.aspect,
+                fingerprint: fingerprint(&[rule.id, o.file.as_deref().unwrap_or(""), &key]),
+                message: o.message,
+                file: o.file,
+                line: o.line,
+                fix: if certain { without_verify(&fix) } else { fix },
+                docs: advice.docs.clone(),
+                related: o.related,
+            });
+        }
+    }
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(a.file.cmp(&b.file))
+            .then(a.line.cmp(&b.line))
+            .then(a.rule.cmp(&b.rule))
+    });
+    findings.dedup_by(|a, b| a.rule == b.rule && a.file == b.file && a.line == b.line && a.message == b.message);
+    // Excluded paths, [[ignore]] entries and inline suppressions (which never hide the findings
+    // about suppressions themselves).
+    let suppressions = &model.suppressions;
+    let before = findings.len();
+    findings.retain(|f| {
+        let file = f.file.as_deref();
+        let excluded = file.is_some_and(|p| tuning.excluded(p));
+        let ignored = tuning.ignores.iter().any(|i| i.matches(&f.rule, file));
+        let inline = !checks::NOT_SUPPRESSIBLE.contains(&f.rule.as_str()) && suppressions.iter().any(|s| s.covers(&f.rule, file, f.line));
+        !(excluded || ignored || inline)
+    });
+    let suppressed = before - findings.len();
+    let (counts, verdict, aspects) = summarize(&findings);
     let mut settings = plan(&ctx);
     for s in &mut settings {
         if let Some(own) = pack.platform.settings.get(&s.name) {
@@ -108,6 +163,8 @@ pub fn evaluate(model: &Model, pack: &Pack) -> TargetReport {
         settings,
         env,
         checklist,
+        suppressed,
+        baselined: 0,
     }
 }
 
@@ -189,13 +246,30 @@ fn plan(ctx: &Ctx) -> Vec<Setting> {
     };
     out.push(port);
     let health = app.routes.iter().find(|r| checks::no_health_route_paths().contains(&r.path.as_str()));
-    match health {
-        Some(r) => out.push(setting("Health check", format!("HTTP GET {} ({})", r.path, r.file), true)),
-        None => out.push(setting(
+    let declared = ctx.declared;
+    match (&declared.health_check_path, health) {
+        (Some((p, l)), _) => out.push(setting(
+            "Health check",
+            format!("HTTP GET {} (declared in {}:{l})", crate::text::sanitize(p), declared.file),
+            true,
+        )),
+        (None, Some(r)) => out.push(setting("Health check", format!("HTTP GET {} ({})", r.path, r.file), true)),
+        (None, None) => out.push(setting(
             "Health check",
             format!("{} (platform default; the app has no health route)", ctx.facts.health_default.to_uppercase()),
             false,
         )),
+    }
+    // What deploy-audit.toml declares about the dashboard settings.
+    if let Some((n, l)) = declared.instances {
+        out.push(setting("Instances", format!("{n} (declared in {}:{l})", declared.file), true));
+    }
+    if let Some((n, l)) = declared.regions {
+        out.push(setting("Regions", format!("{n} (declared in {}:{l})", declared.file), true));
+    }
+    if let Some((b, l)) = declared.scale_to_zero {
+        let v = if b { "on" } else { "off" };
+        out.push(setting("Scale to zero", format!("{v} (declared in {}:{l})", declared.file), true));
     }
     if let Some(g) = ctx.facts.health_grace_seconds {
         out.push(setting(
@@ -265,6 +339,15 @@ fn plan(ctx: &Ctx) -> Vec<Setting> {
             .collect(),
         _ => Vec::new(),
     };
+    let volumes: Vec<String> = volumes
+        .into_iter()
+        .chain(
+            ctx.declared
+                .volumes
+                .iter()
+                .map(|(m, l)| format!("{} (declared in {}:{l})", crate::text::sanitize(m), ctx.declared.file)),
+        )
+        .collect();
     if !volumes.is_empty() {
         out.push(setting("Volumes", volumes.join("; "), true));
     } else if ctx.facts.ephemeral_disk {
@@ -362,4 +445,90 @@ fn checklist(ctx: &Ctx, findings: &[Finding]) -> Vec<String> {
         ctx.platform.env_setting
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_verify;
+
+    /// Suppressions in each format hide exactly the finding on the line they cover, on every target.
+    #[test]
+    fn inline_suppressions_in_every_format_hide_their_findings_only() {
+        let files: &[(&str, &str)] = &[
+            (
+                "package.json",
+                "{\"name\":\"w\",\"scripts\":{\"build\":\"next build\",\"start\":\"next start\"},\"dependencies\":{\"next\":\"15.1.0\",\"react\":\"19.0.0\",\"@prisma/client\":\"5.0.0\"},\"devDependencies\":{\"prisma\":\"5.0.0\"}}",
+            ),
+            (
+                "prisma/schema.prisma",
+                "datasource db {\n  provider = \"postgresql\"\n  // deploy-audit-ignore: db-ssl-unspecified -- the database is on the private network\n  url = env(\"DATABASE_URL\")\n}\n",
+            ),
+            (
+                "docker-compose.yml",
+                "services:\n  # deploy-audit-ignore: compose-no-restart -- systemd restarts the stack\n  web:\n    build: .\n    ports:\n      - \"3000:3000\"\n  db:\n    image: postgres:16\n    ports:\n      - \"5432:5432\" # deploy-audit-ignore: compose-db-port-public -- the firewall closes it\n",
+            ),
+            (
+                "fly.toml",
+                "app = \"w\"\n[http_service]\n  # deploy-audit-ignore: fly-internal-port -- a proxy in the image listens on 8080\n  internal_port = 8080\n",
+            ),
+            (
+                "Dockerfile",
+                "FROM node:20-alpine\nWORKDIR /app\nCOPY . .\n# deploy-audit-ignore: npm-ci-no-lockfile -- CI writes the lockfile before the build\nRUN npm ci\nRUN npm run build\nCMD [\"npm\",\"start\"]\n",
+            ),
+            ("app/page.tsx", "export default function P(){return null}\n"),
+        ];
+        let scan = |marker: &str| {
+            let dir = tempfile::tempdir().unwrap();
+            for (rel, text) in files {
+                let p = dir.path().join(rel);
+                std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+                std::fs::write(p, text.replace("deploy-audit-ignore", marker)).unwrap();
+            }
+            let targets: Vec<String> = crate::packs::target_ids().into_iter().map(String::from).collect();
+            crate::cli::scan(dir.path(), &targets, &Default::default()).unwrap()
+        };
+        let expected = [
+            ("db-ssl-unspecified", 4),
+            ("compose-no-restart", 3),
+            ("compose-db-port-public", 10),
+            ("fly-internal-port", 4),
+            ("npm-ci-no-lockfile", 5),
+        ];
+        // With plain comments, every one of these fires on some target.
+        let plain = scan("a-plain-comment");
+        for (rule, line) in expected {
+            assert!(
+                plain.targets.iter().any(|t| t.findings.iter().any(|f| f.rule == rule && f.line == Some(line))),
+                "{rule} at {line} should fire without the suppression"
+            );
+        }
+        let r = scan("deploy-audit-ignore");
+        let mut hidden = 0;
+        for t in &r.targets {
+            let has = |rule: &str, line: usize| t.findings.iter().any(|f| f.rule == rule && f.line == Some(line));
+            for (rule, line) in expected {
+                assert!(!has(rule, line), "{}: {rule} at {line} should be suppressed", t.target);
+            }
+            assert!(!t.findings.iter().any(|f| f.rule.starts_with("suppression-")), "{}: {:?}", t.target, t.findings);
+            hidden += t.suppressed;
+        }
+        assert!(hidden >= 5, "{hidden}");
+        // Near miss: the compose suppression covers `web` only; `db` still has no restart policy.
+        let coolify = r.targets.iter().find(|t| t.target == "coolify").unwrap();
+        assert!(
+            coolify.findings.iter().any(|f| f.rule == "compose-no-restart" && f.line == Some(7)),
+            "{:?}",
+            coolify.findings
+        );
+    }
+
+    #[test]
+    fn certain_findings_lose_only_their_verify_clauses() {
+        assert_eq!(
+            without_verify("Keep one instance, or move the state to Redis; verify the instance count in the control panel."),
+            "Keep one instance, or move the state to Redis."
+        );
+        assert_eq!(without_verify("Verify the plan. Then use a volume."), "Then use a volume.");
+        assert_eq!(without_verify("Use a volume. It is verified daily."), "Use a volume. It is verified daily.");
+    }
 }

@@ -4,8 +4,10 @@
 //! Flow: discover → parse → model → checks → packs → verdict (engine) → render.
 //! Nothing from the scanned repository is ever executed.
 
+pub mod baseline;
 pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod discover;
 pub mod engine;
 pub mod model;
@@ -14,4 +16,5 @@ pub mod packs;
 pub mod parse;
 pub mod render;
 pub mod report;
+pub mod suppress;
 pub mod text;

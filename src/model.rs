@@ -125,6 +125,8 @@ pub struct Model {
     pub libraries: Vec<Doc<package_json::PackageJson>>,
     /// Observations made while reading: skipped files, parse errors.
     pub observations: Vec<Observation>,
+    /// Inline `deploy-audit-ignore` comments, read once from every file that has comments.
+    pub suppressions: Vec<crate::suppress::Suppression>,
 }
 
 const TEST_MARKERS: &[&str] = &[
@@ -188,7 +190,29 @@ fn parse_error(rel: &str, line: usize, what: &str, msg: &str) -> Observation {
         line.max(1),
         format!("{what} could not be parsed: {}", crate::text::sanitize(msg)),
     )
-    .key(format!("{what}:{}", crate::text::sanitize(msg)))
+    .key(format!("{what}:{}", stable_key(&crate::text::sanitize(msg))))
+}
+
+/// A parser message without the positions it names ("at line 5 column 3"), so the
+/// fingerprint survives inserted lines.
+fn stable_key(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut words = msg.split(' ').peekable();
+    while let Some(w) = words.next() {
+        if matches!(w, "line" | "column" | "col" | "offset" | "position") {
+            if let Some(n) = words.peek() {
+                if n.trim_end_matches([',', ';', ':', ')', '.']).chars().all(|c| c.is_ascii_digit()) && !n.is_empty() {
+                    words.next();
+                    continue;
+                }
+            }
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
 }
 
 impl Model {
@@ -426,6 +450,7 @@ impl Model {
                 .any(|p| p.ends_with("/migration.sql"));
         }
         m.files = d.files;
+        m.suppressions = crate::suppress::collect(&m.files);
         m.link_dockerfiles();
         for i in 0..m.apps.len() {
             let start = m.compute_start_commands(&m.apps[i]);

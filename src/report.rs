@@ -182,6 +182,17 @@ pub struct TargetReport {
     pub settings: Vec<Setting>,
     pub env: Vec<EnvVarRow>,
     pub checklist: Vec<String>,
+    /// Findings hidden by inline suppressions, `[[ignore]]` entries and excluded paths
+    /// (listed only when there are some).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub suppressed: usize,
+    /// Findings hidden because the `--baseline` file records them (listed only when there are some).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub baselined: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -776,5 +776,58 @@ fn more_cases() -> Vec<Case> {
             silent: &["node-too-old"],
             targets: &[],
         },
+        Case {
+            name: "a declared health check path with no route",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("app/page.tsx", PAGE),
+                ("app/api/health/route.ts", ROUTE),
+                ("deploy-audit.toml", "[platform]\nhealth-check-path = \"/healthz\"\n"),
+            ]),
+            fires: &["healthcheck-path-no-route"],
+            silent: &[],
+            targets: &["koyeb", "coolify"],
+        },
+        Case {
+            name: "a declared health check path on a route",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("app/page.tsx", PAGE),
+                ("app/api/health/route.ts", ROUTE),
+                ("deploy-audit.toml", "[platform]\nhealth-check-path = \"/api/health\"\n"),
+            ]),
+            fires: &[],
+            silent: &["healthcheck-path-no-route"],
+            targets: &["koyeb", "coolify"],
+        },
+        Case {
+            name: "suppressions without a reason, and for a rule that never fires here",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("app/api/health/route.ts", ROUTE),
+                (
+                    "Dockerfile",
+                    "FROM node:20-alpine\n# deploy-audit-ignore: build-runs-migrations\nRUN npx prisma migrate deploy\n# deploy-audit-ignore: npm-ci-no-lockfile -- the lockfile is generated in CI\nRUN npm run build\nCMD [\"npm\", \"start\"]\n",
+                ),
+            ]),
+            fires: &["suppression-invalid", "suppression-unused"],
+            silent: &[],
+            targets: &[],
+        },
+        Case {
+            name: "a suppression with a reason that hides a finding",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("package-lock.json", "{}"),
+                ("app/api/health/route.ts", ROUTE),
+                (
+                    "Dockerfile",
+                    "FROM node:20-alpine\nWORKDIR /app\nCOPY . .\n# deploy-audit-ignore: build-runs-migrations -- the build job reaches a staging database\nRUN npx prisma migrate deploy\nRUN npm run build\nCMD [\"npm\", \"start\"]\n",
+                ),
+            ]),
+            fires: &[],
+            silent: &["suppression-invalid", "suppression-unused"],
+            targets: &[],
+        },
     ]
 }

@@ -27,18 +27,20 @@ pub struct Case {
     pub targets: &'static [&'static str],
 }
 
-fn build(repo: &Repo) -> (Model, Option<tempfile::TempDir>) {
+fn build(repo: &Repo) -> (Model, Option<tempfile::TempDir>, Option<String>) {
     let limits = crate::discover::Limits::default();
     match repo {
         Repo::Fixture(name) => {
             let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name);
-            (Model::build(crate::discover::discover(&root, &limits).expect("discover")), None)
+            let config = std::fs::read_to_string(root.join("deploy-audit.toml")).ok();
+            (Model::build(crate::discover::discover(&root, &limits).expect("discover")), None, config)
         }
         Repo::Setup(f) => {
             let dir = tempfile::tempdir().expect("tempdir");
             f(dir.path());
             let m = Model::build(crate::discover::discover(dir.path(), &limits).expect("discover"));
-            (m, Some(dir))
+            let config = std::fs::read_to_string(dir.path().join("deploy-audit.toml")).ok();
+            (m, Some(dir), config)
         }
         Repo::Files(files) => {
             let dir = tempfile::tempdir().expect("tempdir");
@@ -50,7 +52,8 @@ fn build(repo: &Repo) -> (Model, Option<tempfile::TempDir>) {
                 std::fs::write(&p, text).expect("write");
             }
             let m = Model::build(crate::discover::discover(dir.path(), &limits).expect("discover"));
-            (m, Some(dir))
+            let config = std::fs::read_to_string(dir.path().join("deploy-audit.toml")).ok();
+            (m, Some(dir), config)
         }
     }
 }
@@ -66,16 +69,22 @@ pub fn run_all(cases: &[Case]) -> (Pairs, Pairs, Vec<String>) {
     let mut silent = BTreeSet::new();
     let mut errors = Vec::new();
     for case in cases {
-        let (model, _dir) = build(&case.repo);
+        let (model, _dir, config_text) = build(&case.repo);
+        // A case may declare platform settings in its own deploy-audit.toml.
+        let config = config_text.map(|text| crate::config::parse(&text, "deploy-audit.toml").expect("case config"));
         for pack in &packs {
             let t = pack.platform.id.as_str();
             if !case.targets.is_empty() && !case.targets.contains(&t) {
                 continue;
             }
+            let declared = config.as_ref().map(|c| c.tuning(t).declared).unwrap_or_default();
+            let mut facts = pack.facts.clone();
+            declared.apply(&mut facts);
             let ctx = Ctx {
                 model: &model,
-                facts: &pack.facts,
+                facts: &facts,
                 platform: &pack.platform,
+                declared: &declared,
             };
             let mut results: BTreeMap<&str, usize> = BTreeMap::new();
             for r in RULES {

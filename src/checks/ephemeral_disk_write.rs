@@ -31,7 +31,8 @@ await writeFile(path.join(UPLOAD_DIR, name), bytes);
 
 ## Fix
 Store files in object storage (S3, R2, GCS, Supabase Storage) or attach a persistent volume at the
-path and declare it. `next start` does not serve files added to `public/` after the build anyway.
+path and declare it (in the platform's config file, or as `[platform] volumes = [{ mount = "…" }]`
+in deploy-audit.toml when the volume lives in the dashboard). `next start` does not serve files added to `public/` after the build anyway.
 
 ## References
 - https://www.koyeb.com/docs/reference/storage
@@ -124,7 +125,10 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 if seen.contains(&target) {
                     continue;
                 }
-                if container_path(ctx, app, &target).is_some_and(|p| declared_volume(ctx, app, &p).is_some()) {
+                let in_container = container_path(ctx, app, &target);
+                if in_container.as_deref().is_some_and(|p| declared_volume(ctx, app, p).is_some())
+                    || ctx.declared.volume_covering(in_container.as_deref(), &target).is_some()
+                {
                     continue;
                 }
                 seen.push(target.clone());
@@ -183,6 +187,27 @@ mod tests {
             ("docker-compose.yml", other.as_str()),
         ];
         assert_eq!(crate::checks::testing::run("ephemeral-disk-write", "vps", &files).len(), 1);
+    }
+
+    #[test]
+    fn a_volume_declared_in_deploy_audit_toml_silences_writes_under_its_mount_only() {
+        let src = "import { writeFileSync } from 'fs';\nexport function POST() { writeFileSync('uploads/a.bin', ''); writeFileSync('data/b.bin', ''); return new Response('') }\n";
+        let df = "FROM node:20-alpine\nWORKDIR /srv/app\nCOPY . .\nCMD [\"npm\", \"start\"]\n";
+        let files = [("package.json", NEXT_PKG), ("app/api/u/route.ts", src), ("Dockerfile", df)];
+        assert_eq!(koyeb("ephemeral-disk-write", &files).len(), 2);
+        let cfg = crate::config::parse("[platform]\nvolumes = [{ mount = \"/srv/app/uploads\" }]\n", "deploy-audit.toml").unwrap();
+        let obs = crate::checks::testing::run_declared("ephemeral-disk-write", "koyeb", &files, &cfg.tuning("koyeb").declared);
+        assert_eq!(obs.len(), 1, "{obs:?}");
+        assert!(obs[0].message.contains("data"), "{}", obs[0].message);
+        // Without a Dockerfile the container path is unknown: a relative mount still matches.
+        let files = [("package.json", NEXT_PKG), ("app/api/u/route.ts", src)];
+        let abs = crate::checks::testing::run_declared("ephemeral-disk-write", "koyeb", &files, &cfg.tuning("koyeb").declared);
+        assert_eq!(abs.len(), 2, "an absolute mount cannot be matched without WORKDIR: {abs:?}");
+        let rel = crate::config::parse("[platform]\nvolumes = [{ mount = \"uploads\" }]\n", "deploy-audit.toml").unwrap();
+        assert_eq!(
+            crate::checks::testing::run_declared("ephemeral-disk-write", "koyeb", &files, &rel.tuning("koyeb").declared).len(),
+            1
+        );
     }
 
     #[test]

@@ -13,7 +13,8 @@ pub static RULE: Rule = Rule {
 
 const DOC: &str = r#"## What it does
 Compares the health check path in the repository's platform config (railway `healthcheckPath`,
-render.yaml `healthCheckPath`, fly.toml `[[http_service.checks]] path`) with the app's routes:
+render.yaml `healthCheckPath`, fly.toml `[[http_service.checks]] path`, or the
+`health-check-path` declared in deploy-audit.toml for a dashboard setting) with the app's routes:
 Next.js route handlers and API routes, pages, and paths a custom server declares. It stays silent
 when the routes cannot be known (a custom server, `basePath`, rewrites in next.config).
 
@@ -86,6 +87,9 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             }
         }
     }
+    if let Some((p, l)) = &ctx.declared.health_check_path {
+        configured.push((ctx.declared.file.clone(), p.clone(), *l));
+    }
     for (rel, path, line) in configured {
         let Some(app) = app_for_config(ctx.model, &rel) else { continue };
         if !routes_known(app) || has_route(ctx, app, &path) {
@@ -140,6 +144,21 @@ mod tests {
         );
         assert_eq!(obs.len(), 1);
         assert!(obs[0].message.contains("/api/health"));
+    }
+
+    #[test]
+    fn a_declared_health_check_path_is_checked_like_a_config_file_one() {
+        let files = [
+            ("package.json", NEXT_PKG),
+            ("app/api/health/route.ts", ROUTE),
+            ("app/page.tsx", "export default function P() { return null }\n"),
+        ];
+        let bad = crate::config::parse("[platform]\nhealth-check-path = \"/healthz\"\n", "deploy-audit.toml").unwrap();
+        let obs = crate::checks::testing::run_declared("healthcheck-path-no-route", "koyeb", &files, &bad.tuning("koyeb").declared);
+        assert_eq!(obs.len(), 1);
+        assert_eq!((obs[0].file.as_deref(), obs[0].line), (Some("deploy-audit.toml"), Some(2)));
+        let good = crate::config::parse("[platform]\nhealth-check-path = \"/api/health\"\n", "deploy-audit.toml").unwrap();
+        assert!(crate::checks::testing::run_declared("healthcheck-path-no-route", "koyeb", &files, &good.tuning("koyeb").declared).is_empty());
     }
 
     #[test]

@@ -13,7 +13,8 @@ pub static RULE: Rule = Rule {
 const DOC: &str = r#"## What it does
 Finds server code that keeps shared state in process memory: `express-rate-limit` without a
 `store`, `express-session` without a `store` (MemoryStore), a socket.io server without an adapter.
-Reported where the platform can run several instances.
+Reported where the platform can run several instances; a declared `instances = 1` in
+deploy-audit.toml silences it, and a declared count above one makes it certain.
 
 ## Why it matters
 Each instance keeps its own copy: a client that hits another replica gets a fresh rate-limit
@@ -67,15 +68,26 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 }
             }
             for (what, line) in found {
-                out.push(
-                    Observation::at(
+                let o = match ctx.declared.instance_count().filter(|(n, _)| *n > 1) {
+                    Some((n, l)) => Observation::at(
+                        RULE.id,
+                        &s.rel,
+                        line,
+                        format!(
+                            "{what} live in this process's memory, so each of the {n} instances declared in {} keeps its own copy",
+                            ctx.declared.file
+                        ),
+                    )
+                    .related(&ctx.declared.file, Some(l), format!("{n} instances declared here"))
+                    .var("declared", n.to_string()),
+                    None => Observation::at(
                         RULE.id,
                         &s.rel,
                         line,
                         format!("{what} live in this process's memory, so each instance keeps its own copy"),
-                    )
-                    .key(format!("{}:{what}", s.rel)),
-                );
+                    ),
+                };
+                out.push(o.key(format!("{}:{what}", s.rel)));
             }
         }
     }
@@ -95,6 +107,26 @@ mod tests {
         assert_eq!(obs.len(), 1, "{obs:?}");
         assert_eq!(obs[0].line, Some(4));
         assert!(run("in-memory-state", "vps", &[("package.json", PKG), ("server.ts", src)]).is_empty());
+    }
+
+    #[test]
+    fn declared_instances_silence_or_confirm_it() {
+        let src = "import express from 'express';\nimport rateLimit from 'express-rate-limit';\nconst app = express();\napp.use(rateLimit({ windowMs: 60000, limit: 100 }));\napp.listen(process.env.PORT);\n";
+        let files = [("package.json", PKG), ("server.ts", src)];
+        let one = crate::config::parse("[platform]\ninstances = 1\n", "deploy-audit.toml")
+            .unwrap()
+            .tuning("railway");
+        assert!(crate::checks::testing::run_declared("in-memory-state", "railway", &files, &one.declared).is_empty());
+        let three = crate::config::parse("[platform]\nreplicas = 3\n", "deploy-audit.toml")
+            .unwrap()
+            .tuning("railway");
+        let obs = crate::checks::testing::run_declared("in-memory-state", "railway", &files, &three.declared);
+        assert_eq!(obs.len(), 1);
+        assert!(obs[0].message.contains("3 instances declared in deploy-audit.toml"), "{}", obs[0].message);
+        assert_eq!(obs[0].related[0].file, "deploy-audit.toml");
+        assert_eq!(obs[0].related[0].line, Some(2));
+        // Declared several instances where the pack says one container: it now fires.
+        assert_eq!(crate::checks::testing::run_declared("in-memory-state", "vps", &files, &three.declared).len(), 1);
     }
 
     #[test]

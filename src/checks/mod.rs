@@ -76,6 +76,8 @@ mod standalone_missing_static;
 mod standalone_next_start;
 mod standalone_not_enabled;
 mod standalone_recommended;
+mod suppression_invalid;
+mod suppression_unused;
 mod unpinned_framework;
 mod volume_with_replicas;
 
@@ -86,11 +88,13 @@ pub mod cases;
 #[cfg(test)]
 pub mod testing;
 
-/// What a check sees: the repository and the target platform's facts.
+/// What a check sees: the repository, the target platform's facts, and the platform settings
+/// the user declared in deploy-audit.toml (what the repository cannot show).
 pub struct Ctx<'a> {
     pub model: &'a Model,
     pub facts: &'a Facts,
     pub platform: &'a PlatformInfo,
+    pub declared: &'a crate::config::Declared,
 }
 
 /// A rule: id, aspect, one-line title, documentation and the check itself.
@@ -175,7 +179,11 @@ pub static RULES: &[&Rule] = &[
     &parse_error::RULE,
     &file_skipped::RULE,
     &dangling_symlink::RULE,
+    &suppression_invalid::RULE,
+    &suppression_unused::RULE,
 ];
+
+pub use suppression_invalid::NOT_SUPPRESSIBLE;
 
 pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|r| r.id == id)

@@ -107,7 +107,10 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 .iter()
                 .any(|s| s.build.is_some() && s.healthcheck.as_ref().is_some_and(|h| checked_path(&h.test.join(" ")).is_some()))
         });
-        if df_check || compose_check {
+        // So does a health check path declared in deploy-audit.toml (healthcheck-path-no-route
+        // reports it when no route answers there).
+        let declared_check = ctx.declared.health_check_path.is_some();
+        if df_check || compose_check || declared_check {
             continue;
         }
         let file = app.package.as_ref().map(|p| p.rel.clone());
@@ -141,6 +144,18 @@ mod tests {
             .len(),
             1
         );
+    }
+
+    #[test]
+    fn a_health_check_path_declared_in_deploy_audit_toml_counts_as_the_endpoint() {
+        let files = [
+            ("package.json", NEXT_PKG),
+            ("app/page.tsx", "export default function P() { return null }\n"),
+            ("app/api/state/route.ts", "export function GET() { return Response.json({}) }\n"),
+        ];
+        assert_eq!(koyeb("no-health-route", &files).len(), 1);
+        let cfg = crate::config::parse("[platform]\nhealth-check-path = \"/api/state\"\n", "deploy-audit.toml").unwrap();
+        assert!(crate::checks::testing::run_declared("no-health-route", "koyeb", &files, &cfg.tuning("koyeb").declared).is_empty());
     }
 
     #[test]

@@ -5,6 +5,11 @@ use crate::observe::Observation;
 
 /// Write `files` into a temporary directory, scan it, and run rule `id` with `target`'s facts.
 pub fn run(id: &str, target: &str, files: &[(&str, &str)]) -> Vec<Observation> {
+    run_declared(id, target, files, &crate::config::NOTHING_DECLARED)
+}
+
+/// Like [`run`], with platform settings declared in deploy-audit.toml.
+pub fn run_declared(id: &str, target: &str, files: &[(&str, &str)], declared: &crate::config::Declared) -> Vec<Observation> {
     let dir = tempfile::tempdir().expect("tempdir");
     for (rel, text) in files {
         let p = dir.path().join(rel);
@@ -17,10 +22,13 @@ pub fn run(id: &str, target: &str, files: &[(&str, &str)]) -> Vec<Observation> {
     let model = crate::model::Model::build(d);
     let pack = crate::packs::load(target).expect("pack");
     let r = rule(id).unwrap_or_else(|| panic!("no rule {id}"));
+    let mut facts = pack.facts.clone();
+    declared.apply(&mut facts);
     let ctx = Ctx {
         model: &model,
-        facts: &pack.facts,
+        facts: &facts,
         platform: &pack.platform,
+        declared,
     };
     (r.run)(&ctx)
 }
