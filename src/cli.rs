@@ -3,7 +3,7 @@
 
 use crate::render::Format;
 use crate::report::{Report, Severity, Tool};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -22,11 +22,32 @@ pub enum FailOn {
     Never,
 }
 
+/// When to use ANSI colours (table and pretty).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When standard output is a terminal and `NO_COLOR` is not set
+    Auto,
+    Always,
+    Never,
+}
+
+/// Colours on? `auto`: only on a terminal, never into a file, and not when `NO_COLOR` is set to
+/// anything but the empty string (<https://no-color.org>).
+pub fn use_color(choice: ColorChoice, to_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && no_color.is_none_or(|v| v.is_empty()),
+    }
+}
+
 const SCAN_EXAMPLES: &str = "Examples:
   audit scan . --target koyeb
   audit scan ./repo --target koyeb --format markdown --output AUDIT.md
   audit scan ./repo --target all --format json
   audit scan ./repo --target koyeb --fail-on warning   # CI gate on warnings too
+  audit scan . --target koyeb --format sarif --output deploy-audit.sarif
+  audit scan . --target koyeb --format github          # annotations + job summary in GitHub Actions
 
 Exit codes: 0 the gate passed, 1 a finding at or above --fail-on, 2 the tool could not run.";
 
@@ -53,6 +74,9 @@ pub enum Command {
         /// Largest file read, in bytes (config and source)
         #[arg(long, default_value_t = 1 << 20)]
         max_file_size: u64,
+        /// Colours for table and pretty: auto (a terminal without NO_COLOR), always, never
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
     },
     /// Print a rule's documentation and its severity and advice on each platform
     Explain {
@@ -64,6 +88,20 @@ pub enum Command {
         /// Only this target's column
         #[arg(short, long)]
         target: Option<String>,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff)
+    Man,
+    /// Generate the rule documentation pages (docs/rules/*.md)
+    #[command(hide = true)]
+    Docs {
+        /// Write the pages into this directory
+        #[arg(long, value_name = "DIR", conflicts_with = "check")]
+        write: Option<PathBuf>,
+        /// Exit 1 when the pages in this directory are stale
+        #[arg(long, value_name = "DIR")]
+        check: Option<PathBuf>,
     },
 }
 
@@ -102,6 +140,11 @@ pub fn resolve_targets(values: &[String]) -> Result<Vec<String>, String> {
 
 /// Scan a repository for the given targets.
 pub fn scan(path: &std::path::Path, targets: &[String], limits: &crate::discover::Limits) -> Result<Report, String> {
+    scan_model(path, targets, limits).map(|(r, _)| r)
+}
+
+/// Scan, and keep the model (the pretty format shows the files' text from it).
+pub fn scan_model(path: &std::path::Path, targets: &[String], limits: &crate::discover::Limits) -> Result<(Report, crate::model::Model), String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if !meta.is_dir() {
         return Err(format!("{} is not a directory", path.display()));
@@ -114,7 +157,7 @@ pub fn scan(path: &std::path::Path, targets: &[String], limits: &crate::discover
         reports.push(crate::engine::evaluate(&model, &pack));
     }
     let apps = model.apps.iter().map(|a| a.display_dir().to_string()).collect();
-    Ok(Report {
+    let report = Report {
         version: 1,
         tool: Tool {
             name: "deploy-audit".into(),
@@ -123,7 +166,8 @@ pub fn scan(path: &std::path::Path, targets: &[String], limits: &crate::discover
         root: path.display().to_string(),
         apps,
         targets: reports,
-    })
+    };
+    Ok((report, model))
 }
 
 /// Did the gate fail?
@@ -227,6 +271,7 @@ pub fn run() -> i32 {
             output,
             fail_on,
             max_file_size,
+            color,
         } => {
             let targets = match resolve_targets(&target) {
                 Ok(t) => t,
@@ -239,14 +284,29 @@ pub fn run() -> i32 {
                 max_config_bytes: max_file_size,
                 max_source_bytes: max_file_size,
             };
-            let report = match scan(&path, &targets, &limits) {
+            let (report, model) = match scan_model(&path, &targets, &limits) {
                 Ok(r) => r,
                 Err(e) => {
                     eprintln!("error: {}", crate::text::sanitize(&e));
                     return 2;
                 }
             };
-            let text = crate::render::render(&report, format);
+            use std::io::IsTerminal;
+            let to_terminal = output.is_none() && std::io::stdout().is_terminal();
+            let sources = (format == Format::Pretty).then(|| crate::render::sources::collect(&model, &report));
+            let opts = crate::render::Options {
+                color: use_color(color, to_terminal, std::env::var_os("NO_COLOR").as_deref()),
+                sources: sources.as_ref(),
+            };
+            drop(model);
+            let text = crate::render::render_with(&report, format, &opts);
+            if format == Format::Github {
+                if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
+                    if let Err(e) = append(std::path::Path::new(&summary), &crate::render::markdown::render(&report)) {
+                        eprintln!("warning: cannot append the job summary to {}: {e}", std::path::Path::new(&summary).display());
+                    }
+                }
+            }
             match &output {
                 Some(p) => {
                     if let Err(e) = write_atomic(p, &text) {
@@ -283,5 +343,78 @@ pub fn run() -> i32 {
                 2
             }
         },
+        Command::Completions { shell } => {
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut Cli::command(), "audit", &mut out);
+            0
+        }
+        Command::Man => {
+            let mut out = std::io::stdout().lock();
+            match clap_mangen::Man::new(Cli::command()).render(&mut out) {
+                Ok(()) => 0,
+                Err(_) => 2,
+            }
+        }
+        Command::Docs { write, check } => docs(write.as_deref(), check.as_deref()),
+    }
+}
+
+/// Append to a file (the GitHub job summary), creating it when missing.
+fn append(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    f.write_all(text.as_bytes())
+}
+
+/// `audit docs --write DIR` regenerates docs/rules; `--check DIR` exits 1 when they are stale.
+fn docs(write: Option<&std::path::Path>, check: Option<&std::path::Path>) -> i32 {
+    if let Some(dir) = write {
+        return match crate::catalog::write_pages(dir) {
+            Ok(n) => {
+                eprintln!("wrote {n} pages to {}", dir.display());
+                0
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                2
+            }
+        };
+    }
+    let dir = check.unwrap_or(std::path::Path::new("docs/rules"));
+    match crate::catalog::stale_pages(dir) {
+        Ok(stale) if stale.is_empty() => 0,
+        Ok(stale) => {
+            eprintln!(
+                "{} is stale ({}); regenerate with `cargo run -- docs --write {}`",
+                dir.display(),
+                stale.join(", "),
+                dir.display()
+            );
+            1
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_follows_the_choice_the_terminal_and_no_color() {
+        use std::ffi::OsStr;
+        assert!(use_color(ColorChoice::Auto, true, None));
+        assert!(use_color(ColorChoice::Auto, true, Some(OsStr::new(""))));
+        assert!(!use_color(ColorChoice::Auto, true, Some(OsStr::new("1"))));
+        assert!(!use_color(ColorChoice::Auto, false, None));
+        assert!(use_color(ColorChoice::Always, false, Some(OsStr::new("1"))));
+        assert!(!use_color(ColorChoice::Never, true, None));
+    }
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

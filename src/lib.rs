@@ -4,6 +4,7 @@
 //! Flow: discover → parse → model → checks → packs → verdict (engine) → render.
 //! Nothing from the scanned repository is ever executed.
 
+pub mod catalog;
 pub mod checks;
 pub mod cli;
 pub mod discover;
