@@ -40,7 +40,14 @@ unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
 # Snapshot of the working tree (tracked and new files, not ignored ones) as the hook repository.
 SNAP=$WORK/deploy-audit
 mkdir -p "$SNAP"
-git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
+list_files() {
+  if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git ls-files -z --cached --others --exclude-standard
+  else
+    find . \( -path ./target -o -path ./.git \) -prune -o \( -type f -o -type l \) -printf '%P\0'
+  fi
+}
+list_files | while IFS= read -r -d '' f; do
   if [ -e "$f" ] || [ -L "$f" ]; then
     mkdir -p "$SNAP/$(dirname "$f")"
     cp -P "$f" "$SNAP/$f"

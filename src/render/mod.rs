@@ -13,8 +13,11 @@ use crate::report::{Finding, Report};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// A table per target (the default)
     Table,
+    /// The full audit report: summary by aspect, blockers, settings, env vars, checklist
     Markdown,
+    /// The stable machine-readable contract
     Json,
     /// SARIF 2.1.0, one run per target (GitHub code scanning)
     Sarif,
