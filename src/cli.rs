@@ -91,8 +91,11 @@ pub enum Command {
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions { shell: clap_complete::Shell },
-    /// Print the man page (roff)
-    Man,
+    /// Print the man page (roff): audit(1), or a subcommand's page, e.g. `audit man scan` for audit-scan(1)
+    Man {
+        /// A subcommand (scan, explain, rules, completions)
+        subcommand: Option<String>,
+    },
     /// Generate the rule documentation pages (docs/rules/*.md)
     #[command(hide = true)]
     Docs {
@@ -348,14 +351,31 @@ pub fn run() -> i32 {
             clap_complete::generate(shell, &mut Cli::command(), "audit", &mut out);
             0
         }
-        Command::Man => {
-            let mut out = std::io::stdout().lock();
-            match clap_mangen::Man::new(Cli::command()).render(&mut out) {
-                Ok(()) => 0,
-                Err(_) => 2,
-            }
-        }
+        Command::Man { subcommand } => man(subcommand.as_deref()),
         Command::Docs { write, check } => docs(write.as_deref(), check.as_deref()),
+    }
+}
+
+/// The man page of `audit` or of one of its visible subcommands (`audit-scan(1)` …).
+fn man(subcommand: Option<&str>) -> i32 {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let page = match subcommand {
+        None => cmd,
+        Some(name) => match cmd.get_subcommands().find(|c| c.get_name() == name && !c.is_hide_set()) {
+            // After `build`, a subcommand's display name is `audit-<name>`, the page title.
+            Some(sub) => sub.clone().version(env!("CARGO_PKG_VERSION")),
+            None => {
+                let names: Vec<&str> = cmd.get_subcommands().filter(|c| !c.is_hide_set()).map(|c| c.get_name()).collect();
+                eprintln!("error: no subcommand `{}`; one of: {}", crate::text::sanitize(name), names.join(", "));
+                return 2;
+            }
+        },
+    };
+    let mut out = std::io::stdout().lock();
+    match clap_mangen::Man::new(page).render(&mut out) {
+        Ok(()) => 0,
+        Err(_) => 2,
     }
 }
 

@@ -324,4 +324,14 @@ fn completions_and_man_page_name_the_subcommands() {
         assert!(text.contains(sub), "man page lacks {sub}");
     }
     assert!(!text.contains("audit\\-docs"), "the hidden docs command stays out of the man page");
+    let scan = audit(&["man", "scan"]);
+    assert_eq!(scan.status.code(), Some(0));
+    let text = String::from_utf8(scan.stdout).unwrap();
+    assert!(text.contains(".TH audit-scan 1"), "{text}");
+    assert!(
+        text.contains("\\-\\-fail\\-on") && text.contains("sarif") && text.contains("\\-\\-color"),
+        "{text}"
+    );
+    assert_eq!(audit(&["man", "docs"]).status.code(), Some(2), "hidden");
+    assert_eq!(audit(&["man", "nope"]).status.code(), Some(2));
 }
