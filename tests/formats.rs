@@ -252,6 +252,16 @@ fn pretty_shows_code_frames_related_locations_fix_and_docs() {
         "always",
     ]);
     assert!(String::from_utf8(colored.stdout).unwrap().contains('\u{1b}'));
+    // A security finding that holds no secret keeps its line; default credentials do not.
+    let vps = audit(&["scan", "fixtures/seed002-vps-crm", "--target", "vps", "--format", "pretty"]);
+    let vps = String::from_utf8(vps.stdout).unwrap();
+    assert!(vps.contains(r#" 9 │       - "5432:5432""#), "{vps}");
+    let seed = audit(&["scan", "fixtures/seed004-coolify-vps", "--target", "vps", "--format", "pretty"]);
+    let seed = String::from_utf8(seed.stdout).unwrap();
+    assert!(
+        seed.contains(" 7 │ <line hidden: it may hold a secret>") && !seed.contains("admin123"),
+        "{seed}"
+    );
     let table = audit(&["scan", "fixtures/seed000-koyeb-pos", "--target", "koyeb", "--color", "always"]);
     assert!(String::from_utf8(table.stdout).unwrap().contains("\u{1b}[1;31mnot-ready\u{1b}[0m"));
     let never = audit(&[

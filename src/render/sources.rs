@@ -20,6 +20,11 @@ use std::sync::LazyLock;
 
 pub const HIDDEN: &str = "<line hidden: it may hold a secret>";
 
+/// Security rules whose lines are shown all the same: they point at no secret value. Every other
+/// security rule (committed secrets, default credentials, and any rule added later) gets its
+/// lines hidden.
+const SECURITY_RULES_WITHOUT_SECRETS: &[&str] = &["compose-db-port-public"];
+
 /// File (relative to the scanned root) → the text shown for it.
 #[derive(Debug, Default, Clone)]
 pub struct Sources {
@@ -109,7 +114,7 @@ pub fn collect(model: &Model, report: &Report) -> Sources {
     let mut hidden: BTreeSet<(&str, usize)> = BTreeSet::new();
     for t in &report.targets {
         for f in &t.findings {
-            let secret = f.aspect == Aspect::Security;
+            let secret = f.aspect == Aspect::Security && !SECURITY_RULES_WITHOUT_SECRETS.contains(&f.rule.as_str());
             if let Some(file) = f.file.as_deref() {
                 wanted.insert(file);
                 if let (true, Some(l)) = (secret, f.line) {
