@@ -3,7 +3,7 @@
 
 use crate::render::Format;
 use crate::report::{Report, Severity, Tool};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -22,6 +22,25 @@ pub enum FailOn {
     Never,
 }
 
+/// When to use ANSI colours (table and pretty).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When standard output is a terminal and `NO_COLOR` is not set
+    Auto,
+    Always,
+    Never,
+}
+
+/// Colours on? `auto`: only on a terminal, never into a file, and not when `NO_COLOR` is set to
+/// anything but the empty string (<https://no-color.org>).
+pub fn use_color(choice: ColorChoice, to_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && no_color.is_none_or(|v| v.is_empty()),
+    }
+}
+
 const SCAN_EXAMPLES: &str = "Examples:
   audit scan . --target koyeb
   audit scan ./repo --target koyeb --format markdown --output AUDIT.md
@@ -32,6 +51,8 @@ const SCAN_EXAMPLES: &str = "Examples:
 
 Configuration: deploy-audit.toml (or .deploy-audit.toml) at the scanned root, or --config FILE.
 Inline: `# deploy-audit-ignore: <rule-id> -- <reason>` above a line.
+  audit scan . --target koyeb --format sarif --output deploy-audit.sarif
+  audit scan . --target koyeb --format github          # annotations + job summary in GitHub Actions
 
 Exit codes: 0 the gate passed, 1 a finding at or above --fail-on, 2 the tool could not run.";
 
@@ -69,6 +90,9 @@ pub enum Command {
         /// Largest file read, in bytes (config and source)
         #[arg(long, default_value_t = 1 << 20)]
         max_file_size: u64,
+        /// Colours for table and pretty: auto (a terminal without NO_COLOR), always, never
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
     },
     /// Print a rule's documentation and its severity and advice on each platform
     Explain {
@@ -80,6 +104,23 @@ pub enum Command {
         /// Only this target's column
         #[arg(short, long)]
         target: Option<String>,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff): audit(1), or a subcommand's page, e.g. `audit man scan` for audit-scan(1)
+    Man {
+        /// A subcommand (scan, explain, rules, completions)
+        subcommand: Option<String>,
+    },
+    /// Generate the rule documentation pages (docs/rules/*.md)
+    #[command(hide = true)]
+    Docs {
+        /// Write the pages into this directory
+        #[arg(long, value_name = "DIR", conflicts_with = "check")]
+        write: Option<PathBuf>,
+        /// Exit 1 when the pages in this directory are stale
+        #[arg(long, value_name = "DIR")]
+        check: Option<PathBuf>,
     },
 }
 
@@ -118,17 +159,18 @@ pub fn resolve_targets(values: &[String]) -> Result<Vec<String>, String> {
 
 /// Scan a repository for the given targets.
 pub fn scan(path: &std::path::Path, targets: &[String], limits: &crate::discover::Limits) -> Result<Report, String> {
-    scan_with(path, targets, limits, None)
+    scan_with(path, targets, limits, None).map(|(r, _)| r)
 }
 
 /// Scan with a configuration: excluded paths are not read, and each target is evaluated with
-/// the configuration's tuning for it.
+/// the configuration's tuning for it. The model is returned too (the pretty format shows the
+/// files' text from it).
 pub fn scan_with(
     path: &std::path::Path,
     targets: &[String],
     limits: &crate::discover::Limits,
     config: Option<&crate::config::Config>,
-) -> Result<Report, String> {
+) -> Result<(Report, crate::model::Model), String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if !meta.is_dir() {
         return Err(format!("{} is not a directory", path.display()));
@@ -147,7 +189,7 @@ pub fn scan_with(
         reports.push(crate::engine::evaluate_with(&model, &pack, &tuning));
     }
     let apps = model.apps.iter().map(|a| a.display_dir().to_string()).collect();
-    Ok(Report {
+    let report = Report {
         version: 1,
         tool: Tool {
             name: "deploy-audit".into(),
@@ -156,7 +198,8 @@ pub fn scan_with(
         root: path.display().to_string(),
         apps,
         targets: reports,
-    })
+    };
+    Ok((report, model))
 }
 
 /// Largest configuration or baseline file read.
@@ -316,6 +359,7 @@ pub fn run() -> i32 {
             config,
             baseline,
             write_baseline,
+            color,
         } => {
             let cfg = match load_config(&path, config.as_deref()) {
                 Ok(c) => c,
@@ -352,7 +396,7 @@ pub fn run() -> i32 {
                 max_config_bytes: max_file_size,
                 max_source_bytes: max_file_size,
             };
-            let mut report = match scan_with(&path, &targets, &limits, cfg.as_ref()) {
+            let (mut report, model) = match scan_with(&path, &targets, &limits, cfg.as_ref()) {
                 Ok(r) => r,
                 Err(e) => {
                     eprintln!("error: {}", crate::text::sanitize(&e));
@@ -369,7 +413,22 @@ pub fn run() -> i32 {
             if let Some(b) = &base {
                 crate::baseline::apply(&mut report, b);
             }
-            let text = crate::render::render(&report, format);
+            use std::io::IsTerminal;
+            let to_terminal = output.is_none() && std::io::stdout().is_terminal();
+            let sources = (format == Format::Pretty).then(|| crate::render::sources::collect(&model, &report));
+            let opts = crate::render::Options {
+                color: use_color(color, to_terminal, std::env::var_os("NO_COLOR").as_deref()),
+                sources: sources.as_ref(),
+            };
+            drop(model);
+            let text = crate::render::render_with(&report, format, &opts);
+            if format == Format::Github {
+                if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
+                    if let Err(e) = append(std::path::Path::new(&summary), &crate::render::markdown::render(&report)) {
+                        eprintln!("warning: cannot append the job summary to {}: {e}", std::path::Path::new(&summary).display());
+                    }
+                }
+            }
             match &output {
                 Some(p) => {
                     if let Err(e) = write_atomic(p, &text) {
@@ -406,5 +465,95 @@ pub fn run() -> i32 {
                 2
             }
         },
+        Command::Completions { shell } => {
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut Cli::command(), "audit", &mut out);
+            0
+        }
+        Command::Man { subcommand } => man(subcommand.as_deref()),
+        Command::Docs { write, check } => docs(write.as_deref(), check.as_deref()),
+    }
+}
+
+/// The man page of `audit` or of one of its visible subcommands (`audit-scan(1)` …).
+fn man(subcommand: Option<&str>) -> i32 {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let page = match subcommand {
+        None => cmd,
+        Some(name) => match cmd.get_subcommands().find(|c| c.get_name() == name && !c.is_hide_set()) {
+            // After `build`, a subcommand's display name is `audit-<name>`, the page title.
+            Some(sub) => sub.clone().version(env!("CARGO_PKG_VERSION")),
+            None => {
+                let names: Vec<&str> = cmd.get_subcommands().filter(|c| !c.is_hide_set()).map(|c| c.get_name()).collect();
+                eprintln!("error: no subcommand `{}`; one of: {}", crate::text::sanitize(name), names.join(", "));
+                return 2;
+            }
+        },
+    };
+    let mut out = std::io::stdout().lock();
+    match clap_mangen::Man::new(page).render(&mut out) {
+        Ok(()) => 0,
+        Err(_) => 2,
+    }
+}
+
+/// Append to a file (the GitHub job summary), creating it when missing.
+fn append(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    f.write_all(text.as_bytes())
+}
+
+/// `audit docs --write DIR` regenerates docs/rules; `--check DIR` exits 1 when they are stale.
+fn docs(write: Option<&std::path::Path>, check: Option<&std::path::Path>) -> i32 {
+    if let Some(dir) = write {
+        return match crate::catalog::write_pages(dir) {
+            Ok(n) => {
+                eprintln!("wrote {n} pages to {}", dir.display());
+                0
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                2
+            }
+        };
+    }
+    let dir = check.unwrap_or(std::path::Path::new("docs/rules"));
+    match crate::catalog::stale_pages(dir) {
+        Ok(stale) if stale.is_empty() => 0,
+        Ok(stale) => {
+            eprintln!(
+                "{} is stale ({}); regenerate with `cargo run -- docs --write {}`",
+                dir.display(),
+                stale.join(", "),
+                dir.display()
+            );
+            1
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_follows_the_choice_the_terminal_and_no_color() {
+        use std::ffi::OsStr;
+        assert!(use_color(ColorChoice::Auto, true, None));
+        assert!(use_color(ColorChoice::Auto, true, Some(OsStr::new(""))));
+        assert!(!use_color(ColorChoice::Auto, true, Some(OsStr::new("1"))));
+        assert!(!use_color(ColorChoice::Auto, false, None));
+        assert!(use_color(ColorChoice::Always, false, Some(OsStr::new("1"))));
+        assert!(!use_color(ColorChoice::Never, true, None));
+    }
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

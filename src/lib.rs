@@ -5,6 +5,8 @@
 //! Nothing from the scanned repository is ever executed.
 
 pub mod baseline;
+
+pub mod catalog;
 pub mod checks;
 pub mod cli;
 pub mod config;

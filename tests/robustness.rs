@@ -91,14 +91,17 @@ fn pipeline_survives_mangled_fixture_trees() {
         }
         for fixture in std::fs::read_dir(dir.path()).unwrap().flatten() {
             let targets = vec!["koyeb".to_string()];
-            let report = deploy_audit::cli::scan(&fixture.path(), &targets, &Default::default()).expect("scan");
-            for f in ["table", "markdown", "json"] {
-                let format = match f {
-                    "table" => deploy_audit::render::Format::Table,
-                    "markdown" => deploy_audit::render::Format::Markdown,
-                    _ => deploy_audit::render::Format::Json,
-                };
-                assert!(!deploy_audit::render::render(&report, format).is_empty());
+            let (report, model) = deploy_audit::cli::scan_with(&fixture.path(), &targets, &Default::default(), None).expect("scan");
+            let sources = deploy_audit::render::sources::collect(&model, &report);
+            for &format in <deploy_audit::render::Format as clap::ValueEnum>::value_variants() {
+                for color in [false, true] {
+                    let opts = deploy_audit::render::Options {
+                        color,
+                        sources: Some(&sources),
+                    };
+                    let text = deploy_audit::render::render_with(&report, format, &opts);
+                    assert!(!text.is_empty(), "{format:?}");
+                }
             }
         }
     }

@@ -3,7 +3,22 @@ use crate::report::{Report, Severity};
 use crate::text::sanitize;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 
-pub fn render(report: &Report) -> String {
+/// ANSI colour for a verdict, when colours are on.
+fn paint(text: &str, verdict: crate::report::Verdict, color: bool) -> String {
+    if !color {
+        return text.to_string();
+    }
+    let code = match verdict {
+        crate::report::Verdict::NotReady => "1;31",
+        crate::report::Verdict::ReadyWithChanges => "33",
+        crate::report::Verdict::Ready => "32",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
+/// The table view; `color` paints each target's verdict line (the table cells stay plain so the
+/// column widths are right).
+pub fn render(report: &Report, color: bool) -> String {
     let mut out = String::new();
     if report.targets.len() > 1 {
         out.push_str(&matrix(report));
@@ -13,7 +28,7 @@ pub fn render(report: &Report) -> String {
             "{} ({}): {}  ({} critical, {} warning, {} info)\n",
             t.platform,
             t.target,
-            t.verdict.as_str(),
+            paint(t.verdict.as_str(), t.verdict, color),
             t.counts.critical,
             t.counts.warning,
             t.counts.info
