@@ -172,6 +172,34 @@ pub fn is_test_path(rel: &str) -> bool {
     TEST_MARKERS.iter().any(|m| name.contains(m)) || rel.split('/').any(|seg| TEST_DIRS.contains(&seg))
 }
 
+/// Folders whose files are samples or served content, not the repository's own configuration:
+/// `public/`, `assets/`, `docs/`, `examples/`, `templates/`, `fixtures/`, test folders.
+pub fn is_sample_path(rel: &str) -> bool {
+    let mut segs: Vec<&str> = rel.split('/').collect();
+    segs.pop();
+    segs.iter().any(|s| {
+        matches!(
+            s.to_ascii_lowercase().as_str(),
+            "public"
+                | "static"
+                | "assets"
+                | "docs"
+                | "doc"
+                | "examples"
+                | "example"
+                | "templates"
+                | "template"
+                | "fixtures"
+                | "__fixtures__"
+                | "testdata"
+                | "test"
+                | "tests"
+                | "e2e"
+                | "node_modules"
+        )
+    })
+}
+
 /// Scripts, seeds, tools and config files run by hand, in CI or by the build, not by the server.
 fn is_script_path(local: &str) -> bool {
     let mut segs: Vec<&str> = local.split('/').collect();
@@ -406,6 +434,11 @@ impl Model {
                 }
                 FileKind::PackageJson | FileKind::Lockfile | FileKind::Workspace | FileKind::Gitignore | FileKind::Migration => {}
                 FileKind::FlyToml | FileKind::RailwayToml | FileKind::NixpacksToml | FileKind::RailwayJson | FileKind::RenderYaml => {
+                    if is_sample_path(&f.rel) {
+                        // A railway.json among a blog post's assets or a fly.toml in a template is
+                        // data, not the configuration of a deployment.
+                        continue;
+                    }
                     let tree = match f.kind {
                         FileKind::RailwayJson => platform::parse_json(text),
                         FileKind::RenderYaml => platform::parse_yaml(text),

@@ -44,8 +44,34 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
     for app in super::deployable_apps(m) {
         let Some(d) = m.dockerfile_of(app) else { continue };
+        let Some(last) = d.df.final_stage() else { continue };
+        // Ports the image says it serves; a proxy in the image (Caddy, nginx) listens for the app.
+        // An EXPOSEd port other than the app's own (the image's ENV PORT, or the app's default
+        // when the platform sets nothing) means another process in the image listens there.
+        let image_port = listen_port(m, app, None).map(|(p, ..)| p);
+        let exposed: Vec<u16> = super::final_instructions(&d.df)
+            .into_iter()
+            .filter(|i| i.keyword == "EXPOSE")
+            .flat_map(|i| {
+                i.command_text()
+                    .split_whitespace()
+                    .filter_map(|w| w.split('/').next()?.parse().ok())
+                    .collect::<Vec<u16>>()
+            })
+            .filter(|p| Some(*p) != image_port)
+            .collect();
+        let proxied = m.start_commands(app).iter().any(|c| {
+            ["caddy", "nginx", "haproxy", "supervisord", "traefik"]
+                .iter()
+                .any(|p| super::has_word(&c.text, p))
+        });
         for (c, s, _) in m.services_building(&d.rel) {
-            if !m.deploy_composes().iter().any(|dc| dc.rel == c.rel) || s.ports.is_empty() {
+            if !m.deploy_composes().iter().any(|dc| dc.rel == c.rel) || s.ports.is_empty() || proxied {
+                continue;
+            }
+            // Another stage than the final one is what this service runs.
+            let target_stage = s.build.as_ref().and_then(|b| b.target.as_deref());
+            if target_stage.is_some_and(|t| last.name.as_deref().is_none_or(|n| !n.eq_ignore_ascii_case(t))) {
                 continue;
             }
             let env_port = s.environment.iter().find(|e| e.name == "PORT");
@@ -71,7 +97,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                     cp.trim().parse::<u16>().ok().map(|n| (n, p.line))
                 })
                 .collect();
-            if container_ports.is_empty() || container_ports.iter().any(|(n, _)| *n == port) {
+            if container_ports.is_empty() || container_ports.iter().any(|(n, _)| *n == port || exposed.contains(n)) {
                 continue;
             }
             let (first, at) = container_ports[0];
@@ -170,5 +196,20 @@ mod tests {
             ),
         ];
         assert!(run("compose-port-mismatch", "vps", &files).is_empty());
+    }
+
+    #[test]
+    fn exposed_ports_proxies_and_other_stages_stay_silent() {
+        let df = WITH_DOCKER.replace("EXPOSE 3000", "EXPOSE 3000 80");
+        let compose = "services:\n  app:\n    build: .\n    ports:\n      - \"3180:80\"\n";
+        let files = [
+            ("package.json", NEXT_PKG),
+            ("next.config.js", STANDALONE_CONFIG),
+            ("Dockerfile", df.as_str()),
+            ("docker-compose.yml", compose),
+        ];
+        assert!(run("compose-port-mismatch", "vps", &files).is_empty());
+        let staged = "services:\n  app:\n    build:\n      context: .\n      target: builder\n    ports:\n      - \"80:8080\"\n";
+        assert_eq!(go(staged), 0);
     }
 }

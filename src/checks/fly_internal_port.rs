@@ -36,7 +36,8 @@ Set `internal_port` to the port the app listens on, or set `PORT` in `[env]` to 
 
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
-    for f in &ctx.model.fly {
+    // A fly.toml that deploys a prebuilt image (`[build] image`) does not run this repository's app.
+    for f in ctx.model.fly.iter().filter(|f| f.v.build_image.is_none()) {
         let Some(app) = app_for_config(ctx.model, &f.rel) else { continue };
         let env_port =
             f.v.env
@@ -103,5 +104,13 @@ mod tests {
             &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("fly.toml", fly)]
         )
         .is_empty());
+    }
+
+    #[test]
+    fn a_fly_toml_deploying_a_prebuilt_image_is_not_the_app() {
+        let pkg = "{\"scripts\":{\"start\":\"node server.js\"}}";
+        let src = "require('http').createServer(() => {}).listen(3000);\n";
+        let fly = "app = \"log\"\n[build]\n  image = \"ghcr.io/superfly/fly-log-shipper:latest\"\n[http_service]\n  internal_port = 8686\n";
+        assert!(crate::checks::testing::run("fly-internal-port", "fly", &[("package.json", pkg), ("server.js", src), ("log/fly.toml", fly)]).is_empty());
     }
 }

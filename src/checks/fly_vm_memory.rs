@@ -38,7 +38,8 @@ while rendering large pages. Fly's own Next.js launcher proposes 1 GB.
 
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
-    for f in &ctx.model.fly {
+    // A fly.toml that deploys a prebuilt image (`[build] image`) does not run this repository's app.
+    for f in ctx.model.fly.iter().filter(|f| f.v.build_image.is_none()) {
         let Some(app) = app_for_config(ctx.model, &f.rel) else { continue };
         if !app.is_next() {
             continue;

@@ -105,4 +105,17 @@ mod tests {
         assert!(obs[0].message.contains(".railway/railway.ts"), "{}", obs[0].message);
         assert_eq!(obs[0].related[0].file, ".railway/railway.ts");
     }
+
+    #[test]
+    fn config_files_among_assets_or_templates_are_not_configuration() {
+        let rw = "{\"deploy\": {\"startCommand\": \"node server.js\"}}";
+        assert!(run("railway-config-deprecated", "railway", &[("apps/web/public/assets/posts/railway.json", rw)]).is_empty());
+        assert!(run(
+            "railway-config-deprecated",
+            "railway",
+            &[("templates/starter/railway.toml", "[deploy]\nstartCommand = \"x\"\n")]
+        )
+        .is_empty());
+        assert_eq!(run("railway-config-deprecated", "railway", &[("apps/web/railway.json", rw)]).len(), 1);
+    }
 }
