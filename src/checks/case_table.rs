@@ -829,5 +829,27 @@ fn more_cases() -> Vec<Case> {
             silent: &["suppression-invalid", "suppression-unused"],
             targets: &[],
         },
+        Case {
+            name: "fly.toml without a service section; compose with version:",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("fly.toml", "app = \"a\"\nprimary_region = \"fra\"\n"),
+                ("docker-compose.yml", "version: '3.8'\nservices:\n  app:\n    build: .\n    restart: unless-stopped\n"),
+            ]),
+            fires: &["fly-no-http-service", "compose-version-key"],
+            silent: &[],
+            targets: &[],
+        },
+        Case {
+            name: "fly.toml with http_service; compose without version:",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("fly.toml", "app = \"a\"\n[http_service]\n  internal_port = 3000\n"),
+                ("docker-compose.yml", "services:\n  app:\n    build: .\n    restart: unless-stopped\n"),
+            ]),
+            fires: &[],
+            silent: &["fly-no-http-service", "compose-version-key"],
+            targets: &[],
+        },
     ]
 }

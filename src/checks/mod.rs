@@ -19,6 +19,7 @@ mod compose_no_healthcheck;
 mod compose_no_restart;
 mod compose_port_mismatch;
 mod compose_secret_default;
+mod compose_version_key;
 mod coolify_magic_var_id;
 mod coolify_oneshot_no_exclude;
 mod copy_source_missing;
@@ -39,6 +40,7 @@ mod file_skipped;
 mod fly_build_secret;
 mod fly_env_prefix;
 mod fly_internal_port;
+mod fly_no_http_service;
 mod fly_vm_memory;
 mod fly_volume_strategy;
 mod healthcheck_localhost_hostname;
@@ -160,9 +162,11 @@ pub static RULES: &[&Rule] = &[
     &compose_db_no_backup::RULE,
     &compose_no_healthcheck::RULE,
     &compose_port_mismatch::RULE,
+    &compose_version_key::RULE,
     &coolify_magic_var_id::RULE,
     &coolify_oneshot_no_exclude::RULE,
     &fly_internal_port::RULE,
+    &fly_no_http_service::RULE,
     &fly_env_prefix::RULE,
     &fly_volume_strategy::RULE,
     &release_touches_volume::RULE,
