@@ -2779,6 +2779,7 @@ class Store { path = process.env.STORE_PATH; save() { fs.writeFileSync(this.path
     }
 
     #[test]
+    #[allow(clippy::type_complexity)]
     fn env_schemas_min_lengths_and_defaults() {
         let src = "import { createEnv } from '@t3-oss/env-nextjs';\n\
 import { z } from 'zod';\n\
