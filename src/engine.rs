@@ -278,10 +278,19 @@ fn plan(ctx: &Ctx) -> Vec<Setting> {
 fn env_rows(ctx: &Ctx) -> Vec<EnvVarRow> {
     let reads = checks::env_reads(ctx);
     let mut rows: BTreeMap<String, EnvVarRow> = BTreeMap::new();
+    let schema_read = |file: &str, name: &str, line: usize| {
+        ctx.model
+            .apps
+            .iter()
+            .flat_map(|a| a.sources.iter())
+            .filter(|s| s.rel == file)
+            .any(|s| s.facts.env_reads.iter().any(|r| r.schema && r.name == name && r.line == line))
+    };
     for (name, (file, line, has_default)) in &reads {
         if checks::env_builtin(name) {
             continue;
         }
+        let how = if schema_read(file, name, *line) { " (env schema)" } else { "" };
         rows.insert(
             name.clone(),
             EnvVarRow {
@@ -289,7 +298,7 @@ fn env_rows(ctx: &Ctx) -> Vec<EnvVarRow> {
                 need: if *has_default { "optional".into() } else { "required".into() },
                 secret: crate::parse::env_file::is_secret_name(name),
                 purpose: String::new(),
-                read_in: Some(format!("{file}:{line}")),
+                read_in: Some(format!("{file}:{line}{how}")),
                 documented_in: None,
             },
         );
@@ -315,6 +324,18 @@ fn env_rows(ctx: &Ctx) -> Vec<EnvVarRow> {
                 if let Some(c) = &x.comment {
                     row.purpose = crate::text::sanitize(c.trim());
                 }
+            }
+        }
+    }
+    for (name, (min, file, line)) in checks::env_minimums(ctx) {
+        if let Some(row) = rows.get_mut(&name) {
+            let note = format!("at least {min} characters ({file}:{line})");
+            if row.purpose.contains(&min.to_string()) {
+                // The template's comment already says it.
+            } else if row.purpose.is_empty() {
+                row.purpose = note;
+            } else {
+                row.purpose = format!("{}; {note}", row.purpose.trim_end_matches('.'));
             }
         }
     }

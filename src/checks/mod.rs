@@ -8,6 +8,7 @@ use crate::packs::{Facts, PlatformInfo};
 use crate::parse::dockerfile::{Dockerfile, Instruction};
 use crate::report::Aspect;
 
+mod auth_check_fail_open;
 mod bind_localhost;
 mod build_runs_migrations;
 mod committed_env_secret;
@@ -25,6 +26,7 @@ mod default_admin_credentials;
 mod dockerfile_env_port;
 mod engines_node_missing;
 mod env_undocumented;
+mod env_unused;
 mod ephemeral_disk_write;
 mod file_skipped;
 mod fly_env_prefix;
@@ -41,6 +43,8 @@ mod long_lived_responses;
 mod migrate_at_start;
 mod migrate_dev_in_prod;
 mod migrations_not_run;
+mod next_public_build_arg_missing;
+mod next_public_secret;
 mod no_health_route;
 mod node_version_unpinned;
 mod npm_ci_no_lockfile;
@@ -55,6 +59,8 @@ mod railway_config_unknown_key;
 mod render_deprecated_keys;
 mod render_envgroup_invalid;
 mod render_free_plan;
+mod secret_fallback;
+mod secret_min_length;
 mod secrets_in_committed_config;
 mod seed_on_start;
 mod standalone_hostname;
@@ -121,6 +127,12 @@ pub static RULES: &[&Rule] = &[
     &db_ssl_missing::RULE,
     &db_ssl_unspecified::RULE,
     &env_undocumented::RULE,
+    &env_unused::RULE,
+    &next_public_build_arg_missing::RULE,
+    &next_public_secret::RULE,
+    &secret_fallback::RULE,
+    &auth_check_fail_open::RULE,
+    &secret_min_length::RULE,
     &committed_env_secret::RULE,
     &no_health_route::RULE,
     &long_lived_responses::RULE,
@@ -449,6 +461,11 @@ pub fn no_health_route_paths() -> &'static [&'static str] {
 /// Environment variables the deployed code reads (for the env table).
 pub fn env_reads(ctx: &Ctx) -> std::collections::BTreeMap<String, (String, usize, bool)> {
     env_undocumented::reads(ctx)
+}
+
+/// Minimum lengths the deployed code enforces (for the env table).
+pub fn env_minimums(ctx: &Ctx) -> std::collections::BTreeMap<String, (usize, String, usize)> {
+    secret_min_length::minimums(ctx)
 }
 
 /// Variables the runtime or platform sets by itself.

@@ -236,6 +236,12 @@ pub struct SourceFacts {
     /// `if (process.env.X && token !== process.env.X) return …`: an auth check that lets every
     /// request through when `X` is unset: (variable, line).
     pub fail_open_auth: Vec<(String, usize)>,
+    /// Minimum lengths enforced at start: `if (process.env.X.length < 32) throw …` →
+    /// (variable, minimum, line).
+    pub env_min_lengths: Vec<(String, usize, usize)>,
+    /// `process.env` is used as a whole (spread, passed to a function, indexed with a computed
+    /// key, aliased): the variables it reads cannot all be seen.
+    pub env_opaque: bool,
 }
 
 /// A job started at module load.
@@ -680,6 +686,8 @@ struct Walker<'a, 'b> {
     budget: Cell<usize>,
     /// Nesting of development-only branches.
     dev_depth: usize,
+    /// Inside the arguments of an env schema call.
+    in_schema: usize,
     /// Nesting of function bodies (0 = module load).
     fn_depth: usize,
     /// The file is Next.js `instrumentation.*`: its `register()` runs at server start.
@@ -708,6 +716,7 @@ pub fn analyze(src: &str, file_name: &str) -> SourceFacts {
             too_deep: false,
             budget: Cell::new(RESOLVE_BUDGET),
             dev_depth: 0,
+            in_schema: 0,
             fn_depth: 0,
             instrumentation: {
                 let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
@@ -1202,6 +1211,12 @@ impl<'a, 'b> Walker<'a, 'b> {
             }
         }
         if stops(&i.consequent, 0) {
+            let mut mins = Vec::new();
+            self.length_checks(&i.test, &mut mins, 0);
+            let line = self.line(i.span);
+            for (n, min) in mins {
+                self.facts.env_min_lengths.push((n.to_string(), min, line));
+            }
             let mut names = Vec::new();
             self.env_names_in(&i.test, &mut names, 0);
             for n in names {
@@ -1222,6 +1237,35 @@ impl<'a, 'b> Walker<'a, 'b> {
                     }
                 }
             }
+        }
+    }
+
+    /// `X.length < N` / `X.length <= N` inside a test: (variable, minimum length).
+    fn length_checks(&self, e: &Expression<'a>, out: &mut Vec<(&'a str, usize)>, depth: usize) {
+        if depth > 16 {
+            return;
+        }
+        match e.get_inner_expression() {
+            Expression::LogicalExpression(l) => {
+                self.length_checks(&l.left, out, depth + 1);
+                self.length_checks(&l.right, out, depth + 1);
+            }
+            Expression::BinaryExpression(b) if matches!(b.operator, BinaryOperator::LessThan | BinaryOperator::LessEqualThan) => {
+                let Expression::StaticMemberExpression(m) = b.left.get_inner_expression() else {
+                    return;
+                };
+                if m.property.name != "length" {
+                    return;
+                }
+                let (Some(name), Some(n)) = (self.env_name_of(&m.object, 0), self.const_number(&b.right, 0)) else {
+                    return;
+                };
+                if n >= 1.0 && n.fract() == 0.0 && n < 100_000.0 {
+                    let min = n as usize + usize::from(b.operator == BinaryOperator::LessEqualThan);
+                    out.push((name, min));
+                }
+            }
+            _ => {}
         }
     }
 
@@ -1664,6 +1708,9 @@ impl<'a, 'b> Walker<'a, 'b> {
                 if let Some(name) = self.env_member(e) {
                     self.record_env(name, m.span, None);
                 } else {
+                    if self.in_schema == 0 && Self::is_process_env(e) {
+                        self.facts.env_opaque = true;
+                    }
                     self.visit_expr(&m.object);
                 }
             }
@@ -1851,7 +1898,15 @@ impl<'a, 'b> Walker<'a, 'b> {
     fn visit_call(&mut self, c: &'b CallExpression<'a>) {
         self.on_call(c);
         self.visit_expr(&c.callee);
+        // `process.env` handed to an env schema is read key by key (see `env_schema_*`).
+        let schema = match c.callee.get_inner_expression() {
+            Expression::Identifier(id) => id.name == "createEnv" || id.name == "cleanEnv",
+            Expression::StaticMemberExpression(m) => matches!(m.property.name.as_str(), "parse" | "safeParse" | "parseAsync" | "safeParseAsync"),
+            _ => false,
+        };
+        self.in_schema += usize::from(schema);
         self.visit_args(&c.arguments);
+        self.in_schema -= usize::from(schema);
     }
 
     fn on_call(&mut self, c: &'b CallExpression<'a>) {
@@ -2837,6 +2892,13 @@ export function GET(req) {\n\
             .collect();
         assert_eq!(dev, vec![("A_SECRET", false), ("B_SECRET", true), ("C_SECRET", true)]);
         assert_eq!(f.env_guards, vec!["D_SECRET".to_string()]);
+        assert!(!f.env_opaque);
+        assert!(ts("spawn('x', [], { env: { ...process.env, A: '1' } });\n").env_opaque);
+        assert!(ts("const v = process.env[name];\n").env_opaque);
+        assert!(!ts("const v = process.env['NAME'];\nz.object({ A: z.string() }).parse(process.env);\n").env_opaque);
+        let g = ts("if (!process.env.SESSION_SECRET || process.env.SESSION_SECRET.length < 32) {\n  throw new Error('short');\n}\n");
+        assert_eq!(g.env_min_lengths, vec![("SESSION_SECRET".to_string(), 32, 1)]);
+        assert!(ts("if (process.env.S.length < 32) console.warn('short');\n").env_min_lengths.is_empty());
         assert_eq!(f.fail_open_auth, vec![("ADMIN_TOKEN".to_string(), 8), ("API_KEY".to_string(), 9)]);
     }
 
