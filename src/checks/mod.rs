@@ -11,6 +11,7 @@ use crate::report::Aspect;
 mod auth_check_fail_open;
 mod bind_localhost;
 mod build_runs_migrations;
+mod child_process_binary_missing;
 mod committed_env_secret;
 mod compose_db_no_volume;
 mod compose_db_port_public;
@@ -39,6 +40,8 @@ mod images_domains_deprecated;
 mod images_localhost_only;
 mod in_app_db_backup;
 mod in_memory_state;
+mod in_process_scheduler;
+mod local_log_file;
 mod long_lived_responses;
 mod migrate_at_start;
 mod migrate_dev_in_prod;
@@ -63,6 +66,7 @@ mod secret_fallback;
 mod secret_min_length;
 mod secrets_in_committed_config;
 mod seed_on_start;
+mod sqlite_ephemeral;
 mod standalone_hostname;
 mod standalone_missing_public;
 mod standalone_missing_static;
@@ -94,7 +98,11 @@ pub struct Rule {
 /// Every rule, in catalogue order.
 pub static RULES: &[&Rule] = &[
     &ephemeral_disk_write::RULE,
+    &sqlite_ephemeral::RULE,
+    &local_log_file::RULE,
     &in_app_db_backup::RULE,
+    &child_process_binary_missing::RULE,
+    &in_process_scheduler::RULE,
     &unpinned_framework::RULE,
     &node_version_unpinned::RULE,
     &engines_node_missing::RULE,
