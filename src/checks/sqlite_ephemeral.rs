@@ -123,7 +123,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                         crate::text::join(&schema_dir, p.trim_start_matches("./"))
                     }
                 });
-                if path.as_deref().is_some_and(|p| covered(p)) {
+                if path.as_deref().is_some_and(&covered) {
                     continue;
                 }
                 if url.as_deref().is_some_and(|u| file_url(u).is_none() && !u.trim().is_empty()) {
