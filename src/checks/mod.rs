@@ -12,6 +12,7 @@ mod auth_check_fail_open;
 mod bind_localhost;
 mod build_runs_migrations;
 mod child_process_binary_missing;
+mod committed_api_key;
 mod committed_env_secret;
 mod compose_db_no_volume;
 mod compose_db_port_public;
@@ -26,6 +27,7 @@ mod db_ssl_unspecified;
 mod default_admin_credentials;
 mod dockerfile_env_port;
 mod engines_node_missing;
+mod env_file_in_image;
 mod env_undocumented;
 mod env_unused;
 mod ephemeral_disk_write;
@@ -34,6 +36,7 @@ mod fly_env_prefix;
 mod fly_internal_port;
 mod fly_vm_memory;
 mod fly_volume_strategy;
+mod hardcoded_internal_host;
 mod healthcheck_path_no_route;
 mod healthcheck_tool_missing;
 mod images_domains_deprecated;
@@ -41,6 +44,7 @@ mod images_localhost_only;
 mod in_app_db_backup;
 mod in_memory_state;
 mod in_process_scheduler;
+mod internal_host_fallback;
 mod local_log_file;
 mod long_lived_responses;
 mod migrate_at_start;
@@ -62,7 +66,9 @@ mod railway_config_unknown_key;
 mod render_deprecated_keys;
 mod render_envgroup_invalid;
 mod render_free_plan;
+mod secret_build_arg;
 mod secret_fallback;
+mod secret_in_dockerfile_env;
 mod secret_min_length;
 mod secrets_in_committed_config;
 mod seed_on_start;
@@ -114,6 +120,8 @@ pub static RULES: &[&Rule] = &[
     &port_not_read::RULE,
     &dockerfile_env_port::RULE,
     &bind_localhost::RULE,
+    &hardcoded_internal_host::RULE,
+    &internal_host_fallback::RULE,
     &standalone_hostname::RULE,
     &images_localhost_only::RULE,
     &images_domains_deprecated::RULE,
@@ -142,6 +150,10 @@ pub static RULES: &[&Rule] = &[
     &auth_check_fail_open::RULE,
     &secret_min_length::RULE,
     &committed_env_secret::RULE,
+    &committed_api_key::RULE,
+    &env_file_in_image::RULE,
+    &secret_build_arg::RULE,
+    &secret_in_dockerfile_env::RULE,
     &no_health_route::RULE,
     &long_lived_responses::RULE,
     &in_memory_state::RULE,
