@@ -120,6 +120,23 @@ pub fn declared_volume(ctx: &Ctx, app: &crate::model::App, path: &str) -> Option
     }
 }
 
+/// The repository file where the platform reads volumes for this app, when there is one:
+/// (file, line, what) — the compose service, fly.toml, render.yaml.
+pub fn volume_config(ctx: &Ctx, app: &crate::model::App) -> Option<(String, Option<usize>, String)> {
+    match ctx.facts.volumes.as_str() {
+        "compose" => {
+            let d = ctx.model.dockerfile_of(app)?;
+            ctx.model
+                .services_building(&d.rel)
+                .next()
+                .map(|(c, s, _)| (c.rel.clone(), Some(s.line), format!("compose service `{}`", s.name)))
+        }
+        "fly.toml" => ctx.model.fly.first().map(|f| (f.rel.clone(), None, "fly.toml".to_string())),
+        "render.yaml" => ctx.model.render.first().map(|r| (r.rel.clone(), None, "render.yaml".to_string())),
+        _ => None,
+    }
+}
+
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
     for app in deployable_apps(ctx.model) {
@@ -153,11 +170,14 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 } else {
                     format!("`{}` writes to `{target}`{via} on the container's local disk, which is lost when the container is recreated unless a volume is mounted there", w.func)
                 };
-                out.push(
-                    Observation::at(RULE.id, &src.rel, w.line, msg)
-                        .var("path", target.clone())
-                        .key(format!("{}:{target}", w.func)),
-                );
+                let mut o = Observation::at(RULE.id, &src.rel, w.line, msg)
+                    .var("path", target.clone())
+                    .key(format!("{}:{target}", w.func));
+                if let Some((file, line, what)) = volume_config(ctx, app) {
+                    let shown = container_path(ctx, app, &target).unwrap_or_else(|| target.clone());
+                    o = o.related(&file, line, format!("{what} mounts no volume at `{shown}`"));
+                }
+                out.push(o);
             }
         }
     }
@@ -198,7 +218,11 @@ mod tests {
             ("Dockerfile", df),
             ("docker-compose.yml", other.as_str()),
         ];
-        assert_eq!(crate::checks::testing::run("ephemeral-disk-write", "vps", &files).len(), 1);
+        let obs = crate::checks::testing::run("ephemeral-disk-write", "vps", &files);
+        assert_eq!(obs.len(), 1);
+        assert_eq!(obs[0].related.len(), 1, "{obs:?}");
+        assert_eq!(obs[0].related[0].file, "docker-compose.yml");
+        assert!(obs[0].related[0].message.contains("/srv/app/uploads"), "{:?}", obs[0].related);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-use super::ephemeral_disk_write::{container_path, declared_volume, local_target};
+use super::ephemeral_disk_write::{container_path, declared_volume, local_target, volume_config};
 use super::{deployable_apps, final_instructions, Ctx, Rule};
 use crate::model::App;
 use crate::observe::Observation;
@@ -141,6 +141,9 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 if let Some((n, f, l)) = from {
                     o = o.related(&f, Some(l), format!("`{n}` points the datasource at this file"));
                 }
+                if let Some((file, line, what)) = volume_config(ctx, app) {
+                    o = o.related(&file, line, format!("{what} mounts no volume over the database file"));
+                }
                 out.push(o);
             }
         }
@@ -150,11 +153,13 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 if target == "." || target.is_empty() || covered(&target) {
                     continue;
                 }
-                out.push(
-                    Observation::at(RULE.id, &src.rel, w.line, message(ctx, &target))
-                        .var("path", crate::text::parent(&target).to_string())
-                        .key(format!("db:{target}")),
-                );
+                let mut o = Observation::at(RULE.id, &src.rel, w.line, message(ctx, &target))
+                    .var("path", crate::text::parent(&target).to_string())
+                    .key(format!("db:{target}"));
+                if let Some((file, line, what)) = volume_config(ctx, app) {
+                    o = o.related(&file, line, format!("{what} mounts no volume over the database file"));
+                }
+                out.push(o);
             }
         }
     }
