@@ -17,7 +17,7 @@ repository mentions: no source file (server, client, scripts), no Prisma schema,
 package.json script, compose file, Dockerfile, shell script or workflow. Variables that frameworks
 and SDKs read by themselves are never reported: `NODE_ENV`, `PORT`, `HOSTNAME`, next-auth's
 `NEXTAUTH_*` / `AUTH_*`, Sentry's `SENTRY_*`, the AWS SDK's `AWS_*`, libpq's `PG*`, Prisma's
-`PRISMA_*`, Clerk's `CLERK_*`, Upstash's `UPSTASH_*`, Vercel's `POSTGRES_*` / `KV_*`, OpenAI's and
+`PRISMA_*`, the AI SDK providers' `*_API_KEY` and `GOOGLE_VERTEX_*`, Azure's `AZURE_*`, Clerk's `CLERK_*`, Upstash's `UPSTASH_*`, Vercel's `POSTGRES_*` / `KV_*`, OpenAI's and
 Anthropic's API keys, OpenTelemetry's `OTEL_*`, Next.js' `NEXT_*`, platform prefixes.
 
 ## Why it matters
@@ -64,6 +64,18 @@ pub const IMPLICIT: &[&str] = &[
     "OPENAI_BASE_URL",
     "OPENAI_ORG_ID",
     "ANTHROPIC_API_KEY",
+    "GOOGLE_VERTEX_",
+    "GOOGLE_GENERATIVE_AI_API_KEY",
+    "AZURE_",
+    "MISTRAL_API_KEY",
+    "GROQ_API_KEY",
+    "COHERE_API_KEY",
+    "XAI_API_KEY",
+    "DEEPSEEK_API_KEY",
+    "PERPLEXITY_API_KEY",
+    "REPLICATE_API_TOKEN",
+    "FIREWORKS_API_KEY",
+    "TOGETHER_AI_API_KEY",
     "GOOGLE_APPLICATION_CREDENTIALS",
     "OTEL_",
     "NEXT_",

@@ -15,7 +15,7 @@ pub static RULE: Rule = Rule {
 
 const DOC: &str = r#"## What it does
 For a Next.js app built by a Dockerfile, finds `process.env.NEXT_PUBLIC_X` reads (server or client
-code, without a fallback) when the stage that runs `next build` (directly or through the `build`
+code, without a fallback and not themselves the fallback of another read) when the stage that runs `next build` (directly or through the `build`
 script) declares no `ARG NEXT_PUBLIC_X` or `ENV NEXT_PUBLIC_X`, no RUN line of that stage mentions
 it, no committed `.env` / `.env.production` / `.env.local` in the app provides it, and next.config
 `env` does not set it.
@@ -109,7 +109,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 .iter()
                 .filter(|r| r.name.starts_with("NEXT_PUBLIC_") && !r.name.starts_with("NEXT_PUBLIC_VERCEL_"))
             {
-                if r.has_default {
+                if r.has_default || r.in_fallback {
                     defaulted.push(&r.name);
                 } else {
                     reads.entry(&r.name).or_insert((&s.rel, r.line));
@@ -199,8 +199,8 @@ mod tests {
         files.push(("Dockerfile", WITH_DOCKER));
         files.push((".env.production", "NEXT_PUBLIC_API_URL=https://api.acme.io\n"));
         assert!(koyeb("next-public-build-arg-missing", &files).is_empty());
-        // A fallback in code.
-        let dflt = "'use client';\nexport const u = process.env.NEXT_PUBLIC_API_URL || '/api';\n";
+        // A fallback in code, or the read is itself the fallback.
+        let dflt = "'use client';\nexport const u = process.env.NEXT_PUBLIC_API_URL || '/api';\nexport const d = process.env.SENTRY_DSN || process.env.NEXT_PUBLIC_SENTRY_DSN;\n";
         let files = [
             ("package.json", NEXT_PKG),
             ("next.config.js", STANDALONE_CONFIG),

@@ -13,10 +13,12 @@ pub static RULE: Rule = Rule {
 
 const DOC: &str = r#"## What it does
 Finds `NEXT_PUBLIC_*` variables (read in code, or listed in an env file, compose file or
-Dockerfile) whose name says they hold a server secret: `SECRET`, `PRIVATE_KEY`, `PASSWORD`,
-`SERVICE_ROLE`, `SERVICE_KEY`, `ADMIN_KEY`, `DATABASE_URL`, `AUTH_TOKEN`, `ACCESS_TOKEN`,
-`WEBHOOK`. Keys made for the browser (`PUBLISHABLE_KEY`, `ANON_KEY`, `PUBLIC_KEY`, `SITE_KEY`,
-Firebase / Maps `API_KEY`, `CLIENT_ID`, `DSN`) are not reported.
+Dockerfile) whose name ends in a server secret: `_SECRET`, `_PASSWORD`, `_SECRET_KEY`,
+`_PRIVATE_KEY`, `_SERVICE_ROLE_KEY`, `_SERVICE_KEY`, `_ADMIN_KEY`, `_AUTH_TOKEN`, `_ADMIN_TOKEN`,
+`_DATABASE_URL`. Keys made for the browser (`PUBLISHABLE_KEY`, `ANON_KEY`, `PUBLIC_KEY`,
+`SITE_KEY`, Firebase / Maps `API_KEY`, Mapbox `ACCESS_TOKEN`, `CLIENT_ID`, `DSN`), demo
+credentials (`DEMO_PASSWORD`) and flags (`DISABLE_PASSWORD_SIGNUP`, `PASSWORD_MIN_LENGTH`) are
+not reported.
 
 ## Why it matters
 Next.js copies every `NEXT_PUBLIC_*` value into the JavaScript bundle sent to every visitor. A
@@ -39,23 +41,49 @@ pub fn public_secret(name: &str) -> bool {
     let Some(rest) = name.strip_prefix("NEXT_PUBLIC_") else { return false };
     let segs: Vec<&str> = rest.split('_').filter(|s| !s.is_empty()).collect();
     let has = |w: &str| segs.contains(&w);
-    let pair = |a: &str, b: &str| segs.windows(2).any(|p| p[0] == a && p[1] == b);
-    if has("PUBLISHABLE") || has("ANON") || pair("PUBLIC", "KEY") || pair("SITE", "KEY") || has("PUBLIC") {
+    // Browser keys by design, demo credentials, and flags about a secret (DISABLE_PASSWORD_SIGNUP).
+    const NOT: &[&str] = &[
+        "PUBLISHABLE",
+        "ANON",
+        "PUBLIC",
+        "SITE",
+        "DEMO",
+        "TEST",
+        "EXAMPLE",
+        "SAMPLE",
+        "DISABLE",
+        "DISABLED",
+        "ENABLE",
+        "ENABLED",
+        "SHOW",
+        "HIDE",
+        "ALLOW",
+        "REQUIRE",
+        "REQUIRED",
+        "MIN",
+        "MAX",
+        "LENGTH",
+        "POLICY",
+        "RESET",
+        "FORGOT",
+        "SIGNUP",
+        "SIGNIN",
+        "LOGIN",
+        "AUTH",
+        "FEATURE",
+    ];
+    if segs.iter().any(|s| NOT.contains(s)) && !(has("AUTH") && segs.last() == Some(&"TOKEN") && !has("PUBLIC")) {
         return false;
     }
-    has("SECRET")
-        || has("SECRETS")
-        || has("PASSWORD")
-        || has("PASSWD")
-        || pair("PRIVATE", "KEY")
-        || pair("SERVICE", "ROLE")
-        || pair("SERVICE", "KEY")
-        || pair("ADMIN", "KEY")
-        || pair("DATABASE", "URL")
-        || pair("AUTH", "TOKEN")
-        || pair("ACCESS", "TOKEN")
-        || (has("WEBHOOK") && (has("KEY") || has("TOKEN")))
-        || rest.starts_with("SK_")
+    let last = segs.last().copied().unwrap_or("");
+    let prev = segs.len().checked_sub(2).and_then(|i| segs.get(i)).copied().unwrap_or("");
+    match last {
+        "SECRET" | "SECRETS" | "PASSWORD" | "PASSWD" => true,
+        "KEY" => matches!(prev, "SECRET" | "PRIVATE" | "ROLE" | "SERVICE" | "ADMIN" | "MASTER" | "SIGNING" | "ENCRYPTION"),
+        "TOKEN" => matches!(prev, "AUTH" | "ADMIN" | "SERVICE" | "SECRET"),
+        "URL" => prev == "DATABASE",
+        _ => false,
+    }
 }
 
 fn run(ctx: &Ctx) -> Vec<Observation> {
@@ -129,6 +157,10 @@ mod tests {
             "NEXT_PUBLIC_SENTRY_DSN",
             "NEXT_PUBLIC_GOOGLE_CLIENT_ID",
             "STRIPE_SECRET_KEY",
+            "NEXT_PUBLIC_DISABLE_EMAIL_PASSWORD_SIGNUP",
+            "NEXT_PUBLIC_DEMO_PASSWORD",
+            "NEXT_PUBLIC_MAPBOX_ACCESS_TOKEN",
+            "NEXT_PUBLIC_PASSWORD_MIN_LENGTH",
         ] {
             assert!(!public_secret(n), "{n}");
         }

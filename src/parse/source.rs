@@ -272,6 +272,8 @@ pub struct EnvRead {
     /// Read inside a development-only branch (`if (process.env.NODE_ENV !== 'production')`, the
     /// non-production side of a `NODE_ENV === 'production' ? … : …`).
     pub dev_only: bool,
+    /// The read is itself a fallback (`process.env.A || process.env.NEXT_PUBLIC_A`).
+    pub in_fallback: bool,
 }
 
 /// A statically understood filesystem path.
@@ -688,6 +690,8 @@ struct Walker<'a, 'b> {
     dev_depth: usize,
     /// Inside the arguments of an env schema call.
     in_schema: usize,
+    /// Inside the right-hand side of `||` / `??`.
+    fallback_depth: usize,
     /// Nesting of function bodies (0 = module load).
     fn_depth: usize,
     /// The file is Next.js `instrumentation.*`: its `register()` runs at server start.
@@ -717,6 +721,7 @@ pub fn analyze(src: &str, file_name: &str) -> SourceFacts {
             budget: Cell::new(RESOLVE_BUDGET),
             dev_depth: 0,
             in_schema: 0,
+            fallback_depth: 0,
             fn_depth: 0,
             instrumentation: {
                 let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
@@ -1039,6 +1044,7 @@ impl<'a, 'b> Walker<'a, 'b> {
             schema: false,
             min_len: None,
             dev_only: self.dev_depth > 0,
+            in_fallback: self.fallback_depth > 0,
         });
     }
 
@@ -1324,6 +1330,7 @@ impl<'a, 'b> Walker<'a, 'b> {
                 schema: true,
                 min_len,
                 dev_only: self.dev_depth > 0,
+                in_fallback: self.fallback_depth > 0,
             });
         }
     }
@@ -1735,15 +1742,20 @@ impl<'a, 'b> Walker<'a, 'b> {
                 self.visit_template(&t.quasi);
             }
             Expression::LogicalExpression(l) => {
-                if matches!(l.operator, LogicalOperator::Or | LogicalOperator::Coalesce) {
+                let fallback = usize::from(matches!(l.operator, LogicalOperator::Or | LogicalOperator::Coalesce));
+                if fallback == 1 {
                     if let Some(name) = self.env_member(&l.left) {
                         self.record_env(name, l.left.span(), Some(&l.right));
+                        self.fallback_depth += 1;
                         self.visit_expr(&l.right);
+                        self.fallback_depth -= 1;
                         return;
                     }
                 }
                 self.visit_expr(&l.left);
+                self.fallback_depth += fallback;
                 self.visit_expr(&l.right);
+                self.fallback_depth -= fallback;
             }
             Expression::ConditionalExpression(c) => {
                 self.visit_expr(&c.test);
@@ -2556,6 +2568,7 @@ export async function POST(req: Request) { await writeFile(path.join(UPLOAD_DIR,
                 schema: false,
                 min_len: None,
                 dev_only: false,
+                in_fallback: false,
             }]
         );
     }
