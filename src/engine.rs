@@ -303,6 +303,36 @@ fn env_rows(ctx: &Ctx) -> Vec<EnvVarRow> {
             },
         );
     }
+    // NEXT_PUBLIC_ variables read only in client components still have to be set for the build.
+    for app in checks::deployable_apps(ctx.model) {
+        for s in app
+            .sources
+            .iter()
+            .filter(|s| !s.runtime && s.facts.directives.iter().any(|d| d == "use client"))
+        {
+            for r in s
+                .facts
+                .env_reads
+                .iter()
+                .filter(|r| r.name.starts_with("NEXT_PUBLIC_") && !checks::env_builtin(&r.name))
+            {
+                let row = rows.entry(r.name.clone()).or_insert_with(|| EnvVarRow {
+                    name: r.name.clone(),
+                    need: if r.has_default { "optional".into() } else { "required".into() },
+                    secret: false,
+                    purpose: String::new(),
+                    read_in: None,
+                    documented_in: None,
+                });
+                if row.read_in.is_none() {
+                    row.read_in = Some(format!("{}:{} (client, inlined at build)", s.rel, r.line));
+                }
+            }
+        }
+    }
+    for row in rows.values_mut() {
+        row.secret |= checks::next_public_secret_name(&row.name);
+    }
     for e in ctx.model.env_files.iter().filter(|e| e.template) {
         for x in &e.entries {
             if checks::env_builtin(&x.name) {

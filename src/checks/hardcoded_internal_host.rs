@@ -154,20 +154,20 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             continue;
         }
         let why = match kind {
-            "loopback" => "which inside the container is the container itself".to_string(),
-            "private" => "a private address that is not reachable from the platform's network".to_string(),
-            _ => format!("a compose service name that does not resolve on {}", ctx.platform.name),
+            "loopback" => "is the container itself once it runs in a container".to_string(),
+            "private" => "is a private address the platform's network does not reach".to_string(),
+            _ => format!("is a compose service name, which does not resolve on {}", ctx.platform.name),
+        };
+        let shown = if value.contains("://") {
+            format!(" (`{}`)", redact(&value))
+        } else {
+            String::new()
         };
         out.push(
-            Observation::at(
-                RULE.id,
-                &file,
-                line,
-                format!("{place} sets `{name}` to `{}`, whose host `{host}` is {why}", redact(&value)),
-            )
-            .var("name", name.clone())
-            .var("host", host)
-            .key(format!("{file}:{name}")),
+            Observation::at(RULE.id, &file, line, format!("{place} sets `{name}`{shown} to the host `{host}`, which {why}"))
+                .var("name", name.clone())
+                .var("host", host)
+                .key(format!("{file}:{name}")),
         );
     }
     out

@@ -15,9 +15,9 @@ Finds jobs the web server schedules when its modules load (top level of a server
 Next.js `instrumentation` `register()`): node-cron / `cron` / croner / node-schedule / agenda /
 Bree schedules, and `setInterval` with a period of 10 minutes or more. Reported where the
 platform can scale the service to zero or run several instances. Code in client components,
-scripts, and worker entrypoints (`worker.ts`, `workers/`, `jobs/`, `cron/`) that the web service's
-start command does not run is not reported; nor are jobs started inside a function, or BullMQ
-repeatable jobs (kept in Redis).
+files a package.json script runs, and worker entrypoints (`worker.ts`, `*-worker.ts`,
+`workers/`) that the web service's start command does not run are not reported; nor are jobs
+started inside a function, or BullMQ repeatable jobs (kept in Redis).
 
 ## Why it matters
 A service that sleeps runs no job until a request wakes it; a service with several instances runs
@@ -41,14 +41,12 @@ script), or from a single dedicated worker; keep the web service stateless.
 /// Minimum `setInterval` period taken as a scheduled job rather than housekeeping.
 const JOB_PERIOD_MS: u64 = 10 * 60 * 1000;
 
-/// A worker entrypoint by its path: `worker.ts`, `workers/x.ts`, `jobs/x.ts`, `cron/x.ts`.
+/// A worker entrypoint by its path: `worker.ts`, `email-worker.ts`, `workers/x.ts`.
 fn worker_path(rel: &str) -> bool {
     let segs: Vec<&str> = rel.split('/').collect();
     let stem = segs.last().and_then(|n| n.split('.').next()).unwrap_or("");
-    let dir_hit = segs[..segs.len().saturating_sub(1)]
-        .iter()
-        .any(|s| matches!(*s, "worker" | "workers" | "jobs" | "cron" | "crons" | "scheduler" | "queue" | "queues"));
-    dir_hit || matches!(stem, "worker" | "workers" | "scheduler" | "cron" | "crons" | "jobs") || stem.ends_with("-worker") || stem.ends_with("Worker")
+    let dir_hit = segs[..segs.len().saturating_sub(1)].iter().any(|s| matches!(*s, "worker" | "workers"));
+    dir_hit || matches!(stem, "worker" | "workers") || stem.ends_with("-worker") || stem.ends_with("Worker")
 }
 
 fn run(ctx: &Ctx) -> Vec<Observation> {

@@ -483,6 +483,11 @@ pub fn env_reads(ctx: &Ctx) -> std::collections::BTreeMap<String, (String, usize
     env_undocumented::reads(ctx)
 }
 
+/// Does a `NEXT_PUBLIC_` name say it holds a server secret (for the env table)?
+pub fn next_public_secret_name(name: &str) -> bool {
+    next_public_secret::public_secret(name)
+}
+
 /// Minimum lengths the deployed code enforces (for the env table).
 pub fn env_minimums(ctx: &Ctx) -> std::collections::BTreeMap<String, (usize, String, usize)> {
     secret_min_length::minimums(ctx)

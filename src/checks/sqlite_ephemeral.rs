@@ -130,13 +130,14 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                     continue; // libsql://, http://: not a local file
                 }
                 let shown = path.clone().unwrap_or_else(|| "the `file:` URL".into());
+                let dir = path.as_deref().map(|p| crate::text::parent(p).to_string());
+                let mount = dir
+                    .as_deref()
+                    .and_then(|d| container_path(ctx, app, d))
+                    .or(dir)
+                    .unwrap_or_else(|| "the database directory".into());
                 let mut o = Observation::at(RULE.id, &schema.rel, *pline, message(ctx, &shown))
-                    .var(
-                        "path",
-                        path.clone()
-                            .map(|p| crate::text::parent(&p).to_string())
-                            .unwrap_or_else(|| "the database directory".into()),
-                    )
+                    .var("path", mount)
                     .key(format!("prisma:{shown}"));
                 if let Some((n, f, l)) = from {
                     o = o.related(&f, Some(l), format!("`{n}` points the datasource at this file"));
@@ -153,8 +154,10 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 if target == "." || target.is_empty() || covered(&target) {
                     continue;
                 }
+                let dir = crate::text::parent(&target).to_string();
+                let mount = container_path(ctx, app, &dir).unwrap_or(dir);
                 let mut o = Observation::at(RULE.id, &src.rel, w.line, message(ctx, &target))
-                    .var("path", crate::text::parent(&target).to_string())
+                    .var("path", mount)
                     .key(format!("db:{target}"));
                 if let Some((file, line, what)) = volume_config(ctx, app) {
                     o = o.related(&file, line, format!("{what} mounts no volume over the database file"));
