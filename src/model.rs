@@ -461,6 +461,22 @@ impl Model {
                 }
             }
         }
+        // CI workflows and shell scripts that run a file with node / tsx / ts-node / bun.
+        let runners = ["node", "tsx", "ts-node", "bun", "npx", "zx", "vite-node"];
+        for (rel, text) in self.workflows.iter().map(|(r, t)| (r, t)).chain(self.scripts.iter()) {
+            let in_workflow = rel.starts_with(".github/");
+            for line in text.lines() {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                for (i, w) in words.iter().enumerate().skip(1) {
+                    let w = w.trim_matches(|c| c == '"' || c == '\'');
+                    let prev = words[i - 1].rsplit('/').next().unwrap_or("");
+                    if runners.contains(&prev) && exts.iter().any(|e| w.ends_with(e)) {
+                        let base = if in_workflow { "" } else { parent(rel) };
+                        tools.insert(join(base, w.trim_start_matches("./")));
+                    }
+                }
+            }
+        }
         for app in &mut self.apps {
             let starts: Vec<&str> = app.start.iter().map(|c| c.text.as_str()).collect();
             for s in app
@@ -468,9 +484,12 @@ impl Model {
                 .iter_mut()
                 .filter(|s| s.runtime && tools.contains(&s.rel) && !servers.contains(&s.rel))
             {
-                let name = s.rel.rsplit('/').next().unwrap_or(&s.rel);
-                let stem = name.split('.').next().unwrap_or(name);
-                if !starts.iter().any(|t| t.contains(stem)) {
+                // The start command runs it when it names its path (extension aside).
+                let no_ext = s.rel.rsplit_once('.').map(|(a, _)| a).unwrap_or(&s.rel);
+                let mut last_two: Vec<&str> = no_ext.rsplit('/').take(2).collect();
+                last_two.reverse();
+                let tail = last_two.join("/");
+                if !starts.iter().any(|t| t.contains(no_ext) || (tail.contains('/') && t.contains(&tail))) {
                     s.runtime = false;
                 }
             }

@@ -65,6 +65,7 @@ pub const IMPLICIT: &[&str] = &[
     "OPENAI_ORG_ID",
     "ANTHROPIC_API_KEY",
     "GOOGLE_VERTEX_",
+    "AI_GATEWAY_API_KEY",
     "GOOGLE_GENERATIVE_AI_API_KEY",
     "AZURE_",
     "MISTRAL_API_KEY",

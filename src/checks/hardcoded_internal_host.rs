@@ -16,7 +16,7 @@ const DOC: &str = r#"## What it does
 Reads the values a deployment gets from the repository (the final Dockerfile stage's `ENV`, a
 committed `.env.production`, fly.toml `[env]` on Fly, the deployment compose file's `environment:`
 on compose platforms) for connection URLs and hosts (`DATABASE_URL`, `REDIS_URL`, `*_URL`,
-`*_HOST`…) and reports those whose host is `localhost` / `127.0.0.1` / `0.0.0.0`, a private IP
+a backing service's `*_HOST` such as `DB_HOST` / `REDIS_HOST`…) and reports those whose host is `localhost` / `127.0.0.1` / `::1`, a private IP
 (10/8, 172.16/12, 192.168/16), or, where the platform does not run the compose file, the name of
 a compose service (`postgres`, `db`, `redis`…). Public URLs and `${VAR}` references are ignored;
 values are shown redacted.
@@ -42,7 +42,7 @@ platform's environment settings (as a secret when it carries a password).
 
 pub fn loopback(host: &str) -> bool {
     let h = host.trim_matches(|c| c == '[' || c == ']').to_ascii_lowercase();
-    matches!(h.as_str(), "localhost" | "127.0.0.1" | "0.0.0.0" | "::1" | "::") || h.starts_with("127.")
+    matches!(h.as_str(), "localhost" | "127.0.0.1" | "::1") || h.starts_with("127.")
 }
 
 pub fn private_ip(host: &str) -> bool {
@@ -53,18 +53,54 @@ pub fn private_ip(host: &str) -> bool {
     parts[0] == 10 || (parts[0] == 172 && (16..=31).contains(&parts[1])) || (parts[0] == 192 && parts[1] == 168)
 }
 
+/// Name segments of backing services whose `*_HOST` is another machine.
+const BACKING: &[&str] = &[
+    "DB",
+    "DATABASE",
+    "POSTGRES",
+    "POSTGRESQL",
+    "PG",
+    "MYSQL",
+    "MARIADB",
+    "MONGO",
+    "MONGODB",
+    "REDIS",
+    "VALKEY",
+    "CACHE",
+    "SMTP",
+    "MAIL",
+    "RABBITMQ",
+    "AMQP",
+    "KAFKA",
+    "ELASTIC",
+    "ELASTICSEARCH",
+    "OPENSEARCH",
+    "MEILI",
+    "MEILISEARCH",
+    "TYPESENSE",
+    "MINIO",
+    "S3",
+    "CLICKHOUSE",
+    "NATS",
+    "MQTT",
+    "QDRANT",
+    "MEMCACHED",
+];
+
 /// A variable that names another service's address.
 fn address_name(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
     if n.starts_with("NEXT_PUBLIC_") && (n.contains("SITE") || n.contains("APP_URL") || n.contains("BASE_URL")) {
         return false; // the app's own public URL: wrong too, but a different problem
     }
-    let last = n.rsplit('_').next().unwrap_or("");
-    matches!(last, "URL" | "URI" | "DSN" | "HOST" | "ADDR" | "ADDRESS" | "SERVER" | "ENDPOINT")
-        && !matches!(
-            n.as_str(),
-            "NEXTAUTH_URL" | "AUTH_URL" | "APP_URL" | "BASE_URL" | "SITE_URL" | "PUBLIC_URL" | "HOSTNAME"
-        )
+    let segs: Vec<&str> = n.split('_').collect();
+    let last = segs.last().copied().unwrap_or("");
+    if matches!(last, "HOST" | "HOSTNAME" | "ADDR" | "ADDRESS" | "SERVER") {
+        // Only a backing service's address, not the app's own bind address (HOST, APP_HOST).
+        return segs.iter().any(|s| BACKING.contains(s));
+    }
+    matches!(last, "URL" | "URI" | "DSN" | "ENDPOINT")
+        && !matches!(n.as_str(), "NEXTAUTH_URL" | "AUTH_URL" | "APP_URL" | "BASE_URL" | "SITE_URL" | "PUBLIC_URL")
 }
 
 /// The host a value addresses, when it is an internal one: (host, kind).
@@ -197,7 +233,7 @@ mod tests {
 
     #[test]
     fn public_hosts_references_dev_files_and_own_url_stay_silent() {
-        let df = "FROM node:20-alpine\nENV DATABASE_URL=${DATABASE_URL}\nENV API_URL=https://api.acme.io\nENV HOSTNAME=0.0.0.0\nENV NEXTAUTH_URL=http://localhost:3000\nCMD [\"npm\", \"start\"]\n";
+        let df = "FROM node:20-alpine\nENV DATABASE_URL=${DATABASE_URL}\nENV API_URL=https://api.acme.io\nENV HOSTNAME=0.0.0.0\nENV HOST=127.0.0.1\nENV APP_HOST=localhost\nENV NEXTAUTH_URL=http://localhost:3000\nCMD [\"npm\", \"start\"]\n";
         let env = "DATABASE_URL=postgresql://postgres:postgres@localhost:5432/app\n";
         let tpl = "REDIS_URL=redis://localhost:6379\n";
         let obs = koyeb(

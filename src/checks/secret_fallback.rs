@@ -66,12 +66,13 @@ pub fn signing_secret(name: &str) -> bool {
     ]
     .iter()
     .any(|w| n.contains(w));
-    let provider = [
-        "STRIPE", "CLERK", "SUPABASE", "OPENAI", "RESEND", "SENDGRID", "TWILIO", "AWS", "GOOGLE", "GITHUB", "PAYPAL", "MAILGUN",
-    ]
-    .iter()
-    .any(|w| n.contains(w));
-    strong || (!provider && (n == "SECRET" || n.ends_with("_SECRET") || n == "SECRET_KEY" || n == "AUTH_SECRET" || n.ends_with("_TOKEN_SECRET")))
+    // The app's own secrets; a third-party API secret (`TRANSLOADIT_SECRET`) only breaks the integration.
+    let own = matches!(
+        n.as_str(),
+        "SECRET" | "APP_SECRET" | "AUTH_SECRET" | "SECRET_KEY" | "SECRET_KEY_BASE" | "CRON_SECRET" | "SERVER_SECRET"
+    ) || n.ends_with("_TOKEN_SECRET")
+        || n.ends_with("_AUTH_SECRET");
+    strong || own
 }
 
 fn run(ctx: &Ctx) -> Vec<Observation> {
@@ -135,7 +136,7 @@ mod tests {
         let dev = "let s = process.env.JWT_SECRET;\nif (process.env.NODE_ENV !== 'production') { s = process.env.JWT_SECRET || 'dev'; }\nexport const t = process.env.NODE_ENV === 'production' ? process.env.COOKIE_SECRET : (process.env.COOKIE_SECRET ?? 'dev');\n";
         let guard =
             "if (!process.env.SESSION_SECRET) throw new Error('SESSION_SECRET missing');\nexport const s = process.env.SESSION_SECRET || 'x-never-used';\n";
-        let other = "export const a = process.env.STRIPE_SECRET_KEY || 'sk_test_123';\nexport const b = process.env.APP_NAME || 'app';\nexport const c = process.env.JWT_SECRET || '';\n";
+        let other = "export const a = process.env.STRIPE_SECRET_KEY || 'sk_test_123';\nexport const b = process.env.APP_NAME || 'app';\nexport const c = process.env.JWT_SECRET || '';\nexport const d = process.env.TRANSLOADIT_SECRET || 'just empty text';\n";
         let script = "export const s = process.env.JWT_SECRET || 'seed-secret';\n";
         let obs = koyeb(
             "secret-fallback",
