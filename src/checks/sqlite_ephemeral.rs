@@ -16,7 +16,9 @@ pub static RULE: Rule = Rule {
 const DOC: &str = r#"## What it does
 Finds an SQLite database kept in a local file: a Prisma datasource with `provider = "sqlite"`
 (its `file:` URL, written in the schema or taken from the `DATABASE_URL` the repository sets), or
-server code opening a file with better-sqlite3 / sqlite3 (`new Database('data.db')`). Silent when
+server code opening a file with better-sqlite3 / sqlite3 (`new Database('data.db')`) or an ORM
+configured for SQLite (knex `client: 'sqlite3'` + `connection.filename`, Sequelize
+`dialect: 'sqlite'` + `storage`, TypeORM `type: 'sqlite'` + `database`). Silent when
 a volume the platform reads from the repository (compose `volumes:`, fly.toml `[[mounts]]`,
 render.yaml `disk`) covers the file, and for remote libSQL / Turso URLs.
 

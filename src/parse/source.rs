@@ -347,7 +347,7 @@ pub enum PortExpr {
 const MAY_MATTER: &str = concat!(
     r"env|File|WriteStream|mkdir|rename|ensureDir|writeJson|outputJson|fs-extra|listen|serve",
     r"|child_process|exec|spawn|\$`|event-stream|Interval|[cC]ron|schedule|agenda|repeat|JobScheduler",
-    r"|WebSocket|socket\.io|multer|diskStorage|Database|use server|Bree|pino",
+    r"|WebSocket|socket\.io|multer|diskStorage|Database|use server|Bree|pino|sqlite",
     r"|(?-u:\b)(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)(?-u:\b)",
 );
 
@@ -1275,6 +1275,37 @@ impl<'a, 'b> Walker<'a, 'b> {
         }
     }
 
+    /// ORM configuration objects that open an SQLite file: knex `{ client: 'sqlite3', connection:
+    /// { filename } }`, Sequelize `{ dialect: 'sqlite', storage }`, TypeORM `{ type: 'sqlite',
+    /// database }`.
+    fn sqlite_config(&mut self, o: &'b ObjectExpression<'a>) {
+        let lit = |key: &str| prop_value(o, key).and_then(string_lit);
+        let file = if lit("client").is_some_and(|c| matches!(c, "sqlite3" | "better-sqlite3" | "sqlite")) {
+            match prop_value(o, "connection").map(Expression::get_inner_expression) {
+                Some(Expression::ObjectExpression(c)) => prop_value(c, "filename"),
+                Some(other) => Some(other),
+                None => None,
+            }
+        } else if lit("dialect") == Some("sqlite") {
+            prop_value(o, "storage")
+        } else if lit("type").is_some_and(|t| matches!(t, "sqlite" | "better-sqlite3")) {
+            prop_value(o, "database")
+        } else {
+            return;
+        };
+        let Some(file) = file else { return };
+        if string_lit(file).is_some_and(|s| s.is_empty() || s == ":memory:") {
+            return;
+        }
+        let line = self.line(file.span());
+        let path = self.path_expr(file, 0);
+        self.facts.fs_writes.push(FsWrite {
+            func: "Database".into(),
+            line,
+            path,
+        });
+    }
+
     /// t3-env `createEnv({ server: {…}, client: {…}, shared: {…} })`.
     fn env_schema_create(&mut self, c: &'b CallExpression<'a>) {
         let Some(Expression::ObjectExpression(o)) = arg_expr(&c.arguments, 0).map(Expression::get_inner_expression) else {
@@ -1823,6 +1854,7 @@ impl<'a, 'b> Walker<'a, 'b> {
                 }
             }
             Expression::ObjectExpression(o) => {
+                self.sqlite_config(o);
                 for p in &o.properties {
                     match p {
                         ObjectPropertyKind::ObjectProperty(p) => {
@@ -2913,6 +2945,24 @@ export function GET(req) {\n\
         assert_eq!(g.env_min_lengths, vec![("SESSION_SECRET".to_string(), 32, 1)]);
         assert!(ts("if (process.env.S.length < 32) console.warn('short');\n").env_min_lengths.is_empty());
         assert_eq!(f.fail_open_auth, vec![("ADMIN_TOKEN".to_string(), 8), ("API_KEY".to_string(), 9)]);
+    }
+
+    #[test]
+    fn orm_sqlite_configs() {
+        let src = "import knex from 'knex';\n\
+export const db = knex({ client: 'sqlite3', connection: { filename: './data/app.sqlite' } });\n\
+export const s = new Sequelize({ dialect: 'sqlite', storage: process.env.DB_PATH || 'db.sqlite' });\n\
+export const t = new DataSource({ type: 'better-sqlite3', database: ':memory:' });\n\
+export const pg = knex({ client: 'pg', connection: process.env.DATABASE_URL });\n";
+        let f = ts(src);
+        let got: Vec<(&str, usize, &PathExpr)> = f.fs_writes.iter().map(|w| (w.func.as_str(), w.line, &w.path)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Database", 2, &lit("./data/app.sqlite")),
+                ("Database", 3, &env("DB_PATH", Some(lit("db.sqlite"))))
+            ]
+        );
     }
 
     #[test]
