@@ -1236,7 +1236,12 @@ impl<'a, 'b> Walker<'a, 'b> {
             if l.operator == LogicalOperator::And && rejects(&i.consequent) {
                 if let (Some(x), Expression::BinaryExpression(b)) = (self.env_name_of(&l.left, 0), l.right.get_inner_expression()) {
                     let ne = matches!(b.operator, BinaryOperator::StrictInequality | BinaryOperator::Inequality);
-                    let same = self.env_name_of(&b.left, 0) == Some(x) || self.env_name_of(&b.right, 0) == Some(x);
+                    // `token !== process.env.X`, or `auth !== `Bearer ${process.env.X}``.
+                    let names = |e: &Expression<'a>| match e.get_inner_expression() {
+                        Expression::TemplateLiteral(t) => t.expressions.iter().any(|x2| self.env_name_of(x2, 0) == Some(x)),
+                        other => self.env_name_of(other, 0) == Some(x),
+                    };
+                    let same = names(&b.left) || names(&b.right);
                     if ne && same {
                         let line = self.line(i.span);
                         self.facts.fail_open_auth.push((x.to_string(), line));
@@ -2945,6 +2950,8 @@ export function GET(req) {\n\
         assert_eq!(g.env_min_lengths, vec![("SESSION_SECRET".to_string(), 32, 1)]);
         assert!(ts("if (process.env.S.length < 32) console.warn('short');\n").env_min_lengths.is_empty());
         assert_eq!(f.fail_open_auth, vec![("ADMIN_TOKEN".to_string(), 8), ("API_KEY".to_string(), 9)]);
+        let bearer = ts("export function GET(req) {\n  if (process.env.CRON_SECRET && req.headers.get('authorization') !== `Bearer ${process.env.CRON_SECRET}`) {\n    return new Response(null, { status: 401 });\n  }\n}\n");
+        assert_eq!(bearer.fail_open_auth, vec![("CRON_SECRET".to_string(), 2)]);
     }
 
     #[test]
