@@ -15,7 +15,8 @@ const DOC: &str = r#"## What it does
 In each Dockerfile a deployment builds, finds `ENV` instructions that give a secret-like variable
 (`JWT_SECRET`, `*_PASSWORD`, `*_TOKEN`, `*_KEY`, a database URL with a password…) a literal value.
 References (`ENV X=$X`, reported by `secret-build-arg`), placeholders (`changeme`, `<...>`) and
-database URLs without a real password on a local host are ignored. The value is never printed.
+database URLs without a real password on a local host are ignored, except for signing and session
+secrets (`ENV JWT_SECRET=secret` is the secret the app signs with unless the platform overrides it). The value is never printed.
 
 ## Why it matters
 The value is committed to the repository and stored in the image config, readable with
@@ -47,7 +48,10 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             for (name, value) in ins.key_values() {
                 let Some(v) = value else { continue };
                 let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
-                if !is_secret_name(&name) || v.is_empty() || v.contains('$') || is_placeholder(v) {
+                // A placeholder is still the value a signing secret takes when the platform does not
+                // override it (`ENV JWT_SECRET=secret`).
+                let signing = crate::checks::secret_fallback::signing_secret(&name);
+                if !is_secret_name(&name) || v.is_empty() || v.contains('$') || (is_placeholder(v) && !signing) {
                     continue;
                 }
                 if let Some(u) = url_parts(v) {
@@ -84,6 +88,9 @@ mod tests {
         let obs = koyeb("secret-in-dockerfile-env", &[("package.json", NEXT_PKG), ("Dockerfile", df)]);
         assert_eq!(obs.len(), 1, "{obs:?}");
         assert!(!obs[0].message.contains("9f1c2e"));
+        // A weak placeholder under a signing secret is the secret the app uses.
+        let weak = "FROM node:20-alpine\nENV JWT_SECRET=\"SECRET_JWT\"\nCMD [\"npm\", \"start\"]\n";
+        assert_eq!(koyeb("secret-in-dockerfile-env", &[("package.json", NEXT_PKG), ("Dockerfile", weak)]).len(), 1);
     }
 
     #[test]
