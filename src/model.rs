@@ -146,6 +146,7 @@ const TEST_MARKERS: &[&str] = &[
 ];
 const TEST_DIRS: &[&str] = &[
     "__tests__",
+    "__test__",
     "__mocks__",
     "__fixtures__",
     "test",

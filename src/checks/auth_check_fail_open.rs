@@ -14,7 +14,9 @@ pub static RULE: Rule = Rule {
 const DOC: &str = r#"## What it does
 Finds server code of the shape `if (process.env.X && token !== process.env.X) return 401` (or
 `throw`), where `X` is a secret-like variable (`ADMIN_TOKEN`, `API_KEY`, `CRON_SECRET`…), also
-through a constant holding `process.env.X`. The check only rejects when the variable is set.
+through a constant holding `process.env.X`, or compared with a template such as
+`` `Bearer ${process.env.X}` ``. The check only rejects when the variable is set. Health routes,
+optionally protected by design, are not reported.
 
 ## Why it matters
 When the variable is missing on the platform, the condition is false for every request and the
@@ -38,7 +40,14 @@ or validate it at start, then set it in the platform's secrets.
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
     for app in deployable_apps(ctx.model) {
-        for s in app.sources.iter().filter(|s| s.runtime) {
+        // A health route protected only when a key is set is open by design.
+        let health: Vec<&str> = app
+            .routes
+            .iter()
+            .filter(|r| super::no_health_route_paths().contains(&r.path.as_str()))
+            .map(|r| r.file.as_str())
+            .collect();
+        for s in app.sources.iter().filter(|s| s.runtime && !health.contains(&s.rel.as_str())) {
             for (name, line) in s.facts.fail_open_auth.iter().filter(|(n, _)| is_secret_name(n)) {
                 out.push(
                     Observation::at(

@@ -19,7 +19,8 @@ package.json, scripts, workflows, env templates) for credentials in a provider's
 `sk_live_` / `rk_live_`, GitHub `ghp_` / `github_pat_`, Slack `xoxb-` / `xoxp-`, AWS `AKIA…`,
 OpenAI `sk-proj-` / `sk-`, Anthropic `sk-ant-`, Google `AIza…`, SendGrid `SG.`, GitLab `glpat-`,
 npm `npm_`, Hugging Face `hf_`, Stripe webhook `whsec_`, and PEM private keys. A key must have its
-format's length and look random; placeholders (`sk_live_xxxx`, `your-key`, `<...>`, `${VAR}`) and
+format's length and look random; placeholders (`sk_live_xxxx`, `your-key`, `<...>`, `${VAR}`), samples
+named as such on the same or the previous line (`placeholder`, `example`, `dummy`, `mock`…) and
 test keys (`sk_test_`, `pk_`) are ignored, and so are test files. Committed env files (not
 templates) are reported by `committed-env-secret`. The key is never printed, only its kind and
 length.
@@ -98,6 +99,15 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 let Some(prefix) = provider_key(token) else { continue };
                 (redact(token), format!("a live-looking {} key", provider_name(prefix)))
             };
+            // `placeholder="sk_live_…"`, `const privateKeyDataHolder = "-----BEGIN …"`: a sample.
+            let ctx_start = text[..m.start()].rfind('\n').and_then(|i| text[..i].rfind('\n')).map_or(0, |i| i + 1);
+            let context = text[ctx_start..m.start()].to_ascii_lowercase();
+            if ["placeholder", "holder", "example", "sample", "dummy", "fake", "mock", "fixture"]
+                .iter()
+                .any(|w| context.contains(w))
+            {
+                continue;
+            }
             let line = crate::text::line_of(text, m.start());
             out.push(
                 Observation::at(RULE.id, &f.rel, line, format!("this line holds {what} ({shape}) in a committed file"))
@@ -130,7 +140,7 @@ mod tests {
 
     #[test]
     fn placeholders_test_keys_words_tests_and_env_files_stay_silent() {
-        let src = "export const a = 'sk_test_51HxQ2eJ8kq3LmNoPqRsTuVwXyZ9f8e7d6c5b4aZ';\nexport const b = 'pk_live_51HxQ2eJ8kq3LmNoPqRsTuVwXyZ9f8e7d6c5b4aZ';\nexport const c = 'sk_live_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx';\nexport const d = process.env.STRIPE_KEY ?? '${STRIPE_KEY}';\nconst task = 'desk-organizer-and-task-manager-0123';\nconst pem = '-----BEGIN PRIVATE KEY-----\\n...\\n-----END PRIVATE KEY-----';\n";
+        let src = "export const a = 'sk_test_51HxQ2eJ8kq3LmNoPqRsTuVwXyZ9f8e7d6c5b4aZ';\nexport const b = 'pk_live_51HxQ2eJ8kq3LmNoPqRsTuVwXyZ9f8e7d6c5b4aZ';\nexport const c = 'sk_live_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx';\nexport const d = process.env.STRIPE_KEY ?? '${STRIPE_KEY}';\nconst task = 'desk-organizer-and-task-manager-0123';\nconst pem = '-----BEGIN PRIVATE KEY-----\\n...\\n-----END PRIVATE KEY-----';\nexport const keyPlaceholder =\n  'sk_live_51HxQ2eJ8kq3LmNoPqRsTuVwXyZ9f8e7d6c5b4aZ';\n";
         let test = "export const k = 'sk_live_51HxQ2eJ8kq3LmNoPqRsTuVwXyZ9f8e7d6c5b4aZ';\n";
         let env = "STRIPE_SECRET_KEY=sk_live_51HxQ2eJ8kq3LmNoPqRsTuVwXyZ9f8e7d6c5b4aZ\n";
         let obs = koyeb(

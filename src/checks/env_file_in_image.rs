@@ -13,7 +13,8 @@ pub static RULE: Rule = Rule {
 
 const DOC: &str = r#"## What it does
 For each Dockerfile a deployment builds, looks at the final stage's `COPY` / `ADD` of a directory
-(`COPY . .`, `COPY apps/web/ ./`) and at the env files (not templates) with secret values inside
+(`COPY . .`, `COPY apps/web/ ./`) and at the env files (not templates) with live-looking secret values (a provider key format, a
+database URL with a real password on a non-local host, a long random value) inside
 that directory of the build context. Reports each one `.dockerignore` at the context root does not
 exclude: a `.dockerignore` that lists only `.env` still lets `.env.production`, `.env.local` or
 `apps/web/.env` through.
@@ -58,12 +59,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                     if name.starts_with(".env.test") || name.ends_with(".test") {
                         continue;
                     }
-                    let secrets: Vec<&str> = e
-                        .entries
-                        .iter()
-                        .filter(|x| !x.commented && (x.live_secret || (x.secret_name && x.kind == crate::parse::env_file::ValueKind::Literal)))
-                        .map(|x| x.name.as_str())
-                        .collect();
+                    let secrets: Vec<&str> = e.entries.iter().filter(|x| !x.commented && x.live_secret).map(|x| x.name.as_str()).collect();
                     if secrets.is_empty() {
                         continue;
                     }

@@ -15,7 +15,9 @@ pub static RULE: Rule = Rule {
 const DOC: &str = r#"## What it does
 Reads the values a deployment gets from the repository (the final Dockerfile stage's `ENV`, a
 committed `.env.production`, fly.toml `[env]` on Fly, the deployment compose file's `environment:`
-on compose platforms) for connection URLs and hosts (`DATABASE_URL`, `REDIS_URL`, `*_URL`,
+on compose platforms) and connection URLs passed as literals to a client in server code
+(`new Redis('redis://localhost:6379')`, `mongoose.connect('mongodb://…')`; not env or config
+fallbacks, not development branches) for connection URLs and hosts (`DATABASE_URL`, `REDIS_URL`, `*_URL`,
 a backing service's `*_HOST` such as `DB_HOST` / `REDIS_HOST`…) and reports those whose host is `localhost` / `127.0.0.1` / `::1`, a private IP
 (10/8, 172.16/12, 192.168/16), or, where the platform does not run the compose file, the name of
 a compose service (`postgres`, `db`, `redis`…). Public URLs and `${VAR}` references are ignored;
@@ -90,8 +92,8 @@ const BACKING: &[&str] = &[
 /// A variable that names another service's address.
 fn address_name(name: &str) -> bool {
     let n = name.to_ascii_uppercase();
-    if n.starts_with("NEXT_PUBLIC_") && (n.contains("SITE") || n.contains("APP_URL") || n.contains("BASE_URL")) {
-        return false; // the app's own public URL: wrong too, but a different problem
+    if n.starts_with("NEXT_PUBLIC_") || n.starts_with("VITE_") {
+        return false; // read by the browser, where localhost is the visitor's machine: another problem
     }
     let segs: Vec<&str> = n.split('_').collect();
     let last = segs.last().copied().unwrap_or("");
@@ -180,13 +182,22 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             }
         }
     }
+    // Connection URLs written in server code (not env fallbacks): always what the app uses.
+    for app in deployable_apps(m) {
+        for s in app.sources.iter().filter(|s| s.runtime) {
+            for (url, line) in &s.facts.service_urls {
+                values.push(("SERVICE_URL".into(), url.clone(), s.rel.clone(), *line, "server code".into()));
+            }
+        }
+    }
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     for (name, value, file, line, place) in values {
         let Some((host, kind)) = internal_host(&name, &value, &services) else {
             continue;
         };
-        if !seen.insert((file.clone(), name.clone())) {
+        let code = name == "SERVICE_URL";
+        if !seen.insert((file.clone(), if code { format!("{name}:{line}") } else { name.clone() })) {
             continue;
         }
         let why = match kind {
@@ -194,6 +205,20 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             "private" => "is a private address the platform's network does not reach".to_string(),
             _ => format!("is a compose service name, which does not resolve on {}", ctx.platform.name),
         };
+        if code {
+            out.push(
+                Observation::at(
+                    RULE.id,
+                    &file,
+                    line,
+                    format!("server code connects to `{}`, whose host `{host}` {why}", redact(&value)),
+                )
+                .var("name", "the connection URL")
+                .var("host", host)
+                .key(format!("{file}:code:{}", redact(&value))),
+            );
+            continue;
+        }
         let shown = if value.contains("://") {
             format!(" (`{}`)", redact(&value))
         } else {
@@ -224,6 +249,10 @@ mod tests {
         assert!(!obs[0].message.contains("s3cretpw"));
         // On a compose platform the service name resolves; localhost is still wrong.
         assert_eq!(run("hardcoded-internal-host", "vps", &files).len(), 1);
+        let code = "import Redis from 'ioredis';\nexport const r = new Redis('redis://127.0.0.1:6379');\nexport const f = new Redis(process.env.REDIS_URL || 'redis://localhost:6379');\n";
+        let obs = koyeb("hardcoded-internal-host", &[("package.json", NEXT_PKG), ("lib/redis.ts", code)]);
+        assert_eq!(obs.len(), 1, "{obs:?}");
+        assert_eq!(obs[0].line, Some(2));
         let prod = "API_URL=http://10.0.0.12:8080\n";
         assert_eq!(
             koyeb("hardcoded-internal-host", &[("package.json", NEXT_PKG), (".env.production", prod)]).len(),

@@ -102,7 +102,17 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         // First unguarded read of each NEXT_PUBLIC_ variable, in code that reaches the bundle.
         let mut reads: BTreeMap<&str, (&str, usize)> = BTreeMap::new();
         let mut defaulted: Vec<&str> = Vec::new();
-        for s in app.sources.iter().filter(|s| s.runtime || s.facts.directives.iter().any(|d| d == "use client")) {
+        // Code the bundle can contain: files in folders (app/, src/, components/…), and root
+        // middleware / instrumentation; not root tool configs such as `sanity.cli.ts`.
+        let bundled = |rel: &str| {
+            let local = app.local(rel);
+            local.contains('/') || local.starts_with("middleware.") || local.starts_with("instrumentation")
+        };
+        for s in app
+            .sources
+            .iter()
+            .filter(|s| (s.runtime || s.facts.directives.iter().any(|d| d == "use client")) && bundled(&s.rel))
+        {
             for r in s
                 .facts
                 .env_reads

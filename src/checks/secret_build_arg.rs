@@ -38,6 +38,12 @@ that need production credentials (migrations) out of the build into a release or
 - https://docs.docker.com/reference/build-checks/secrets-used-in-arg-or-env/
 "#;
 
+/// A literal default that can be a secret: not a placeholder, a reference, a number or a flag.
+fn secret_default(v: &str) -> bool {
+    let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
+    v.chars().count() >= 8 && !v.contains('$') && !is_placeholder(v) && !v.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '_')
+}
+
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let m = ctx.model;
     let mut out = Vec::new();
@@ -46,7 +52,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             continue;
         }
         for (name, default, line) in &d.df.global_args {
-            if is_secret_name(name) && default.as_deref().is_some_and(|v| !v.is_empty() && !v.contains('$') && !is_placeholder(v)) {
+            if is_secret_name(name) && default.as_deref().is_some_and(secret_default) {
                 out.push(
                     Observation::at(
                         RULE.id,
@@ -63,7 +69,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             let ins: Vec<_> = stage.instructions.iter().filter_map(|&i| d.df.instructions.get(i)).collect();
             for (pos, a) in ins.iter().enumerate().filter(|(_, i)| i.keyword == "ARG") {
                 for (name, default) in a.key_values().into_iter().filter(|(k, _)| is_secret_name(k)) {
-                    let literal = default.as_deref().is_some_and(|v| !v.is_empty() && !v.contains('$') && !is_placeholder(v));
+                    let literal = default.as_deref().is_some_and(secret_default);
                     let later = ins.iter().skip(pos + 1).find(|i| {
                         i.keyword == "RUN" || (i.keyword == "ENV" && (i.text.contains(&format!("${name}")) || i.text.contains(&format!("${{{name}}}"))))
                     });

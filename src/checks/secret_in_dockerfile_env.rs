@@ -12,7 +12,8 @@ pub static RULE: Rule = Rule {
 };
 
 const DOC: &str = r#"## What it does
-In each Dockerfile a deployment builds, finds `ENV` instructions that give a secret-like variable
+In the final stage of each Dockerfile a deployment builds (with the stages it is built on), finds
+`ENV` instructions that give a secret-like variable
 (`JWT_SECRET`, `*_PASSWORD`, `*_TOKEN`, `*_KEY`, a database URL with a password…) a literal value.
 References (`ENV X=$X`, reported by `secret-build-arg`), placeholders (`changeme`, `<...>`) and
 database URLs without a real password on a local host are ignored, except for signing and session
@@ -44,14 +45,16 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         if !m.is_used_dockerfile(di) {
             continue;
         }
-        for ins in d.df.instructions.iter().filter(|i| i.keyword == "ENV") {
+        // The final stage (and the stages it is built on): what the running image carries. Dummy
+        // values a builder stage sets for `next build` never reach it.
+        for ins in crate::checks::final_instructions(&d.df).into_iter().filter(|i| i.keyword == "ENV") {
             for (name, value) in ins.key_values() {
                 let Some(v) = value else { continue };
                 let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
                 // A placeholder is still the value a signing secret takes when the platform does not
                 // override it (`ENV JWT_SECRET=secret`).
                 let signing = crate::checks::secret_fallback::signing_secret(&name);
-                if !is_secret_name(&name) || v.is_empty() || v.contains('$') || (is_placeholder(v) && !signing) {
+                if !is_secret_name(&name) || v.is_empty() || v.contains('$') || (!signing && (is_placeholder(v) || v.chars().count() < 8)) {
                     continue;
                 }
                 if let Some(u) = url_parts(v) {

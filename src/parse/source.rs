@@ -242,6 +242,10 @@ pub struct SourceFacts {
     /// `process.env` is used as a whole (spread, passed to a function, indexed with a computed
     /// key, aliased): the variables it reads cannot all be seen.
     pub env_opaque: bool,
+    /// Connection URLs of backing services passed as literals to a client (`new Redis('redis://…')`,
+    /// `mongoose.connect('mongodb://…')`, `createClient({ url: 'redis://…' })`, `new Pool({
+    /// connectionString })`), outside development branches: (url, line). Never print them unredacted.
+    pub service_urls: Vec<(String, usize)>,
 }
 
 /// A job started at module load.
@@ -347,7 +351,7 @@ pub enum PortExpr {
 const MAY_MATTER: &str = concat!(
     r"env|File|WriteStream|mkdir|rename|ensureDir|writeJson|outputJson|fs-extra|listen|serve",
     r"|child_process|exec|spawn|\$`|event-stream|Interval|[cC]ron|schedule|agenda|repeat|JobScheduler",
-    r"|WebSocket|socket\.io|multer|diskStorage|Database|use server|Bree|pino|sqlite",
+    r"|WebSocket|socket\.io|multer|diskStorage|Database|use server|Bree|pino|sqlite|redis://|postgres|mysql://|mongodb|amqp://",
     r"|(?-u:\b)(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)(?-u:\b)",
 );
 
@@ -1960,6 +1964,19 @@ impl<'a, 'b> Walker<'a, 'b> {
 
     fn on_call(&mut self, c: &'b CallExpression<'a>) {
         let callee = c.callee.get_inner_expression();
+        let client_fn = match callee {
+            Expression::Identifier(id) => Some(id.name.as_str()),
+            Expression::StaticMemberExpression(m) => Some(m.property.name.as_str()),
+            _ => None,
+        };
+        if client_fn.is_some_and(|f| {
+            matches!(
+                f,
+                "connect" | "createClient" | "createConnection" | "createPool" | "postgres" | "drizzle" | "neon"
+            )
+        }) {
+            self.client_url(&c.arguments);
+        }
         let line = match callee {
             Expression::Identifier(id) => {
                 let line = self.line(id.span);
@@ -2181,7 +2198,25 @@ impl<'a, 'b> Walker<'a, 'b> {
         });
     }
 
+    /// A service URL literal given to a client as its first argument or as its `url` /
+    /// `connectionString` / `uri` option.
+    fn client_url(&mut self, args: &'b [Argument<'a>]) {
+        if self.dev_depth > 0 {
+            return;
+        }
+        let url = match arg_expr(args, 0).map(Expression::get_inner_expression) {
+            Some(Expression::ObjectExpression(o)) => ["url", "connectionString", "uri"].iter().find_map(|k| prop_value(o, k).and_then(string_lit)),
+            Some(e) => string_lit(e),
+            None => None,
+        };
+        if let Some(u) = url.filter(|u| is_service_url(u)) {
+            let line = arg_expr(args, 0).map_or(0, |a| self.line(a.span()));
+            self.facts.service_urls.push((u.to_string(), line));
+        }
+    }
+
     fn on_new(&mut self, n: &'b NewExpression<'a>) {
+        self.client_url(&n.arguments);
         let (module, name, span): (Option<&'a str>, &'a str, Span) = match n.callee.get_inner_expression() {
             Expression::Identifier(id) => (self.modules.get(id.name.as_str()).map(|b| b.module), id.name.as_str(), id.span),
             Expression::StaticMemberExpression(m) => {
@@ -2467,6 +2502,16 @@ impl<'a, 'b> Walker<'a, 'b> {
             _ => None,
         }
     }
+}
+
+/// A connection URL of a database, cache or broker.
+fn is_service_url(v: &str) -> bool {
+    let Some((scheme, rest)) = v.split_once("://") else { return false };
+    !rest.is_empty()
+        && matches!(
+            scheme.to_ascii_lowercase().as_str(),
+            "postgres" | "postgresql" | "mysql" | "mariadb" | "mongodb" | "mongodb+srv" | "redis" | "rediss" | "amqp" | "amqps" | "nats" | "mqtt"
+        )
 }
 
 /// What a zod chain says about a variable: (literal default, optional or defaulted, minimum
@@ -2952,6 +2997,24 @@ export function GET(req) {\n\
         assert_eq!(f.fail_open_auth, vec![("ADMIN_TOKEN".to_string(), 8), ("API_KEY".to_string(), 9)]);
         let bearer = ts("export function GET(req) {\n  if (process.env.CRON_SECRET && req.headers.get('authorization') !== `Bearer ${process.env.CRON_SECRET}`) {\n    return new Response(null, { status: 401 });\n  }\n}\n");
         assert_eq!(bearer.fail_open_auth, vec![("CRON_SECRET".to_string(), 2)]);
+    }
+
+    #[test]
+    fn service_url_literals() {
+        let src = "import Redis from 'ioredis';\n\
+export const r = new Redis('redis://localhost:6379');\n\
+export const u = process.env.REDIS_URL || 'redis://localhost:6379';\n\
+const dev = process.env.NODE_ENV !== 'production' ? 'postgres://localhost/dev' : process.env.DATABASE_URL;\n\
+export const site = 'https://acme.io';\n\
+mongoose.connect('mongodb://127.0.0.1/app');\n\
+export const c = createClient({ url: 'redis://redis:6379' });\n\
+const d = config.get('REDIS_URL', 'redis://localhost:6379');\n";
+        let f = ts(src);
+        let got: Vec<(&str, usize)> = f.service_urls.iter().map(|(u, l)| (u.as_str(), *l)).collect();
+        assert_eq!(
+            got,
+            vec![("redis://localhost:6379", 2), ("mongodb://127.0.0.1/app", 6), ("redis://redis:6379", 7)]
+        );
     }
 
     #[test]
