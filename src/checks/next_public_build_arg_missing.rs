@@ -108,20 +108,17 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             let local = app.local(rel);
             local.contains('/') || local.starts_with("middleware.") || local.starts_with("instrumentation")
         };
-        for s in app
-            .sources
-            .iter()
-            .filter(|s| (s.runtime || s.facts.directives.iter().any(|d| d == "use client")) && bundled(&s.rel))
-        {
+        for s in app.sources.iter().filter(|s| s.runtime || s.facts.directives.iter().any(|d| d == "use client")) {
             for r in s
                 .facts
                 .env_reads
                 .iter()
                 .filter(|r| r.name.starts_with("NEXT_PUBLIC_") && !r.name.starts_with("NEXT_PUBLIC_VERCEL_"))
             {
+                // Optional anywhere (a fallback, an optional env-schema field) means optional.
                 if r.has_default || r.in_fallback {
                     defaulted.push(&r.name);
-                } else {
+                } else if bundled(&s.rel) {
                     reads.entry(&r.name).or_insert((&s.rel, r.line));
                 }
             }

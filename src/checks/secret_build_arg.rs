@@ -68,7 +68,14 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         for stage in &d.df.stages {
             let ins: Vec<_> = stage.instructions.iter().filter_map(|&i| d.df.instructions.get(i)).collect();
             for (pos, a) in ins.iter().enumerate().filter(|(_, i)| i.keyword == "ARG") {
-                for (name, default) in a.key_values().into_iter().filter(|(k, _)| is_secret_name(k)) {
+                // An ARG whose default is a number or a flag is a setting, not a secret.
+                let setting = |d: &Option<String>| {
+                    d.as_deref().is_some_and(|v| {
+                        let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
+                        !v.is_empty() && (v.chars().all(|c| c.is_ascii_digit() || c == '.') || matches!(v, "true" | "false"))
+                    })
+                };
+                for (name, default) in a.key_values().into_iter().filter(|(k, d)| is_secret_name(k) && !setting(d)) {
                     let literal = default.as_deref().is_some_and(secret_default);
                     let later = ins.iter().skip(pos + 1).find(|i| {
                         i.keyword == "RUN" || (i.keyword == "ENV" && (i.text.contains(&format!("${name}")) || i.text.contains(&format!("${{{name}}}"))))
