@@ -56,7 +56,8 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 let dir = if s.is_empty() || s == "." { d.context.clone() } else { join(&d.context, s) };
                 for e in m.env_files.iter().filter(|e| !e.template && under(&e.rel, &dir) && e.rel != dir) {
                     let name = e.rel.rsplit('/').next().unwrap_or(&e.rel);
-                    if name.starts_with(".env.test") || name.ends_with(".test") {
+                    // Test and development files hold local values by convention.
+                    if name.starts_with(".env.test") || name.ends_with(".test") || name.starts_with(".env.dev") || name.ends_with(".development") {
                         continue;
                     }
                     let secrets: Vec<&str> = e.entries.iter().filter(|x| !x.commented && x.live_secret).map(|x| x.name.as_str()).collect();

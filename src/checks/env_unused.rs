@@ -20,8 +20,8 @@ and SDKs read by themselves are never reported: `NODE_ENV`, `PORT`, `HOSTNAME`, 
 `PRISMA_*`, the AI SDK providers' `*_API_KEY` and `GOOGLE_VERTEX_*`, Azure's `AZURE_*`, Clerk's `CLERK_*`, Upstash's `UPSTASH_*`, Vercel's `POSTGRES_*` / `KV_*`, OpenAI's and
 Anthropic's API keys, OpenTelemetry's `OTEL_*`, Next.js' `NEXT_*`, platform prefixes.
 
-Templates in a folder that also holds code in another language (Go, Python, Ruby…) are skipped:
-that code reads variables this tool does not see.
+Repositories that also hold code in another language (Go, Python, Ruby…) are skipped: that code
+reads variables this tool does not see.
 
 ## Why it matters
 Whoever deploys sets every variable the template lists. A stale entry costs them time looking for a
@@ -95,6 +95,8 @@ pub const IMPLICIT: &[&str] = &[
     "MONGO_INITDB_",
     "REDIS_PASSWORD",
     "CI",
+    "COMPOSE_",
+    "DOCKER_",
     "SKIP_ENV_VALIDATION",
     "ANALYZE",
     "HTTP_PROXY",
@@ -114,19 +116,15 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     // Candidates: first place each non-commented template entry is documented.
     let mut cand: BTreeMap<String, (String, usize)> = BTreeMap::new();
     // Code in other languages (Go, Python…) reads env vars the tool does not see.
-    let foreign = |dir: &str| {
-        let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
-        m.paths.range(prefix.clone()..).take_while(|p| p.starts_with(&prefix)).any(|p| {
-            [".go", ".py", ".rb", ".rs", ".java", ".kt", ".php", ".ex", ".exs", ".cs", ".swift"]
-                .iter()
-                .any(|e| p.ends_with(e))
-        })
-    };
-    for e in m
-        .env_files
-        .iter()
-        .filter(|e| e.template && !crate::model::is_test_path(&e.rel) && !foreign(crate::text::parent(&e.rel)))
-    {
+    let foreign = m.paths.iter().any(|p| {
+        [".go", ".py", ".rb", ".rs", ".java", ".kt", ".php", ".ex", ".exs", ".cs", ".swift"]
+            .iter()
+            .any(|e| p.ends_with(e))
+    });
+    if foreign {
+        return Vec::new();
+    }
+    for e in m.env_files.iter().filter(|e| e.template && !crate::model::is_test_path(&e.rel)) {
         for x in e.entries.iter().filter(|x| !x.commented && !implicit(&x.name)) {
             cand.entry(x.name.clone()).or_insert_with(|| (e.rel.clone(), x.line));
         }
