@@ -367,10 +367,19 @@ fn plan(ctx: &Ctx) -> Vec<Setting> {
 fn env_rows(ctx: &Ctx) -> Vec<EnvVarRow> {
     let reads = checks::env_reads(ctx);
     let mut rows: BTreeMap<String, EnvVarRow> = BTreeMap::new();
+    let schema_read = |file: &str, name: &str, line: usize| {
+        ctx.model
+            .apps
+            .iter()
+            .flat_map(|a| a.sources.iter())
+            .filter(|s| s.rel == file)
+            .any(|s| s.facts.env_reads.iter().any(|r| r.schema && r.name == name && r.line == line))
+    };
     for (name, (file, line, has_default)) in &reads {
         if checks::env_builtin(name) {
             continue;
         }
+        let how = if schema_read(file, name, *line) { " (env schema)" } else { "" };
         rows.insert(
             name.clone(),
             EnvVarRow {
@@ -378,10 +387,40 @@ fn env_rows(ctx: &Ctx) -> Vec<EnvVarRow> {
                 need: if *has_default { "optional".into() } else { "required".into() },
                 secret: crate::parse::env_file::is_secret_name(name),
                 purpose: String::new(),
-                read_in: Some(format!("{file}:{line}")),
+                read_in: Some(format!("{file}:{line}{how}")),
                 documented_in: None,
             },
         );
+    }
+    // NEXT_PUBLIC_ variables read only in client components still have to be set for the build.
+    for app in checks::deployable_apps(ctx.model) {
+        for s in app
+            .sources
+            .iter()
+            .filter(|s| !s.runtime && s.facts.directives.iter().any(|d| d == "use client"))
+        {
+            for r in s
+                .facts
+                .env_reads
+                .iter()
+                .filter(|r| r.name.starts_with("NEXT_PUBLIC_") && !checks::env_builtin(&r.name))
+            {
+                let row = rows.entry(r.name.clone()).or_insert_with(|| EnvVarRow {
+                    name: r.name.clone(),
+                    need: if r.has_default { "optional".into() } else { "required".into() },
+                    secret: false,
+                    purpose: String::new(),
+                    read_in: None,
+                    documented_in: None,
+                });
+                if row.read_in.is_none() {
+                    row.read_in = Some(format!("{}:{} (client, inlined at build)", s.rel, r.line));
+                }
+            }
+        }
+    }
+    for row in rows.values_mut() {
+        row.secret |= checks::next_public_secret_name(&row.name);
     }
     for e in ctx.model.env_files.iter().filter(|e| e.template) {
         for x in &e.entries {
@@ -404,6 +443,18 @@ fn env_rows(ctx: &Ctx) -> Vec<EnvVarRow> {
                 if let Some(c) = &x.comment {
                     row.purpose = crate::text::sanitize(c.trim());
                 }
+            }
+        }
+    }
+    for (name, (min, file, line)) in checks::env_minimums(ctx) {
+        if let Some(row) = rows.get_mut(&name) {
+            let note = format!("at least {min} characters ({file}:{line})");
+            if row.purpose.contains(&min.to_string()) {
+                // The template's comment already says it.
+            } else if row.purpose.is_empty() {
+                row.purpose = note;
+            } else {
+                row.purpose = format!("{}; {note}", row.purpose.trim_end_matches('.'));
             }
         }
     }

@@ -148,6 +148,7 @@ const TEST_MARKERS: &[&str] = &[
 ];
 const TEST_DIRS: &[&str] = &[
     "__tests__",
+    "__test__",
     "__mocks__",
     "__fixtures__",
     "test",
@@ -489,7 +490,69 @@ impl Model {
             let start = m.compute_start_commands(&m.apps[i]);
             m.apps[i].start = start;
         }
+        m.mark_script_entrypoints();
         m
+    }
+
+    /// Source files a package.json script runs directly (`"db:setup": "tsx lib/db/setup.ts"`) are
+    /// tools, not server code, unless a start / dev / serve script or the start command runs them.
+    fn mark_script_entrypoints(&mut self) {
+        let exts = [".ts", ".js", ".mjs", ".cjs", ".mts", ".cts", ".tsx"];
+        let mut tools: BTreeSet<String> = BTreeSet::new();
+        let mut servers: BTreeSet<String> = BTreeSet::new();
+        let packages = self.apps.iter().filter_map(|a| a.package.as_ref()).chain(self.libraries.iter());
+        for p in packages {
+            let dir = parent(&p.rel);
+            for (name, cmd, _) in &p.v.scripts {
+                let server = ["start", "dev", "serve", "preview", "prestart", "poststart"]
+                    .iter()
+                    .any(|n| name == n || name.starts_with(&format!("{n}:")));
+                for w in cmd.split_whitespace() {
+                    let w = w.trim_matches(|c| c == '"' || c == '\'');
+                    if exts.iter().any(|e| w.ends_with(e)) && !w.contains("config.") {
+                        let rel = join(dir, w.trim_start_matches("./"));
+                        if server {
+                            servers.insert(rel);
+                        } else {
+                            tools.insert(rel);
+                        }
+                    }
+                }
+            }
+        }
+        // CI workflows and shell scripts that run a file with node / tsx / ts-node / bun.
+        let runners = ["node", "tsx", "ts-node", "bun", "npx", "zx", "vite-node"];
+        for (rel, text) in self.workflows.iter().map(|(r, t)| (r, t)).chain(self.scripts.iter()) {
+            let in_workflow = rel.starts_with(".github/");
+            for line in text.lines() {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                for (i, w) in words.iter().enumerate().skip(1) {
+                    let w = w.trim_matches(|c| c == '"' || c == '\'');
+                    let prev = words[i - 1].rsplit('/').next().unwrap_or("");
+                    if runners.contains(&prev) && exts.iter().any(|e| w.ends_with(e)) {
+                        let base = if in_workflow { "" } else { parent(rel) };
+                        tools.insert(join(base, w.trim_start_matches("./")));
+                    }
+                }
+            }
+        }
+        for app in &mut self.apps {
+            let starts: Vec<&str> = app.start.iter().map(|c| c.text.as_str()).collect();
+            for s in app
+                .sources
+                .iter_mut()
+                .filter(|s| s.runtime && tools.contains(&s.rel) && !servers.contains(&s.rel))
+            {
+                // The start command runs it when it names its path (extension aside).
+                let no_ext = s.rel.rsplit_once('.').map(|(a, _)| a).unwrap_or(&s.rel);
+                let mut last_two: Vec<&str> = no_ext.rsplit('/').take(2).collect();
+                last_two.reverse();
+                let tail = last_two.join("/");
+                if !starts.iter().any(|t| t.contains(no_ext) || (tail.contains('/') && t.contains(&tail))) {
+                    s.runtime = false;
+                }
+            }
+        }
     }
 
     /// Link each Dockerfile to the app it builds and infer its build context.
@@ -952,6 +1015,26 @@ mod tests {
         assert_eq!(route_of("app/page.tsx"), None);
         assert_eq!(route_of("lib/health.ts"), None);
     }
+    #[test]
+    fn files_run_by_tool_scripts_are_not_server_code() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = [
+            ("package.json", "{\"scripts\":{\"start\":\"next start\",\"db:setup\":\"npx tsx lib/db/setup.ts\",\"dev\":\"tsx watch src/server.ts\",\"gen\":\"tsx src/server.ts --gen\"},\"dependencies\":{\"next\":\"15.0.0\"}}"),
+            ("lib/db/setup.ts", "import fs from 'fs';\nfs.writeFileSync('.env', process.env.X ?? '');\n"),
+            ("src/server.ts", "import fs from 'fs';\nfs.writeFileSync('data/x', process.env.Y ?? '');\n"),
+        ];
+        for (rel, text) in files {
+            let p = dir.path().join(rel);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&p, text).expect("write");
+        }
+        let d = crate::discover::discover(dir.path(), &crate::discover::Limits::default()).expect("discover");
+        let m = Model::build(d);
+        let runtime = |rel: &str| m.apps[0].sources.iter().find(|s| s.rel == rel).map(|s| s.runtime);
+        assert_eq!(runtime("lib/db/setup.ts"), Some(false));
+        assert_eq!(runtime("src/server.ts"), Some(true));
+    }
+
     #[test]
     fn test_and_script_paths() {
         assert!(is_test_path("src/__tests__/a.ts"));

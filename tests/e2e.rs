@@ -378,3 +378,47 @@ fn reports_are_snapshotted() {
         }
     }
 }
+
+#[test]
+fn source_patterns_fixture_finds_each_pattern_and_no_near_miss() {
+    let v = json("source-patterns", "koyeb");
+    let fs = findings(&v, 0);
+    for (rule, sev, file, line) in [
+        ("committed-env-secret", "critical", ".env.production", 1),
+        ("hardcoded-internal-host", "warning", "Dockerfile", 19),
+        ("next-public-secret", "critical", "components/banner.tsx", 4),
+        ("sqlite-ephemeral", "critical", "lib/db.ts", 3),
+        ("secret-fallback", "warning", "src/env.ts", 7),
+        ("secret-build-arg", "warning", "Dockerfile", 10),
+        ("secret-in-dockerfile-env", "warning", "Dockerfile", 18),
+        ("secret-min-length", "warning", "Dockerfile", 18),
+        ("env-file-in-image", "warning", "Dockerfile", 20),
+        ("auth-check-fail-open", "warning", "app/api/cron/route.ts", 2),
+        ("local-log-file", "warning", "app/api/upload/route.ts", 5),
+        ("child-process-binary-missing", "warning", "app/api/upload/route.ts", 11),
+        ("next-public-build-arg-missing", "warning", "components/banner.tsx", 4),
+        ("internal-host-fallback", "warning", "lib/redis.ts", 3),
+        ("in-process-scheduler", "warning", "lib/jobs.ts", 4),
+        ("env-unused", "info", ".env.example", 9),
+    ] {
+        assert!(has(&fs, rule, sev, file, Some(line)), "missing {rule} {file}:{line}: {fs:#?}");
+    }
+    // Near misses: a development-only fallback, a file a tool script runs, a one-minute interval,
+    // a client component's interval, an in-memory SQLite database, the anon key.
+    let near = |f: &(String, String, String, Option<u64>)| {
+        (f.0 == "secret-fallback" && f.2 != "src/env.ts")
+            || f.2 == "lib/reset.ts"
+            || (f.0 == "in-process-scheduler" && (f.2 != "lib/jobs.ts" || f.3 != Some(4)))
+            || (f.0 == "sqlite-ephemeral" && f.3 != Some(3))
+            || (f.0 == "next-public-secret" && f.3 != Some(4))
+            || f.0 == "ephemeral-disk-write"
+    };
+    assert!(!fs.iter().any(near), "{fs:#?}");
+    let messages: String = v["targets"][0]["findings"].to_string();
+    assert!(!messages.contains("51HxQ2eJ8kq3"), "a secret value was printed");
+    assert!(!messages.contains("Qm9vdHN0cmFw"), "a secret value was printed");
+    let env = v["targets"][0]["env"].as_array().unwrap();
+    let session = env.iter().find(|e| e["name"] == "SESSION_SECRET").unwrap();
+    assert!(session["purpose"].as_str().unwrap().contains("at least 48 characters"), "{session}");
+    assert_eq!(session["read_in"], "src/env.ts:6 (env schema)");
+}

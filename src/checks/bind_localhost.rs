@@ -12,8 +12,9 @@ pub static RULE: Rule = Rule {
 
 const DOC: &str = r#"## What it does
 Finds a server bound to `127.0.0.1`, `localhost` or `::1`: a `listen(port, '127.0.0.1')` call, a
-`next start -H localhost`, or `ENV HOSTNAME=localhost` in an image that runs the standalone
-`server.js` (which binds to `HOSTNAME`).
+`next start -H localhost` (in the image's start command or a compose `command:`), or
+`HOSTNAME=localhost` (Dockerfile `ENV`, or the compose service's `environment:`) for an image that
+runs the standalone `server.js` (which binds to `HOSTNAME`).
 
 ## Why it matters
 Inside a container, localhost is only reachable from the container itself. The platform's proxy and
@@ -81,6 +82,45 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             }
         }
         if let Some(d) = ctx.model.dockerfile_of(app) {
+            // The compose service that runs the image can set HOSTNAME or override the command.
+            for (c, s, _) in ctx.model.services_building(&d.rel) {
+                for e in s.environment.iter().filter(|e| e.name == "HOSTNAME") {
+                    if e.value.as_deref().is_some_and(local) && super::copies_standalone(d).is_some() {
+                        out.push(
+                            Observation::at(
+                                RULE.id,
+                                &c.rel,
+                                e.line,
+                                format!("compose service `{}` sets `HOSTNAME` to localhost, and the standalone `server.js` binds to `HOSTNAME`, so the proxy cannot reach it", s.name),
+                            )
+                            .key(format!("compose-hostname:{}", s.name)),
+                        );
+                    }
+                }
+                if let Some((cmd, line)) = &s.command {
+                    let words: Vec<&str> = cmd.split_whitespace().collect();
+                    let host = words.iter().enumerate().find_map(|(i, w)| {
+                        if *w == "-H" || *w == "--hostname" {
+                            words.get(i + 1).copied()
+                        } else {
+                            w.strip_prefix("--hostname=")
+                        }
+                    });
+                    if let Some(h) = host.filter(|h| local(h)) {
+                        if super::has_seq(cmd, &["next", "start"]) {
+                            out.push(
+                                Observation::at(
+                                    RULE.id,
+                                    &c.rel,
+                                    *line,
+                                    format!("compose service `{}` starts Next.js bound to `{h}`, which the proxy cannot reach", s.name),
+                                )
+                                .key(format!("compose-cmd:{}", s.name)),
+                            );
+                        }
+                    }
+                }
+            }
             for ins in final_instructions(&d.df).into_iter().filter(|i| i.keyword == "ENV") {
                 for (k, v) in ins.key_values() {
                     if k == "HOSTNAME" && v.as_deref().is_some_and(local) && super::copies_standalone(d).is_some() {
@@ -122,5 +162,23 @@ mod tests {
         let src = "const http = require('http');\nhttp.createServer(() => {}).listen(process.env.PORT || 3000, '0.0.0.0');\n";
         assert!(koyeb("bind-localhost", &[("package.json", pkg), ("server.js", src)]).is_empty());
         assert!(koyeb("bind-localhost", &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER)]).is_empty());
+        let compose = "services:\n  web:\n    build: .\n    environment:\n      HOSTNAME: 0.0.0.0\n";
+        assert!(crate::checks::testing::run(
+            "bind-localhost",
+            "vps",
+            &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("docker-compose.yml", compose)]
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn compose_hostname_and_command_fire() {
+        let compose = "services:\n  web:\n    build: .\n    command: npx next start -H 127.0.0.1\n    environment:\n      HOSTNAME: localhost\n";
+        let obs = crate::checks::testing::run(
+            "bind-localhost",
+            "vps",
+            &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("docker-compose.yml", compose)],
+        );
+        assert_eq!(obs.len(), 2, "{obs:?}");
     }
 }

@@ -141,8 +141,25 @@ pub fn documented(ctx: &Ctx) -> BTreeMap<String, String> {
 pub fn reads(ctx: &Ctx) -> BTreeMap<String, (String, usize, bool)> {
     let mut out = BTreeMap::new();
     for app in deployable_apps(ctx.model) {
+        // An env schema decides whether a variable is optional; `runtimeEnv: { X: process.env.X }`
+        // reads it without a fallback either way.
+        let schema: BTreeMap<&str, (&str, usize, bool)> = app
+            .sources
+            .iter()
+            .filter(|s| s.runtime)
+            .flat_map(|s| {
+                s.facts
+                    .env_reads
+                    .iter()
+                    .filter(|r| r.schema)
+                    .map(move |r| (r.name.as_str(), (s.rel.as_str(), r.line, r.has_default)))
+            })
+            .collect();
+        for (name, (file, line, has_default)) in &schema {
+            out.insert(name.to_string(), (file.to_string(), *line, *has_default));
+        }
         for s in app.sources.iter().filter(|s| s.runtime) {
-            for r in &s.facts.env_reads {
+            for r in s.facts.env_reads.iter().filter(|r| !schema.contains_key(r.name.as_str())) {
                 let e = out.entry(r.name.clone()).or_insert_with(|| (s.rel.clone(), r.line, r.has_default));
                 e.2 &= r.has_default;
             }

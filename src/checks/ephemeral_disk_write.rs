@@ -14,9 +14,9 @@ pub static RULE: Rule = Rule {
 const DOC: &str = r#"## What it does
 Finds server-side code (route handlers, API routes, server modules; not scripts, tests or
 `"use client"` components) that writes files with `writeFile`, `createWriteStream`, `appendFile`,
-multer `diskStorage` or an SQLite file, to a path that resolves to the working directory, `public/`
+multer `diskStorage` / `dest`, to a path that resolves to the working directory, `public/`
 or an absolute path (an env var with such a default counts). Writes to `/tmp` or `os.tmpdir()` are
-ignored.
+ignored; SQLite files and log files are reported by `sqlite-ephemeral` and `local-log-file`.
 
 ## Why it matters
 On platforms whose disk is ephemeral, files written at runtime disappear when the instance
@@ -39,6 +39,20 @@ in deploy-audit.toml when the volume lives in the dashboard). `next start` does 
 - https://nextjs.org/docs/app/api-reference/file-conventions/public-folder
 "#;
 
+/// A log file: a logger's file transport, or a path ending in `.log` / under a `logs` folder.
+pub fn is_log_write(w: &crate::parse::source::FsWrite) -> bool {
+    if matches!(w.func.as_str(), "winston.transports.File" | "DailyRotateFile" | "pino.destination") {
+        return true;
+    }
+    match local_target(&w.path) {
+        Some((t, _)) => {
+            let t = t.trim_end_matches('/');
+            t.ends_with(".log") || t.split('/').any(|seg| seg == "logs" || seg == "log")
+        }
+        None => false,
+    }
+}
+
 /// Where a path expression lands, when it is provably on the local disk (not a temp dir):
 /// the path, and the env var that can override it.
 pub fn local_target(p: &PathExpr) -> Option<(String, Option<String>)> {
@@ -58,7 +72,7 @@ pub fn local_target(p: &PathExpr) -> Option<(String, Option<String>)> {
 }
 
 /// The container path a relative write lands on: the final stage's WORKDIR joined with it.
-fn container_path(ctx: &Ctx, app: &crate::model::App, target: &str) -> Option<String> {
+pub fn container_path(ctx: &Ctx, app: &crate::model::App, target: &str) -> Option<String> {
     if target.starts_with('/') {
         return Some(target.to_string());
     }
@@ -80,7 +94,7 @@ fn container_path(ctx: &Ctx, app: &crate::model::App, target: &str) -> Option<St
 /// A volume declared in the repository file the platform reads (compose `volumes:` of the
 /// service built from this app's Dockerfile, fly.toml `[[mounts]]`, render.yaml `disk` on a paid
 /// plan) that covers the container path.
-fn declared_volume(ctx: &Ctx, app: &crate::model::App, path: &str) -> Option<(String, usize)> {
+pub fn declared_volume(ctx: &Ctx, app: &crate::model::App, path: &str) -> Option<(String, usize)> {
     let covers = |target: &str| {
         let t = target.trim_end_matches('/');
         !t.is_empty() && (path == t || path.starts_with(&format!("{t}/")))
@@ -107,12 +121,31 @@ fn declared_volume(ctx: &Ctx, app: &crate::model::App, path: &str) -> Option<(St
     }
 }
 
+/// The repository file where the platform reads volumes for this app, when there is one:
+/// (file, line, what) — the compose service, fly.toml, render.yaml.
+pub fn volume_config(ctx: &Ctx, app: &crate::model::App) -> Option<(String, Option<usize>, String)> {
+    match ctx.facts.volumes.as_str() {
+        "compose" => {
+            let d = ctx.model.dockerfile_of(app)?;
+            ctx.model
+                .services_building(&d.rel)
+                .next()
+                .map(|(c, s, _)| (c.rel.clone(), Some(s.line), format!("compose service `{}`", s.name)))
+        }
+        "fly.toml" => ctx.model.fly.first().map(|f| (f.rel.clone(), None, "fly.toml".to_string())),
+        "render.yaml" => ctx.model.render.first().map(|r| (r.rel.clone(), None, "render.yaml".to_string())),
+        _ => None,
+    }
+}
+
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
     for app in deployable_apps(ctx.model) {
         for src in app.sources.iter().filter(|s| s.runtime) {
-            let writes: Vec<_> = src.facts.fs_writes.iter().filter(|w| !w.func.starts_with("mkdir")).collect();
-            let writes = if writes.is_empty() { src.facts.fs_writes.iter().collect() } else { writes };
+            // SQLite files and log files have their own rules (sqlite-ephemeral, local-log-file).
+            let own: Vec<_> = src.facts.fs_writes.iter().filter(|w| w.func != "Database" && !is_log_write(w)).collect();
+            let writes: Vec<_> = own.iter().copied().filter(|w| !w.func.starts_with("mkdir")).collect();
+            let writes = if writes.is_empty() { own } else { writes };
             let mut seen = Vec::new();
             for w in writes {
                 let Some((target, env)) = local_target(&w.path) else { continue };
@@ -141,11 +174,14 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 } else {
                     format!("`{}` writes to `{target}`{via} on the container's local disk, which is lost when the container is recreated unless a volume is mounted there", w.func)
                 };
-                out.push(
-                    Observation::at(RULE.id, &src.rel, w.line, msg)
-                        .var("path", target.clone())
-                        .key(format!("{}:{target}", w.func)),
-                );
+                let mut o = Observation::at(RULE.id, &src.rel, w.line, msg)
+                    .var("path", target.clone())
+                    .key(format!("{}:{target}", w.func));
+                if let Some((file, line, what)) = volume_config(ctx, app) {
+                    let shown = container_path(ctx, app, &target).unwrap_or_else(|| target.clone());
+                    o = o.related(&file, line, format!("{what} mounts no volume at `{shown}`"));
+                }
+                out.push(o);
             }
         }
     }
@@ -186,7 +222,11 @@ mod tests {
             ("Dockerfile", df),
             ("docker-compose.yml", other.as_str()),
         ];
-        assert_eq!(crate::checks::testing::run("ephemeral-disk-write", "vps", &files).len(), 1);
+        let obs = crate::checks::testing::run("ephemeral-disk-write", "vps", &files);
+        assert_eq!(obs.len(), 1);
+        assert_eq!(obs[0].related.len(), 1, "{obs:?}");
+        assert_eq!(obs[0].related[0].file, "docker-compose.yml");
+        assert!(obs[0].related[0].message.contains("/srv/app/uploads"), "{:?}", obs[0].related);
     }
 
     #[test]

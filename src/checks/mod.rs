@@ -8,8 +8,11 @@ use crate::packs::{Facts, PlatformInfo};
 use crate::parse::dockerfile::{Dockerfile, Instruction};
 use crate::report::Aspect;
 
+mod auth_check_fail_open;
 mod bind_localhost;
 mod build_runs_migrations;
+mod child_process_binary_missing;
+mod committed_api_key;
 mod committed_env_secret;
 mod compose_db_no_backup;
 mod compose_db_no_volume;
@@ -34,7 +37,10 @@ mod dockerfile_not_detected;
 mod dockerfile_path_missing;
 mod engines_node_missing;
 mod entrypoint_shell_missing;
+
+mod env_file_in_image;
 mod env_undocumented;
+mod env_unused;
 mod ephemeral_disk_write;
 mod file_skipped;
 mod fly_build_secret;
@@ -44,16 +50,23 @@ mod fly_no_http_service;
 mod fly_vm_memory;
 mod fly_volume_strategy;
 mod healthcheck_localhost_hostname;
+
+mod hardcoded_internal_host;
 mod healthcheck_path_no_route;
 mod healthcheck_tool_missing;
 mod images_domains_deprecated;
 mod images_localhost_only;
 mod in_app_db_backup;
 mod in_memory_state;
+mod in_process_scheduler;
+mod internal_host_fallback;
+mod local_log_file;
 mod long_lived_responses;
 mod migrate_at_start;
 mod migrate_dev_in_prod;
 mod migrations_not_run;
+mod next_public_build_arg_missing;
+mod next_public_secret;
 mod no_health_route;
 mod node_too_old;
 mod node_version_unpinned;
@@ -70,8 +83,13 @@ mod release_touches_volume;
 mod render_deprecated_keys;
 mod render_envgroup_invalid;
 mod render_free_plan;
+mod secret_build_arg;
+mod secret_fallback;
+mod secret_in_dockerfile_env;
+mod secret_min_length;
 mod secrets_in_committed_config;
 mod seed_on_start;
+mod sqlite_ephemeral;
 mod standalone_hostname;
 mod standalone_missing_public;
 mod standalone_missing_static;
@@ -112,7 +130,11 @@ pub struct Rule {
 /// Every rule, in catalogue order.
 pub static RULES: &[&Rule] = &[
     &ephemeral_disk_write::RULE,
+    &sqlite_ephemeral::RULE,
+    &local_log_file::RULE,
     &in_app_db_backup::RULE,
+    &child_process_binary_missing::RULE,
+    &in_process_scheduler::RULE,
     &unpinned_framework::RULE,
     &node_version_unpinned::RULE,
     &node_too_old::RULE,
@@ -125,6 +147,8 @@ pub static RULES: &[&Rule] = &[
     &port_not_read::RULE,
     &dockerfile_env_port::RULE,
     &bind_localhost::RULE,
+    &hardcoded_internal_host::RULE,
+    &internal_host_fallback::RULE,
     &standalone_hostname::RULE,
     &images_localhost_only::RULE,
     &images_domains_deprecated::RULE,
@@ -150,7 +174,17 @@ pub static RULES: &[&Rule] = &[
     &db_ssl_missing::RULE,
     &db_ssl_unspecified::RULE,
     &env_undocumented::RULE,
+    &env_unused::RULE,
+    &next_public_build_arg_missing::RULE,
+    &next_public_secret::RULE,
+    &secret_fallback::RULE,
+    &auth_check_fail_open::RULE,
+    &secret_min_length::RULE,
     &committed_env_secret::RULE,
+    &committed_api_key::RULE,
+    &env_file_in_image::RULE,
+    &secret_build_arg::RULE,
+    &secret_in_dockerfile_env::RULE,
     &no_health_route::RULE,
     &long_lived_responses::RULE,
     &in_memory_state::RULE,
@@ -495,6 +529,16 @@ pub fn no_health_route_paths() -> &'static [&'static str] {
 /// Environment variables the deployed code reads (for the env table).
 pub fn env_reads(ctx: &Ctx) -> std::collections::BTreeMap<String, (String, usize, bool)> {
     env_undocumented::reads(ctx)
+}
+
+/// Does a `NEXT_PUBLIC_` name say it holds a server secret (for the env table)?
+pub fn next_public_secret_name(name: &str) -> bool {
+    next_public_secret::public_secret(name)
+}
+
+/// Minimum lengths the deployed code enforces (for the env table).
+pub fn env_minimums(ctx: &Ctx) -> std::collections::BTreeMap<String, (usize, String, usize)> {
+    secret_min_length::minimums(ctx)
 }
 
 /// Variables the runtime or platform sets by itself.

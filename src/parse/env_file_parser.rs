@@ -503,6 +503,22 @@ fn private_key(v: &str) -> bool {
     b64.len() >= 60 && !body.contains("...") && !is_placeholder(&b64) && entropy(&b64) >= 4.0
 }
 
+/// The provider prefix of a live-looking credential (`sk_live_`, `ghp_`, `AKIA`…), if the value is one.
+pub fn provider_key(v: &str) -> Option<&'static str> {
+    provider_prefix(v.trim())
+}
+
+/// Is this a PEM private key with a real body?
+pub fn is_private_key(v: &str) -> bool {
+    private_key(v)
+}
+
+/// Does a literal value under a secret-like name look like a real credential (provider format,
+/// a URL with a real password, or a long random value)?
+pub fn live_value(secret_name: bool, value: &str) -> bool {
+    looks_live(secret_name, value, classify(value))
+}
+
 /// Does the value look like a known provider's live credential?
 fn provider_format(v: &str) -> bool {
     provider_prefix(v.trim()).is_some() || private_key(v)

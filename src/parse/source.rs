@@ -227,6 +227,35 @@ pub struct SourceFacts {
     pub http_methods: Vec<(String, usize)>,
     /// Syntax errors and analysis limits: (line, message).
     pub errors: Vec<(usize, String)>,
+    /// Environment variables tested in an `if` whose branch throws or exits
+    /// (`if (!process.env.JWT_SECRET) throw …`): a missing value stops the server.
+    pub env_guards: Vec<String>,
+    /// Jobs started when the module loads (not inside a function): in-process schedulers and
+    /// `setInterval` calls. Next.js `instrumentation.*` `register()` counts as module load.
+    pub top_jobs: Vec<TopJob>,
+    /// `if (process.env.X && token !== process.env.X) return …`: an auth check that lets every
+    /// request through when `X` is unset: (variable, line).
+    pub fail_open_auth: Vec<(String, usize)>,
+    /// Minimum lengths enforced at start: `if (process.env.X.length < 32) throw …` →
+    /// (variable, minimum, line).
+    pub env_min_lengths: Vec<(String, usize, usize)>,
+    /// `process.env` is used as a whole (spread, passed to a function, indexed with a computed
+    /// key, aliased): the variables it reads cannot all be seen.
+    pub env_opaque: bool,
+    /// Connection URLs of backing services passed as literals to a client (`new Redis('redis://…')`,
+    /// `mongoose.connect('mongodb://…')`, `createClient({ url: 'redis://…' })`, `new Pool({
+    /// connectionString })`), outside development branches: (url, line). Never print them unredacted.
+    pub service_urls: Vec<(String, usize)>,
+}
+
+/// A job started at module load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopJob {
+    /// "setInterval", or the scheduler library (node-cron, cron, croner, node-schedule, agenda, bree).
+    pub kind: String,
+    pub line: usize,
+    /// The interval of a `setInterval`, when it is a constant.
+    pub period_ms: Option<u64>,
 }
 
 /// One environment variable read.
@@ -238,8 +267,17 @@ pub struct EnvRead {
     pub line: usize,
     /// Literal fallback via `||`, `??` or a destructuring default. Never print it: it may be a secret.
     pub default: Option<String>,
-    /// True when there is any fallback (literal or not).
+    /// True when there is any fallback (literal or not), or an env schema marks it optional.
     pub has_default: bool,
+    /// Declared in an env schema (t3-env `createEnv`, `z.object({…}).parse(process.env)`).
+    pub schema: bool,
+    /// Minimum length a schema requires (`z.string().min(32)`, `.length(32)`).
+    pub min_len: Option<usize>,
+    /// Read inside a development-only branch (`if (process.env.NODE_ENV !== 'production')`, the
+    /// non-production side of a `NODE_ENV === 'production' ? … : …`).
+    pub dev_only: bool,
+    /// The read is itself a fallback (`process.env.A || process.env.NEXT_PUBLIC_A`).
+    pub in_fallback: bool,
 }
 
 /// A statically understood filesystem path.
@@ -313,7 +351,7 @@ pub enum PortExpr {
 const MAY_MATTER: &str = concat!(
     r"env|File|WriteStream|mkdir|rename|ensureDir|writeJson|outputJson|fs-extra|listen|serve",
     r"|child_process|exec|spawn|\$`|event-stream|Interval|[cC]ron|schedule|agenda|repeat|JobScheduler",
-    r"|WebSocket|socket\.io|multer|diskStorage|Database|use server",
+    r"|WebSocket|socket\.io|multer|diskStorage|Database|use server|Bree|pino|sqlite|redis://|postgres|mysql://|mongodb|amqp://",
     r"|(?-u:\b)(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)(?-u:\b)",
 );
 
@@ -652,6 +690,16 @@ struct Walker<'a, 'b> {
     depth: usize,
     too_deep: bool,
     budget: Cell<usize>,
+    /// Nesting of development-only branches.
+    dev_depth: usize,
+    /// Inside the arguments of an env schema call.
+    in_schema: usize,
+    /// Inside the right-hand side of `||` / `??`.
+    fallback_depth: usize,
+    /// Nesting of function bodies (0 = module load).
+    fn_depth: usize,
+    /// The file is Next.js `instrumentation.*`: its `register()` runs at server start.
+    instrumentation: bool,
 }
 
 type Saved<'a, 'b> = Vec<(&'a str, Option<Option<&'b Expression<'a>>>)>;
@@ -675,6 +723,14 @@ pub fn analyze(src: &str, file_name: &str) -> SourceFacts {
             depth: 0,
             too_deep: false,
             budget: Cell::new(RESOLVE_BUDGET),
+            dev_depth: 0,
+            in_schema: 0,
+            fallback_depth: 0,
+            fn_depth: 0,
+            instrumentation: {
+                let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+                base.starts_with("instrumentation.")
+            },
         };
         w.run(program);
         w.facts
@@ -989,6 +1045,10 @@ impl<'a, 'b> Walker<'a, 'b> {
             line,
             default: lit,
             has_default: default.is_some(),
+            schema: false,
+            min_len: None,
+            dev_only: self.dev_depth > 0,
+            in_fallback: self.fallback_depth > 0,
         });
     }
 
@@ -1022,6 +1082,296 @@ impl<'a, 'b> Walker<'a, 'b> {
             if let Some(local) = local {
                 self.env_locals.insert(local, (name, default));
             }
+        }
+    }
+
+    // ----- schedulers, schemas, guards -----
+
+    fn sched(&mut self, lib: &str, line: usize) {
+        self.facts.schedulers.push((lib.to_string(), line));
+        if self.fn_depth == 0 && !matches!(lib, "bull" | "bullmq") {
+            self.facts.top_jobs.push(TopJob {
+                kind: lib.to_string(),
+                line,
+                period_ms: None,
+            });
+        }
+    }
+
+    /// A constant number: a literal, a product or sum of constants, or a constant holding one.
+    fn const_number(&self, e: &Expression<'a>, depth: usize) -> Option<f64> {
+        if depth > 2 * MAX_RESOLVE || !self.spend() {
+            return None;
+        }
+        match e.get_inner_expression() {
+            Expression::NumericLiteral(n) => Some(n.value),
+            Expression::BinaryExpression(b) => {
+                let (l, r) = (self.const_number(&b.left, depth + 1)?, self.const_number(&b.right, depth + 1)?);
+                match b.operator {
+                    BinaryOperator::Multiplication => Some(l * r),
+                    BinaryOperator::Addition => Some(l + r),
+                    _ => None,
+                }
+            }
+            Expression::Identifier(_) => self.resolve_const(e).and_then(|i| self.const_number(i, depth + 1)),
+            _ => None,
+        }
+    }
+
+    /// The env variable an expression reads: a direct read, a destructured local, or a constant
+    /// initialised with a read.
+    fn env_name_of(&self, e: &Expression<'a>, depth: usize) -> Option<&'a str> {
+        if let Some((n, _)) = self.env_ref(e) {
+            return Some(n);
+        }
+        if depth > MAX_RESOLVE {
+            return None;
+        }
+        match e.get_inner_expression() {
+            Expression::Identifier(_) => self.resolve_const(e).and_then(|i| self.env_name_of(i, depth + 1)),
+            _ => None,
+        }
+    }
+
+    /// Does the test select development (Some(true)) or production (Some(false)) on its true side?
+    fn dev_test(&self, e: &Expression<'a>, depth: usize) -> Option<bool> {
+        if depth > MAX_RESOLVE {
+            return None;
+        }
+        match e.get_inner_expression() {
+            Expression::BinaryExpression(b) => {
+                let eq = match b.operator {
+                    BinaryOperator::StrictEquality | BinaryOperator::Equality => true,
+                    BinaryOperator::StrictInequality | BinaryOperator::Inequality => false,
+                    _ => return None,
+                };
+                let (envs, lit) = match (self.env_name_of(&b.left, 0), self.env_name_of(&b.right, 0)) {
+                    (Some(n), _) => (n, string_lit(&b.right)?),
+                    (_, Some(n)) => (n, string_lit(&b.left)?),
+                    _ => return None,
+                };
+                if envs != "NODE_ENV" && envs != "APP_ENV" && envs != "VERCEL_ENV" {
+                    return None;
+                }
+                match lit {
+                    "production" | "prod" => Some(!eq),
+                    "development" | "dev" | "test" | "local" => Some(eq),
+                    _ => None,
+                }
+            }
+            Expression::UnaryExpression(u) if u.operator == UnaryOperator::LogicalNot => self.dev_test(&u.argument, depth + 1).map(|d| !d),
+            Expression::LogicalExpression(l) if l.operator == LogicalOperator::And => {
+                match (self.dev_test(&l.left, depth + 1), self.dev_test(&l.right, depth + 1)) {
+                    (Some(true), _) | (_, Some(true)) => Some(true),
+                    _ => None,
+                }
+            }
+            Expression::Identifier(_) => self.resolve_const(e).and_then(|i| self.dev_test(i, depth + 1)),
+            _ => None,
+        }
+    }
+
+    /// Env variables an `if` test mentions (directly, destructured, or through a constant).
+    fn env_names_in(&self, e: &Expression<'a>, out: &mut Vec<&'a str>, depth: usize) {
+        if depth > 16 {
+            return;
+        }
+        if let Some(n) = self.env_name_of(e, 0) {
+            out.push(n);
+            return;
+        }
+        match e.get_inner_expression() {
+            Expression::LogicalExpression(l) => {
+                self.env_names_in(&l.left, out, depth + 1);
+                self.env_names_in(&l.right, out, depth + 1);
+            }
+            Expression::BinaryExpression(b) => {
+                self.env_names_in(&b.left, out, depth + 1);
+                self.env_names_in(&b.right, out, depth + 1);
+            }
+            Expression::UnaryExpression(u) => self.env_names_in(&u.argument, out, depth + 1),
+            Expression::StaticMemberExpression(m) => self.env_names_in(&m.object, out, depth + 1),
+            Expression::CallExpression(c) => {
+                for a in c.arguments.iter().filter_map(Argument::as_expression) {
+                    self.env_names_in(a, out, depth + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_if(&mut self, i: &'b IfStatement<'a>) {
+        fn stops(st: &Statement<'_>, depth: usize) -> bool {
+            match st {
+                Statement::ThrowStatement(_) => true,
+                Statement::ExpressionStatement(e) => match e.expression.get_inner_expression() {
+                    Expression::CallExpression(c) => c.callee.is_specific_member_access("process", "exit"),
+                    _ => false,
+                },
+                Statement::BlockStatement(b) => b.body.iter().any(|s| stops(s, depth)),
+                Statement::IfStatement(i) if depth < 2 => stops(&i.consequent, depth + 1),
+                _ => false,
+            }
+        }
+        fn rejects(st: &Statement<'_>) -> bool {
+            match st {
+                Statement::ThrowStatement(_) | Statement::ReturnStatement(_) => true,
+                Statement::BlockStatement(b) => b.body.iter().any(|s| matches!(s, Statement::ThrowStatement(_) | Statement::ReturnStatement(_))),
+                _ => false,
+            }
+        }
+        if stops(&i.consequent, 0) {
+            let mut mins = Vec::new();
+            self.length_checks(&i.test, &mut mins, 0);
+            let line = self.line(i.span);
+            for (n, min) in mins {
+                self.facts.env_min_lengths.push((n.to_string(), min, line));
+            }
+            let mut names = Vec::new();
+            self.env_names_in(&i.test, &mut names, 0);
+            for n in names {
+                if !self.facts.env_guards.iter().any(|g| g == n) {
+                    self.facts.env_guards.push(n.to_string());
+                }
+            }
+        }
+        // `if (process.env.X && token !== process.env.X) return 401`: unset X lets everyone in.
+        if let Expression::LogicalExpression(l) = i.test.get_inner_expression() {
+            if l.operator == LogicalOperator::And && rejects(&i.consequent) {
+                if let (Some(x), Expression::BinaryExpression(b)) = (self.env_name_of(&l.left, 0), l.right.get_inner_expression()) {
+                    let ne = matches!(b.operator, BinaryOperator::StrictInequality | BinaryOperator::Inequality);
+                    // `token !== process.env.X`, or `auth !== `Bearer ${process.env.X}``.
+                    let names = |e: &Expression<'a>| match e.get_inner_expression() {
+                        Expression::TemplateLiteral(t) => t.expressions.iter().any(|x2| self.env_name_of(x2, 0) == Some(x)),
+                        other => self.env_name_of(other, 0) == Some(x),
+                    };
+                    let same = names(&b.left) || names(&b.right);
+                    if ne && same {
+                        let line = self.line(i.span);
+                        self.facts.fail_open_auth.push((x.to_string(), line));
+                    }
+                }
+            }
+        }
+    }
+
+    /// `X.length < N` / `X.length <= N` inside a test: (variable, minimum length).
+    fn length_checks(&self, e: &Expression<'a>, out: &mut Vec<(&'a str, usize)>, depth: usize) {
+        if depth > 16 {
+            return;
+        }
+        match e.get_inner_expression() {
+            Expression::LogicalExpression(l) => {
+                self.length_checks(&l.left, out, depth + 1);
+                self.length_checks(&l.right, out, depth + 1);
+            }
+            Expression::BinaryExpression(b) if matches!(b.operator, BinaryOperator::LessThan | BinaryOperator::LessEqualThan) => {
+                let Expression::StaticMemberExpression(m) = b.left.get_inner_expression() else {
+                    return;
+                };
+                if m.property.name != "length" {
+                    return;
+                }
+                let (Some(name), Some(n)) = (self.env_name_of(&m.object, 0), self.const_number(&b.right, 0)) else {
+                    return;
+                };
+                if n >= 1.0 && n.fract() == 0.0 && n < 100_000.0 {
+                    let min = n as usize + usize::from(b.operator == BinaryOperator::LessEqualThan);
+                    out.push((name, min));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// ORM configuration objects that open an SQLite file: knex `{ client: 'sqlite3', connection:
+    /// { filename } }`, Sequelize `{ dialect: 'sqlite', storage }`, TypeORM `{ type: 'sqlite',
+    /// database }`.
+    fn sqlite_config(&mut self, o: &'b ObjectExpression<'a>) {
+        let lit = |key: &str| prop_value(o, key).and_then(string_lit);
+        let file = if lit("client").is_some_and(|c| matches!(c, "sqlite3" | "better-sqlite3" | "sqlite")) {
+            match prop_value(o, "connection").map(Expression::get_inner_expression) {
+                Some(Expression::ObjectExpression(c)) => prop_value(c, "filename"),
+                Some(other) => Some(other),
+                None => None,
+            }
+        } else if lit("dialect") == Some("sqlite") {
+            prop_value(o, "storage")
+        } else if lit("type").is_some_and(|t| matches!(t, "sqlite" | "better-sqlite3")) {
+            prop_value(o, "database")
+        } else {
+            return;
+        };
+        let Some(file) = file else { return };
+        if string_lit(file).is_some_and(|s| s.is_empty() || s == ":memory:") {
+            return;
+        }
+        let line = self.line(file.span());
+        let path = self.path_expr(file, 0);
+        self.facts.fs_writes.push(FsWrite {
+            func: "Database".into(),
+            line,
+            path,
+        });
+    }
+
+    /// t3-env `createEnv({ server: {…}, client: {…}, shared: {…} })`.
+    fn env_schema_create(&mut self, c: &'b CallExpression<'a>) {
+        let Some(Expression::ObjectExpression(o)) = arg_expr(&c.arguments, 0).map(Expression::get_inner_expression) else {
+            return;
+        };
+        for key in ["server", "client", "shared"] {
+            if let Some(Expression::ObjectExpression(inner)) = prop_value(o, key).map(Expression::get_inner_expression) {
+                self.env_schema_keys(inner);
+            }
+        }
+    }
+
+    /// `schema.parse(process.env)` where the schema is `z.object({…})` (here or in a constant).
+    fn env_schema_parse(&mut self, schema: &'b Expression<'a>, depth: usize) {
+        if depth > MAX_RESOLVE {
+            return;
+        }
+        match schema.get_inner_expression() {
+            Expression::Identifier(_) => {
+                if let Some(init) = self.resolve_const(schema) {
+                    self.env_schema_parse(init, depth + 1);
+                }
+            }
+            Expression::CallExpression(c) => {
+                let Expression::StaticMemberExpression(m) = c.callee.get_inner_expression() else {
+                    return;
+                };
+                match m.property.name.as_str() {
+                    "object" | "strictObject" | "looseObject" => {
+                        if let Some(Expression::ObjectExpression(o)) = arg_expr(&c.arguments, 0).map(Expression::get_inner_expression) {
+                            self.env_schema_keys(o);
+                        }
+                    }
+                    "strict" | "passthrough" | "strip" | "partial" | "required" | "readonly" => self.env_schema_parse(&m.object, depth + 1),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn env_schema_keys(&mut self, o: &'b ObjectExpression<'a>) {
+        for p in &o.properties {
+            let ObjectPropertyKind::ObjectProperty(p) = p else { continue };
+            let Some(name) = p.key.static_name() else { continue };
+            let (default, has_default, min_len) = zod_chain(&p.value);
+            let line = self.line(p.key.span());
+            self.facts.env_reads.push(EnvRead {
+                name: name.to_string(),
+                line,
+                default,
+                has_default,
+                schema: true,
+                min_len,
+                dev_only: self.dev_depth > 0,
+                in_fallback: self.fallback_depth > 0,
+            });
         }
     }
 
@@ -1087,9 +1437,17 @@ impl<'a, 'b> Walker<'a, 'b> {
             Statement::ExpressionStatement(e) => self.visit_expr(&e.expression),
             Statement::IfStatement(i) => {
                 self.visit_expr(&i.test);
+                self.on_if(i);
+                let dev = self.dev_test(&i.test, 0);
+                let d = usize::from(dev == Some(true));
+                self.dev_depth += d;
                 self.visit_stmt(&i.consequent);
+                self.dev_depth -= d;
                 if let Some(alt) = &i.alternate {
+                    let d = usize::from(dev == Some(false));
+                    self.dev_depth += d;
                     self.visit_stmt(alt);
+                    self.dev_depth -= d;
                 }
             }
             Statement::ForStatement(f) => {
@@ -1277,12 +1635,16 @@ impl<'a, 'b> Walker<'a, 'b> {
         if !self.enter(f.span) {
             return;
         }
+        let register = self.instrumentation && self.fn_depth == 0 && f.id.as_ref().is_some_and(|id| id.name == "register");
+        let fd = usize::from(!register);
+        self.fn_depth += fd;
         let saved = self.shadow_params(&f.params);
         self.visit_params(&f.params);
         if let Some(body) = &f.body {
             self.visit_body(&body.statements);
         }
         self.restore(saved);
+        self.fn_depth -= fd;
         self.depth -= 1;
     }
 
@@ -1290,6 +1652,7 @@ impl<'a, 'b> Walker<'a, 'b> {
         if !self.enter(f.span) {
             return;
         }
+        self.fn_depth += 1;
         let saved = self.shadow_params(&f.params);
         self.visit_params(&f.params);
         if let Some(e) = f.get_expression() {
@@ -1298,6 +1661,7 @@ impl<'a, 'b> Walker<'a, 'b> {
             self.visit_body(&body.statements);
         }
         self.restore(saved);
+        self.fn_depth -= 1;
         self.depth -= 1;
     }
 
@@ -1391,6 +1755,9 @@ impl<'a, 'b> Walker<'a, 'b> {
                 if let Some(name) = self.env_member(e) {
                     self.record_env(name, m.span, None);
                 } else {
+                    if self.in_schema == 0 && Self::is_process_env(e) {
+                        self.facts.env_opaque = true;
+                    }
                     self.visit_expr(&m.object);
                 }
             }
@@ -1415,20 +1782,32 @@ impl<'a, 'b> Walker<'a, 'b> {
                 self.visit_template(&t.quasi);
             }
             Expression::LogicalExpression(l) => {
-                if matches!(l.operator, LogicalOperator::Or | LogicalOperator::Coalesce) {
+                let fallback = usize::from(matches!(l.operator, LogicalOperator::Or | LogicalOperator::Coalesce));
+                if fallback == 1 {
                     if let Some(name) = self.env_member(&l.left) {
                         self.record_env(name, l.left.span(), Some(&l.right));
+                        self.fallback_depth += 1;
                         self.visit_expr(&l.right);
+                        self.fallback_depth -= 1;
                         return;
                     }
                 }
                 self.visit_expr(&l.left);
+                self.fallback_depth += fallback;
                 self.visit_expr(&l.right);
+                self.fallback_depth -= fallback;
             }
             Expression::ConditionalExpression(c) => {
                 self.visit_expr(&c.test);
+                let dev = self.dev_test(&c.test, 0);
+                let d = usize::from(dev == Some(true));
+                self.dev_depth += d;
                 self.visit_expr(&c.consequent);
+                self.dev_depth -= d;
+                let d = usize::from(dev == Some(false));
+                self.dev_depth += d;
                 self.visit_expr(&c.alternate);
+                self.dev_depth -= d;
             }
             Expression::BinaryExpression(b) => {
                 self.visit_expr(&b.left);
@@ -1484,6 +1863,7 @@ impl<'a, 'b> Walker<'a, 'b> {
                 }
             }
             Expression::ObjectExpression(o) => {
+                self.sqlite_config(o);
                 for p in &o.properties {
                     match p {
                         ObjectPropertyKind::ObjectProperty(p) => {
@@ -1571,11 +1951,32 @@ impl<'a, 'b> Walker<'a, 'b> {
     fn visit_call(&mut self, c: &'b CallExpression<'a>) {
         self.on_call(c);
         self.visit_expr(&c.callee);
+        // `process.env` handed to an env schema is read key by key (see `env_schema_*`).
+        let schema = match c.callee.get_inner_expression() {
+            Expression::Identifier(id) => id.name == "createEnv" || id.name == "cleanEnv",
+            Expression::StaticMemberExpression(m) => matches!(m.property.name.as_str(), "parse" | "safeParse" | "parseAsync" | "safeParseAsync"),
+            _ => false,
+        };
+        self.in_schema += usize::from(schema);
         self.visit_args(&c.arguments);
+        self.in_schema -= usize::from(schema);
     }
 
     fn on_call(&mut self, c: &'b CallExpression<'a>) {
         let callee = c.callee.get_inner_expression();
+        let client_fn = match callee {
+            Expression::Identifier(id) => Some(id.name.as_str()),
+            Expression::StaticMemberExpression(m) => Some(m.property.name.as_str()),
+            _ => None,
+        };
+        if client_fn.is_some_and(|f| {
+            matches!(
+                f,
+                "connect" | "createClient" | "createConnection" | "createPool" | "postgres" | "drizzle" | "neon"
+            )
+        }) {
+            self.client_url(&c.arguments);
+        }
         let line = match callee {
             Expression::Identifier(id) => {
                 let line = self.line(id.span);
@@ -1588,6 +1989,18 @@ impl<'a, 'b> Walker<'a, 'b> {
                     }
                     "setInterval" if !self.modules.contains_key("setInterval") => {
                         self.facts.intervals.push(line);
+                        if self.fn_depth == 0 {
+                            let period_ms = arg_expr(&c.arguments, 1).and_then(|a| self.const_number(a, 0)).map(|v| v as u64);
+                            self.facts.top_jobs.push(TopJob {
+                                kind: "setInterval".into(),
+                                line,
+                                period_ms,
+                            });
+                        }
+                        return;
+                    }
+                    "createEnv" if !self.declared.contains("createEnv") => {
+                        self.env_schema_create(c);
                         return;
                     }
                     name if self.is_global(name) => {
@@ -1637,15 +2050,32 @@ impl<'a, 'b> Walker<'a, 'b> {
                 true
             }
             "every" if obj_name.is_some_and(|n| n.to_ascii_lowercase().contains("agenda")) => {
-                self.facts.schedulers.push(("agenda".into(), line));
+                self.sched("agenda", line);
                 true
             }
             "add" if c.arguments.iter().skip(1).filter_map(Argument::as_expression).any(|a| has_key(a, "repeat")) => {
-                self.facts.schedulers.push(("bull".into(), line));
+                self.sched("bull", line);
+                true
+            }
+            "parse" | "safeParse" | "parseAsync" | "safeParseAsync" if arg_expr(&c.arguments, 0).is_some_and(Self::is_process_env) => {
+                self.env_schema_parse(obj, 0);
+                true
+            }
+            "destination" if obj_name == Some("pino") || obj_name.is_some_and(|n| self.modules.get(n).is_some_and(|b| b.module == "pino")) => {
+                let path = match arg_expr(&c.arguments, 0).map(Expression::get_inner_expression) {
+                    Some(Expression::ObjectExpression(o)) => prop_value(o, "dest").map_or(PathExpr::Unknown(String::new()), |d| self.path_expr(d, 0)),
+                    Some(e) => self.path_expr(e, 0),
+                    None => PathExpr::Unknown(String::new()),
+                };
+                self.facts.fs_writes.push(FsWrite {
+                    func: "pino.destination".into(),
+                    line,
+                    path,
+                });
                 true
             }
             "upsertJobScheduler" => {
-                self.facts.schedulers.push(("bullmq".into(), line));
+                self.sched("bullmq", line);
                 true
             }
             "spawn" | "spawnSync" if obj_name == Some("Bun") => {
@@ -1684,13 +2114,13 @@ impl<'a, 'b> Walker<'a, 'b> {
             let f = if EXECA_FUNCS.contains(&func) { func } else { "execa" };
             self.child(f, c, line);
         } else if (m == "node-cron" || m == "cron") && func == "schedule" {
-            self.facts.schedulers.push(("node-cron".into(), line));
+            self.sched("node-cron", line);
         } else if m == "cron" && func == "from" {
-            self.facts.schedulers.push(("cron".into(), line));
+            self.sched("cron", line);
         } else if m == "node-schedule" && (func == "scheduleJob" || func == "RecurrenceRule") {
-            self.facts.schedulers.push(("node-schedule".into(), line));
+            self.sched("node-schedule", line);
         } else if m == "croner" {
-            self.facts.schedulers.push(("croner".into(), line));
+            self.sched("croner", line);
         } else if m == "multer" && func != "diskStorage" && func != "memoryStorage" {
             // `multer({ dest })` stores uploads on disk.
             if let Some(Expression::ObjectExpression(o)) = arg_expr(&c.arguments, 0).map(Expression::get_inner_expression) {
@@ -1768,7 +2198,25 @@ impl<'a, 'b> Walker<'a, 'b> {
         });
     }
 
+    /// A service URL literal given to a client as its first argument or as its `url` /
+    /// `connectionString` / `uri` option.
+    fn client_url(&mut self, args: &'b [Argument<'a>]) {
+        if self.dev_depth > 0 {
+            return;
+        }
+        let url = match arg_expr(args, 0).map(Expression::get_inner_expression) {
+            Some(Expression::ObjectExpression(o)) => ["url", "connectionString", "uri"].iter().find_map(|k| prop_value(o, k).and_then(string_lit)),
+            Some(e) => string_lit(e),
+            None => None,
+        };
+        if let Some(u) = url.filter(|u| is_service_url(u)) {
+            let line = arg_expr(args, 0).map_or(0, |a| self.line(a.span()));
+            self.facts.service_urls.push((u.to_string(), line));
+        }
+    }
+
     fn on_new(&mut self, n: &'b NewExpression<'a>) {
+        self.client_url(&n.arguments);
         let (module, name, span): (Option<&'a str>, &'a str, Span) = match n.callee.get_inner_expression() {
             Expression::Identifier(id) => (self.modules.get(id.name.as_str()).map(|b| b.module), id.name.as_str(), id.span),
             Expression::StaticMemberExpression(m) => {
@@ -1787,8 +2235,33 @@ impl<'a, 'b> Walker<'a, 'b> {
             "WebSocketServer" => self.facts.ws_servers.push(("ws".into(), line)),
             "Server" if module == Some("ws") => self.facts.ws_servers.push(("ws".into(), line)),
             "Server" if module == Some("socket.io") => self.facts.ws_servers.push(("socket.io".into(), line)),
-            "CronJob" => self.facts.schedulers.push(("cron".into(), line)),
-            "Cron" => self.facts.schedulers.push(("croner".into(), line)),
+            "CronJob" => self.sched("cron", line),
+            "Bree" => self.sched("bree", line),
+            "File" | "DailyRotateFile"
+                if name == "DailyRotateFile"
+                    || matches!(n.callee.get_inner_expression(), Expression::StaticMemberExpression(m) if m.object.get_inner_expression().is_specific_id("transports") || matches!(m.object.get_inner_expression(), Expression::StaticMemberExpression(o) if o.property.name == "transports")) =>
+            {
+                let Some(Expression::ObjectExpression(o)) = arg_expr(&n.arguments, 0).map(Expression::get_inner_expression) else {
+                    return;
+                };
+                let file = prop_value(o, "filename").map(|f| self.path_expr(f, 0));
+                let dir = prop_value(o, "dirname").map(|d| self.path_expr(d, 0));
+                let path = match (dir, file) {
+                    (Some(d), Some(f)) => normalize_join(vec![d, f], true, false),
+                    (Some(p), None) | (None, Some(p)) => p,
+                    (None, None) => return,
+                };
+                self.facts.fs_writes.push(FsWrite {
+                    func: if name == "File" {
+                        "winston.transports.File".into()
+                    } else {
+                        "DailyRotateFile".into()
+                    },
+                    line,
+                    path,
+                });
+            }
+            "Cron" => self.sched("croner", line),
             "Database" => {
                 let Some(arg) = arg_expr(&n.arguments, 0) else { return };
                 if matches!(arg.get_inner_expression(), Expression::ObjectExpression(_)) || string_lit(arg).is_some_and(|s| s.is_empty() || s == ":memory:") {
@@ -2031,6 +2504,60 @@ impl<'a, 'b> Walker<'a, 'b> {
     }
 }
 
+/// A connection URL of a database, cache or broker.
+fn is_service_url(v: &str) -> bool {
+    let Some((scheme, rest)) = v.split_once("://") else { return false };
+    !rest.is_empty()
+        && matches!(
+            scheme.to_ascii_lowercase().as_str(),
+            "postgres" | "postgresql" | "mysql" | "mariadb" | "mongodb" | "mongodb+srv" | "redis" | "rediss" | "amqp" | "amqps" | "nats" | "mqtt"
+        )
+}
+
+/// What a zod chain says about a variable: (literal default, optional or defaulted, minimum
+/// string length). `z.string().min(32).default('…')` → (Some("…"), true, Some(32)).
+fn zod_chain(e: &Expression<'_>) -> (Option<String>, bool, Option<usize>) {
+    let mut default = None;
+    let mut has_default = false;
+    let mut min = None;
+    let mut is_string = false;
+    let mut cur = e;
+    for _ in 0..32 {
+        match cur.get_inner_expression() {
+            Expression::CallExpression(c) => {
+                let Expression::StaticMemberExpression(m) = c.callee.get_inner_expression() else {
+                    break;
+                };
+                match m.property.name.as_str() {
+                    "min" | "length" | "nonempty" => {
+                        let n = match arg_expr(&c.arguments, 0).map(Expression::get_inner_expression) {
+                            Some(Expression::NumericLiteral(n)) if n.value >= 0.0 && n.value.fract() == 0.0 => Some(n.value as usize),
+                            None if m.property.name == "nonempty" => Some(1),
+                            _ => None,
+                        };
+                        if min.is_none() {
+                            min = n;
+                        }
+                    }
+                    "default" | "catch" => {
+                        has_default = true;
+                        if default.is_none() {
+                            default = arg_expr(&c.arguments, 0).and_then(literal_text);
+                        }
+                    }
+                    "optional" | "nullish" => has_default = true,
+                    "string" | "url" | "email" | "uuid" | "base64" => is_string = true,
+                    _ => {}
+                }
+                cur = &m.object;
+            }
+            Expression::StaticMemberExpression(m) => cur = &m.object,
+            _ => break,
+        }
+    }
+    (default, has_default, if is_string { min } else { None })
+}
+
 /// The value of property `key` in an object literal.
 fn prop_value<'x, 'a>(o: &'x ObjectExpression<'a>, key: &str) -> Option<&'x Expression<'a>> {
     o.properties.iter().find_map(|p| match p {
@@ -2119,7 +2646,11 @@ export async function POST(req: Request) { await writeFile(path.join(UPLOAD_DIR,
                 name: "POS_UPLOAD_BASE".into(),
                 line: 1,
                 default: None,
-                has_default: true
+                has_default: true,
+                schema: false,
+                min_len: None,
+                dev_only: false,
+                in_fallback: false,
             }]
         );
     }
@@ -2395,6 +2926,143 @@ class Store { path = process.env.STORE_PATH; save() { fs.writeFileSync(this.path
         assert_eq!(li.line_col(4), (2, 2));
         assert_eq!(li.line_count(), 4);
         assert_eq!(LineIndex::new("").line(0), 1);
+    }
+
+    #[test]
+    #[allow(clippy::type_complexity)]
+    fn env_schemas_min_lengths_and_defaults() {
+        let src = "import { createEnv } from '@t3-oss/env-nextjs';\n\
+import { z } from 'zod';\n\
+export const env = createEnv({\n\
+  server: {\n\
+    SESSION_SECRET: z.string().min(32),\n\
+    JWT_SECRET: z.string().default('dev-secret'),\n\
+    SENTRY_DSN: z.string().url().optional(),\n\
+  },\n\
+  client: { NEXT_PUBLIC_APP_URL: z.string().url() },\n\
+  runtimeEnv: { SESSION_SECRET: process.env.SESSION_SECRET },\n\
+});\n\
+const Schema = z.object({ API_KEY: z.string().length(40), PORT: z.coerce.number().min(1) }).strict();\n\
+export const cfg = Schema.parse(process.env);\n\
+z.object({ OTHER: z.string() }).parse(input);\n";
+        let f = ts(src);
+        let got: Vec<(&str, usize, Option<&str>, bool, bool, Option<usize>)> = f
+            .env_reads
+            .iter()
+            .map(|r| (r.name.as_str(), r.line, r.default.as_deref(), r.has_default, r.schema, r.min_len))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("SESSION_SECRET", 5, None, false, true, Some(32)),
+                ("JWT_SECRET", 6, Some("dev-secret"), true, true, None),
+                ("SENTRY_DSN", 7, None, true, true, None),
+                ("NEXT_PUBLIC_APP_URL", 9, None, false, true, None),
+                ("SESSION_SECRET", 10, None, false, false, None),
+                ("API_KEY", 12, None, false, true, Some(40)),
+                ("PORT", 12, None, false, true, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn dev_branches_guards_and_fail_open_checks() {
+        let src = "const isProd = process.env.NODE_ENV === 'production';\n\
+const a = process.env.A_SECRET || 'dev-a';\n\
+if (process.env.NODE_ENV !== 'production') { x = process.env.B_SECRET ?? 'dev-b'; }\n\
+const c = isProd ? process.env.C_SECRET : (process.env.C_SECRET || 'dev-c');\n\
+if (!process.env.D_SECRET) { throw new Error('D_SECRET missing'); }\n\
+const key = process.env.API_KEY;\n\
+export function GET(req) {\n\
+  if (process.env.ADMIN_TOKEN && req.headers.get('x') !== process.env.ADMIN_TOKEN) return new Response('no', { status: 401 });\n\
+  if (key && req.token != key) { return null; }\n\
+  if (req.token !== process.env.STRICT_TOKEN) return null;\n\
+}\n";
+        let f = ts(src);
+        let dev: Vec<(&str, bool)> = f
+            .env_reads
+            .iter()
+            .filter(|r| r.default.is_some())
+            .map(|r| (r.name.as_str(), r.dev_only))
+            .collect();
+        assert_eq!(dev, vec![("A_SECRET", false), ("B_SECRET", true), ("C_SECRET", true)]);
+        assert_eq!(f.env_guards, vec!["D_SECRET".to_string()]);
+        assert!(!f.env_opaque);
+        assert!(ts("spawn('x', [], { env: { ...process.env, A: '1' } });\n").env_opaque);
+        assert!(ts("const v = process.env[name];\n").env_opaque);
+        assert!(!ts("const v = process.env['NAME'];\nz.object({ A: z.string() }).parse(process.env);\n").env_opaque);
+        let g = ts("if (!process.env.SESSION_SECRET || process.env.SESSION_SECRET.length < 32) {\n  throw new Error('short');\n}\n");
+        assert_eq!(g.env_min_lengths, vec![("SESSION_SECRET".to_string(), 32, 1)]);
+        assert!(ts("if (process.env.S.length < 32) console.warn('short');\n").env_min_lengths.is_empty());
+        assert_eq!(f.fail_open_auth, vec![("ADMIN_TOKEN".to_string(), 8), ("API_KEY".to_string(), 9)]);
+        let bearer = ts("export function GET(req) {\n  if (process.env.CRON_SECRET && req.headers.get('authorization') !== `Bearer ${process.env.CRON_SECRET}`) {\n    return new Response(null, { status: 401 });\n  }\n}\n");
+        assert_eq!(bearer.fail_open_auth, vec![("CRON_SECRET".to_string(), 2)]);
+    }
+
+    #[test]
+    fn service_url_literals() {
+        let src = "import Redis from 'ioredis';\n\
+export const r = new Redis('redis://localhost:6379');\n\
+export const u = process.env.REDIS_URL || 'redis://localhost:6379';\n\
+const dev = process.env.NODE_ENV !== 'production' ? 'postgres://localhost/dev' : process.env.DATABASE_URL;\n\
+export const site = 'https://acme.io';\n\
+mongoose.connect('mongodb://127.0.0.1/app');\n\
+export const c = createClient({ url: 'redis://redis:6379' });\n\
+const d = config.get('REDIS_URL', 'redis://localhost:6379');\n";
+        let f = ts(src);
+        let got: Vec<(&str, usize)> = f.service_urls.iter().map(|(u, l)| (u.as_str(), *l)).collect();
+        assert_eq!(
+            got,
+            vec![("redis://localhost:6379", 2), ("mongodb://127.0.0.1/app", 6), ("redis://redis:6379", 7)]
+        );
+    }
+
+    #[test]
+    fn orm_sqlite_configs() {
+        let src = "import knex from 'knex';\n\
+export const db = knex({ client: 'sqlite3', connection: { filename: './data/app.sqlite' } });\n\
+export const s = new Sequelize({ dialect: 'sqlite', storage: process.env.DB_PATH || 'db.sqlite' });\n\
+export const t = new DataSource({ type: 'better-sqlite3', database: ':memory:' });\n\
+export const pg = knex({ client: 'pg', connection: process.env.DATABASE_URL });\n";
+        let f = ts(src);
+        let got: Vec<(&str, usize, &PathExpr)> = f.fs_writes.iter().map(|w| (w.func.as_str(), w.line, &w.path)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Database", 2, &lit("./data/app.sqlite")),
+                ("Database", 3, &env("DB_PATH", Some(lit("db.sqlite"))))
+            ]
+        );
+    }
+
+    #[test]
+    fn top_level_jobs_and_log_files() {
+        let src = "import cron from 'node-cron';\n\
+import winston from 'winston';\n\
+import pino from 'pino';\n\
+cron.schedule('0 * * * *', () => cleanup());\n\
+setInterval(sync, 60 * 60 * 1000);\n\
+export function start() { setInterval(poll, 1000); cron.schedule('* * * * *', job); }\n\
+const logger = winston.createLogger({ transports: [new winston.transports.File({ filename: 'logs/error.log' })] });\n\
+const dest = pino.destination('./app.log');\n";
+        let f = ts(src);
+        let jobs: Vec<(&str, usize, Option<u64>)> = f.top_jobs.iter().map(|j| (j.kind.as_str(), j.line, j.period_ms)).collect();
+        assert_eq!(
+            jobs,
+            vec![("node-cron", 4), ("setInterval", 5)]
+                .into_iter()
+                .zip([None, Some(3_600_000)])
+                .map(|((k, l), p)| (k, l, p))
+                .collect::<Vec<_>>()
+        );
+        let w: Vec<(&str, &PathExpr)> = f.fs_writes.iter().map(|w| (w.func.as_str(), &w.path)).collect();
+        assert_eq!(
+            w,
+            vec![("winston.transports.File", &lit("logs/error.log")), ("pino.destination", &lit("./app.log"))]
+        );
+        let reg = "import cron from 'node-cron';\nexport async function register() {\n  if (process.env.NEXT_RUNTIME === 'nodejs') { cron.schedule('0 0 * * *', job); }\n}\n";
+        assert_eq!(analyze(reg, "instrumentation.ts").top_jobs.len(), 1);
+        assert!(analyze(reg, "lib/jobs.ts").top_jobs.is_empty());
     }
 
     #[test]

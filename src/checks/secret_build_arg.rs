@@ -1,0 +1,129 @@
+use super::{Ctx, Rule};
+use crate::observe::Observation;
+use crate::parse::env_file::{is_placeholder, is_secret_name};
+use crate::report::Aspect;
+
+pub static RULE: Rule = Rule {
+    id: "secret-build-arg",
+    aspect: Aspect::Security,
+    title: "A secret is passed to the Docker build as a build argument",
+    doc: DOC,
+    run,
+};
+
+const DOC: &str = r#"## What it does
+In each Dockerfile a deployment builds, finds `ARG` instructions with a secret-like name
+(`DATABASE_URL`, `*_SECRET`, `*_TOKEN`, `*_PASSWORD`, `*_KEY`…) that either carry a literal default
+(`ARG NPM_TOKEN=abc…`) or are followed by a `RUN` (or an `ENV` copying them) in the same stage.
+`NEXT_PUBLIC_*` arguments are not secrets and are ignored.
+
+## Why it matters
+Build arguments are recorded in the image: every `RUN` after the `ARG` stores its value in the
+image history (`docker history`), and an `ENV X=$ARG` stores it in the image config. Anyone who can
+pull the image can read the secret; a literal default is also committed to the repository.
+
+## Example
+```dockerfile
+ARG DATABASE_URL
+RUN npx prisma migrate deploy
+```
+
+## Fix
+Use a BuildKit secret mount, which is never stored in the image:
+`RUN --mount=type=secret,id=database_url,env=DATABASE_URL npx prisma generate`; better, move steps
+that need production credentials (migrations) out of the build into a release or start command.
+
+## References
+- https://docs.docker.com/build/building/secrets/
+- https://docs.docker.com/reference/build-checks/secrets-used-in-arg-or-env/
+"#;
+
+/// A literal default that can be a secret: not a placeholder, a reference, a number or a flag.
+fn secret_default(v: &str) -> bool {
+    let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
+    v.chars().count() >= 8 && !v.contains('$') && !is_placeholder(v) && !v.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '_')
+}
+
+fn run(ctx: &Ctx) -> Vec<Observation> {
+    let m = ctx.model;
+    let mut out = Vec::new();
+    for (di, d) in m.dockerfiles.iter().enumerate() {
+        if !m.is_used_dockerfile(di) {
+            continue;
+        }
+        for (name, default, line) in &d.df.global_args {
+            if is_secret_name(name) && default.as_deref().is_some_and(secret_default) {
+                out.push(
+                    Observation::at(
+                        RULE.id,
+                        &d.rel,
+                        *line,
+                        format!("`ARG {name}` commits a default value for a secret in the Dockerfile"),
+                    )
+                    .var("name", name.clone())
+                    .key(format!("{}:{name}", d.rel)),
+                );
+            }
+        }
+        for stage in &d.df.stages {
+            let ins: Vec<_> = stage.instructions.iter().filter_map(|&i| d.df.instructions.get(i)).collect();
+            for (pos, a) in ins.iter().enumerate().filter(|(_, i)| i.keyword == "ARG") {
+                // An ARG whose default is a number or a flag is a setting, not a secret.
+                let setting = |d: &Option<String>| {
+                    d.as_deref().is_some_and(|v| {
+                        let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
+                        !v.is_empty() && (v.chars().all(|c| c.is_ascii_digit() || c == '.') || matches!(v, "true" | "false"))
+                    })
+                };
+                for (name, default) in a.key_values().into_iter().filter(|(k, d)| is_secret_name(k) && !setting(d)) {
+                    let literal = default.as_deref().is_some_and(secret_default);
+                    let later = ins.iter().skip(pos + 1).find(|i| {
+                        i.keyword == "RUN" || (i.keyword == "ENV" && (i.text.contains(&format!("${name}")) || i.text.contains(&format!("${{{name}}}"))))
+                    });
+                    let msg = match (literal, later) {
+                        (true, _) => format!("`ARG {name}` commits a default value for a secret in the Dockerfile"),
+                        (false, Some(i)) if i.keyword == "ENV" => {
+                            format!(
+                                "the `{name}` build argument is copied into `ENV` at line {}, so its value is stored in the image config",
+                                i.line
+                            )
+                        }
+                        (false, Some(i)) => format!(
+                            "the `{name}` build argument is in scope of the `RUN` at line {}, so its value is recorded in the image history",
+                            i.line
+                        ),
+                        (false, None) => continue,
+                    };
+                    let mut o = Observation::at(RULE.id, &d.rel, a.line, msg)
+                        .var("name", name.clone())
+                        .key(format!("{}:{name}", d.rel));
+                    if let Some(i) = later {
+                        o = o.related(&d.rel, Some(i.line), format!("`{name}` reaches the image here"));
+                    }
+                    out.push(o);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::testing::{koyeb, NEXT_PKG};
+
+    #[test]
+    fn secret_args_used_by_run_or_env_or_with_defaults_fire() {
+        let df = "FROM node:20-alpine AS builder\nARG DATABASE_URL\nARG NPM_TOKEN=npm_q8Zr2LmP0xVb7TkN4wYe1HsJq8Zr2LmP0x\nRUN npm ci && npx prisma migrate deploy\nFROM node:20-alpine\nARG JWT_SECRET\nENV JWT_SECRET=$JWT_SECRET\nCMD [\"npm\", \"start\"]\n";
+        let obs = koyeb("secret-build-arg", &[("package.json", NEXT_PKG), ("Dockerfile", df)]);
+        assert_eq!(obs.len(), 3, "{obs:?}");
+        assert!(!obs.iter().any(|o| o.message.contains("npm_q8Zr")));
+    }
+
+    #[test]
+    fn public_args_unused_args_and_placeholders_stay_silent() {
+        let df = "FROM node:20-alpine\nARG NEXT_PUBLIC_API_URL\nRUN npm run build\nARG SENTRY_AUTH_TOKEN\nARG API_KEY=changeme\nCMD [\"npm\", \"start\"]\n";
+        let obs = koyeb("secret-build-arg", &[("package.json", NEXT_PKG), ("Dockerfile", df)]);
+        assert!(obs.is_empty(), "{obs:?}");
+    }
+}
