@@ -170,7 +170,10 @@ const SCRIPT_DIRS: &[&str] = &["scripts", "script", "prisma", "tools", "seed", "
 
 pub fn is_test_path(rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);
-    TEST_MARKERS.iter().any(|m| name.contains(m)) || rel.split('/').any(|seg| TEST_DIRS.contains(&seg))
+    let stem = name.split('.').next().unwrap_or(name).to_ascii_lowercase();
+    // Mock data (`mock.ts`, `mocks.ts`, `payment.mock.ts`, `__mocks__/`) feeds tests.
+    let mock = matches!(stem.as_str(), "mock" | "mocks" | "mock-data" | "mockdata") || name.contains(".mock.") || rel.split('/').any(|seg| seg == "__mocks__");
+    mock || TEST_MARKERS.iter().any(|m| name.contains(m)) || rel.split('/').any(|seg| TEST_DIRS.contains(&seg))
 }
 
 /// Folders whose files are samples or served content, not the repository's own configuration:

@@ -154,4 +154,15 @@ mod tests {
         );
         assert!(obs.is_empty(), "{obs:?}");
     }
+
+    #[test]
+    fn mock_data_files_are_test_data() {
+        let pem = "export const key = `-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw\n-----END RSA PRIVATE KEY-----`;\n";
+        assert!(crate::checks::testing::koyeb("committed-api-key", &[("package.json", crate::checks::testing::NEXT_PKG), ("src/mock.ts", pem)]).is_empty());
+        assert!(crate::checks::testing::koyeb(
+            "committed-api-key",
+            &[("package.json", crate::checks::testing::NEXT_PKG), ("src/__mocks__/keys.ts", pem)]
+        )
+        .is_empty());
+    }
 }

@@ -177,6 +177,9 @@ pub fn reads(ctx: &Ctx) -> BTreeMap<String, (String, usize, bool)> {
     out
 }
 
+/// Up to this many undocumented variables are reported one by one.
+const MAX_SEPARATE: usize = 12;
+
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
     let documented = documented(ctx);
@@ -206,6 +209,34 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             )
             .key("no-template"),
         );
+        return out;
+    }
+    // Past a dozen, one finding at the template lists them: a report of a hundred lines that
+    // all say "add this to .env.example" hides the findings that matter.
+    if missing.len() > MAX_SEPARATE {
+        let template = ctx.model.env_files.iter().find(|e| e.template).or(ctx.model.env_files.first());
+        let mut sorted: Vec<&(String, (String, usize, bool))> = missing.iter().collect();
+        // Variables read without a default first: those are the ones a deploy cannot do without.
+        sorted.sort_by_key(|(n, (_, _, has_default))| (*has_default, n.clone()));
+        let required = sorted.iter().filter(|(_, (_, _, d))| !d).count();
+        let list: Vec<&str> = sorted.iter().take(12).map(|(n, _)| n.as_str()).collect();
+        let mut o = Observation::new(
+            RULE.id,
+            template.map(|t| t.rel.as_str()),
+            template.map(|_| 1),
+            format!(
+                "{} environment variables the code reads are documented in no env template, compose file or Dockerfile ({required} without a default in code): {} and {} more",
+                missing.len(),
+                list.join(", "),
+                missing.len() - list.len()
+            ),
+        )
+        .var("name", list.first().copied().unwrap_or("").to_string())
+        .key("many");
+        for (n, (file, line, _)) in sorted.iter().take(5) {
+            o = o.related(file, Some(*line), format!("`{n}` is read here"));
+        }
+        out.push(o);
         return out;
     }
     for (name, (file, line, _)) in missing {
@@ -251,5 +282,26 @@ mod tests {
             &[("package.json", NEXT_PKG), ("app/api/x/route.ts", src), ("Dockerfile", df)]
         )
         .is_empty());
+    }
+
+    #[test]
+    fn many_undocumented_variables_are_one_finding_at_the_template() {
+        let mut src = String::new();
+        for i in 0..20 {
+            src.push_str(&format!("export const v{i} = process.env.FEATURE_{i};\n"));
+        }
+        src.push_str("export const k = process.env.API_KEY ?? '';\n");
+        let obs = crate::checks::testing::koyeb(
+            "env-undocumented",
+            &[
+                ("package.json", crate::checks::testing::NEXT_PKG),
+                (".env.example", "DATABASE_URL=\n"),
+                ("lib/flags.ts", &src),
+            ],
+        );
+        assert_eq!(obs.len(), 1, "{obs:?}");
+        assert_eq!(obs[0].file.as_deref(), Some(".env.example"));
+        assert!(obs[0].message.starts_with("21 environment variables"), "{}", obs[0].message);
+        assert_eq!(obs[0].related.len(), 5);
     }
 }
