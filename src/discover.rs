@@ -2,12 +2,22 @@
 //!
 //! Safety rules: never follow a symlink out of the root, never open anything but a regular file
 //! (a FIFO named `Dockerfile` must not block the scan), never read past the size limit.
+//!
+//! `.gitignore`: env files, sources, CI workflows and lockfiles that git ignores are left out
+//! (they are local, not committed: a git-ignored `.env` is where local secrets belong, a
+//! git-ignored lockfile is missing on the platform). Every other kind (Dockerfile, compose,
+//! package.json, platform configs, scripts...) is audited even when a `.gitignore` matches it:
+//! a tracked file stays tracked whatever `.gitignore` says, and Docker's build context,
+//! `fly deploy` and `railway up` send the directory without reading `.gitignore`, so a
+//! `.gitignore` of `*` must not turn a broken deployment into a "ready" one.
 
 use crate::observe::Observation;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use std::collections::HashMap;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FileKind {
@@ -37,6 +47,10 @@ pub enum FileKind {
 }
 
 impl FileKind {
+    /// Kinds left out when git ignores them (see the module documentation).
+    pub fn follows_gitignore(self) -> bool {
+        matches!(self, FileKind::EnvFile | FileKind::Source | FileKind::Workflow | FileKind::Lockfile)
+    }
     /// Kinds whose absence or corruption changes a build or a deploy.
     pub fn matters(self) -> bool {
         !matches!(self, FileKind::Source | FileKind::Workflow | FileKind::Gitignore | FileKind::Migration)
@@ -233,14 +247,15 @@ fn rel_path(root: &Path, path: &Path) -> Option<String> {
     Some(out)
 }
 
-/// The walker every scan uses: .gitignore-aware, hidden files included, no symlink following,
-/// dependency and build folders pruned. Benchmarks use it for the walk-only floor.
+/// The walker every scan uses: hidden files included, no symlink following, dependency and build
+/// folders pruned, `.gitignore` applied by [`discover`] per file kind (not by the walker).
+/// Benchmarks use it for the walk-only floor.
 pub fn walker(root: &Path) -> ignore::WalkBuilder {
     let mut builder = ignore::WalkBuilder::new(root);
     builder
         .hidden(false)
         .follow_links(false)
-        .git_ignore(true)
+        .git_ignore(false)
         .git_global(false)
         .git_exclude(false)
         .require_git(false)
@@ -254,14 +269,71 @@ pub fn walker(root: &Path) -> ignore::WalkBuilder {
     builder
 }
 
+/// The `.gitignore` rules in force in a directory: its own and its ancestors', deepest first,
+/// and whether git ignores the directory itself.
+#[derive(Clone, Default)]
+struct GitState {
+    chain: Vec<Arc<Gitignore>>,
+    ignored: bool,
+}
+
+impl GitState {
+    fn ignores(&self, path: &Path, is_dir: bool) -> bool {
+        if self.ignored {
+            return true;
+        }
+        for g in &self.chain {
+            let m = g.matched(path, is_dir);
+            if m.is_ignore() {
+                return true;
+            }
+            if m.is_whitelist() {
+                return false;
+            }
+        }
+        false
+    }
+}
+
+/// The state of directory `dir` (already visited: the walker visits a directory before its
+/// entries), from its parent's and its own `.gitignore` (a regular file under 1 MiB, never a
+/// link or a pipe).
+fn git_state(states: &RwLock<HashMap<PathBuf, GitState>>, dir: &Path, depth: usize) -> GitState {
+    let parent = if depth == 0 {
+        GitState::default()
+    } else {
+        dir.parent()
+            .and_then(|p| states.read().ok().and_then(|m| m.get(p).cloned()))
+            .unwrap_or_default()
+    };
+    let ignored = depth > 0 && parent.ignores(dir, true);
+    let mut state = GitState { chain: parent.chain, ignored };
+    let gi = dir.join(".gitignore");
+    if !ignored && fs::symlink_metadata(&gi).is_ok_and(|m| m.is_file() && m.len() <= 1 << 20) {
+        let mut b = GitignoreBuilder::new(dir);
+        let _ = b.add(&gi);
+        if let Ok(g) = b.build() {
+            if !g.is_empty() {
+                state.chain.insert(0, Arc::new(g));
+            }
+        }
+    }
+    if let Ok(mut m) = states.write() {
+        m.insert(dir.to_path_buf(), state.clone());
+    }
+    state
+}
+
 /// Walk `root` and read every file that matters.
 pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
     let root = root.canonicalize()?;
     let shared = Mutex::new(Discovery::default());
+    let states: RwLock<HashMap<PathBuf, GitState>> = RwLock::new(HashMap::new());
     let builder = walker(&root);
     builder.build_parallel().run(|| {
         let root = root.clone();
         let limits = limits.clone();
+        let states = &states;
         // Each walker thread fills its own buffer and hands it over once, when it finishes.
         let mut local = Local {
             shared: &shared,
@@ -271,8 +343,24 @@ pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
             local.d.walked += 1;
             match entry {
                 Ok(entry) => {
-                    if entry.depth() > 0 && !entry.file_type().is_some_and(|t| t.is_dir()) {
+                    if entry.file_type().is_some_and(|t| t.is_dir()) {
+                        git_state(states, entry.path(), entry.depth());
+                    } else if entry.depth() > 0 {
                         let rel = rel_path(&root, entry.path());
+                        let kind = rel.as_deref().and_then(classify);
+                        let git_ignored = || {
+                            let parent = entry.path().parent();
+                            let state = parent.and_then(|p| states.read().ok().and_then(|m| m.get(p).cloned()));
+                            state.is_some_and(|s| s.ignores(entry.path(), false))
+                        };
+                        // What git ignores is left out, unless it defines the deployment.
+                        let skip = match kind {
+                            Some(k) if !k.follows_gitignore() => false,
+                            _ => git_ignored(),
+                        };
+                        if skip {
+                            return ignore::WalkState::Continue;
+                        }
                         if let Some(r) = &rel {
                             local.d.paths.push(r.clone());
                         }
@@ -503,6 +591,40 @@ mod tests {
         assert_eq!(d.files[2].text.as_deref(), Some("{\"name\":\"a\"}"));
         assert!(d.files[1].text.is_none());
         assert!(d.observations.iter().any(|o| o.rule == "file-skipped" && o.file.as_deref() == Some("bin.js")));
+    }
+
+    #[test]
+    fn gitignore_drops_local_kinds_but_never_deployment_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::write(root.join(".gitignore"), "out/\n*.local.ts\n.env*\n!.env.example\npackage-lock.json\n").unwrap();
+        fs::create_dir_all(root.join("out/deep")).unwrap();
+        fs::write(root.join("out/deep/Dockerfile"), "FROM node:20\n").unwrap();
+        fs::write(root.join("out/deep/page.js"), "x").unwrap();
+        fs::write(root.join("a.local.ts"), "x").unwrap();
+        fs::write(root.join("b.ts"), "x").unwrap();
+        fs::write(root.join(".env"), "A=1\n").unwrap();
+        fs::write(root.join(".env.example"), "A=\n").unwrap();
+        fs::write(root.join("package-lock.json"), "{}").unwrap();
+        fs::create_dir_all(root.join("sub")).unwrap();
+        fs::write(root.join("sub/.gitignore"), "!keep.local.ts\n").unwrap();
+        fs::write(root.join("sub/keep.local.ts"), "x").unwrap();
+        fs::write(root.join("sub/drop.local.ts"), "x").unwrap();
+        let d = discover(root, &Limits::default()).unwrap();
+        let rels: Vec<&str> = d.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(
+            rels,
+            vec![
+                ".env.example",
+                ".gitignore",
+                "b.ts",
+                "out/deep/Dockerfile",
+                "sub/.gitignore",
+                "sub/keep.local.ts"
+            ]
+        );
+        assert!(!d.paths.iter().any(|p| p == "out/deep/page.js"));
+        assert!(d.paths.iter().any(|p| p == "out/deep/Dockerfile"));
     }
 
     #[cfg(unix)]

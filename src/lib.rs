@@ -12,6 +12,7 @@ pub mod model;
 pub mod observe;
 pub mod packs;
 pub mod parse;
+pub mod pool;
 pub mod render;
 pub mod report;
 pub mod text;
