@@ -13,6 +13,18 @@ fn main() {
     let only: Vec<&str> = args.iter().skip(2).map(String::as_str).collect();
     let trace = std::env::var_os("FUZZ_TRACE").map(std::path::PathBuf::from);
     let fixtures = fuzz::fixture_files();
+    if let Some(i) = std::env::var("FUZZ_CASE").ok().and_then(|v| v.parse::<u64>().ok()) {
+        // Reproduce one case of each named parser: write it to target/fuzz-case-<parser>-<i>.
+        for t in fuzz::TARGETS.iter().filter(|t| only.is_empty() || only.contains(&t.name)) {
+            let input = fuzz::case(t, &fuzz::corpus(t, &fixtures), seed, i);
+            let path = format!("target/fuzz-case-{}-{i}", t.name);
+            let _ = std::fs::write(&path, &input);
+            let start = std::time::Instant::now();
+            (t.run)(&String::from_utf8_lossy(&input));
+            println!("{path}: {} bytes, {:.2} ms", input.len(), start.elapsed().as_secs_f64() * 1000.0);
+        }
+        return;
+    }
     let mut failed = false;
     println!(
         "{:<14} {:>10} {:>9} {:>12} {:>8} {:>8}",

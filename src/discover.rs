@@ -403,7 +403,12 @@ fn visit(root: &Path, path: &Path, rel: Option<String>, ftype: Option<fs::FileTy
         return;
     }
     let Some(rel) = rel else {
-        let shown = crate::text::sanitize(&path.strip_prefix(root).unwrap_or(path).to_string_lossy());
+        let lossy = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
+        if classify(&lossy).is_none() {
+            // Not a file the audit reads (an image, a document): nothing is missing.
+            return;
+        }
+        let shown = crate::text::sanitize(&lossy);
         obs.push(Observation::new(
             "file-skipped",
             Some(&shown),
