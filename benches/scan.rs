@@ -102,9 +102,22 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-fn time<F: FnMut()>(runs: usize, mut f: F) -> Duration {
+/// CPU time (user + system, every thread) this process has used, from `/proc/self/stat`
+/// (clock ticks of 10 ms); `None` off Linux.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// Median wall time of `runs` runs (after one warm-up run) and the mean CPU time per run.
+fn time<F: FnMut()>(runs: usize, mut f: F) -> (Duration, Option<Duration>) {
     f(); // warm the page cache
-    median(
+    let cpu0 = cpu_time();
+    let wall = median(
         (0..runs)
             .map(|_| {
                 let t = Instant::now();
@@ -112,7 +125,9 @@ fn time<F: FnMut()>(runs: usize, mut f: F) -> Duration {
                 t.elapsed()
             })
             .collect(),
-    )
+    );
+    let cpu = cpu0.zip(cpu_time()).map(|(a, b)| (b - a) / runs as u32);
+    (wall, cpu)
 }
 
 fn walk_only(root: &Path) -> usize {
@@ -191,37 +206,38 @@ fn main() {
     let all: Vec<String> = deploy_audit::packs::target_ids().into_iter().map(String::from).collect();
     let one = vec!["koyeb".to_string()];
     println!(
-        "{:>7} {:>9} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>8} {:>7} {:>9}",
-        "files", "walk", "walk+read", "discover", "+model", "scan(1)", "scan(all)", "1/floor", "all/fl", "all/1", "peak MiB"
+        "{:>7} {:>9} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>8} {:>7} {:>14} {:>26}",
+        "files", "walk", "walk+read", "discover", "+model", "scan(1)", "scan(all)", "1/floor", "all/fl", "all/1", "peak MiB", "CPU ms: floor/scan1/all"
     );
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let cms = |d: Option<Duration>| d.map(|d| format!("{:.0}", ms(d))).unwrap_or_else(|| "?".into());
     let mut rows: Vec<(usize, f64, f64, f64)> = Vec::new();
     for size in sizes {
         let dir = tempfile::tempdir().unwrap();
         generate(dir.path(), size);
         let runs = if size > 50_000 { 3 } else { 7 };
-        let walk = time(runs, || {
+        let (walk, _) = time(runs, || {
             std::hint::black_box(walk_only(dir.path()));
         });
-        let read = time(runs, || {
+        let (read, read_cpu) = time(runs, || {
             std::hint::black_box(walk_and_read(dir.path()));
         });
-        let disc = time(runs, || {
+        let (disc, _) = time(runs, || {
             std::hint::black_box(deploy_audit::discover::discover(dir.path(), &Default::default()).unwrap());
         });
-        let model = time(runs, || {
+        let (model, _) = time(runs, || {
             let d = deploy_audit::discover::discover(dir.path(), &Default::default()).unwrap();
             std::hint::black_box(deploy_audit::model::Model::build(d));
         });
-        let scan1 = time(runs, || {
+        let (scan1, scan1_cpu) = time(runs, || {
             std::hint::black_box(deploy_audit::cli::scan(dir.path(), &one, &Default::default()).unwrap());
         });
-        let scan_all = time(runs, || {
+        let (scan_all, all_cpu) = time(runs, || {
             std::hint::black_box(deploy_audit::cli::scan(dir.path(), &all, &Default::default()).unwrap());
         });
         let mem = peak_memory(dir.path(), &all);
         println!(
-            "{:>7} {:>7.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>7.2}x {:>7.2}x {:>6.2}x {:>9}",
+            "{:>7} {:>7.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>7.2}x {:>7.2}x {:>6.2}x {:>14} {:>26}",
             size,
             ms(walk),
             ms(read),
@@ -232,7 +248,8 @@ fn main() {
             ms(scan1) / ms(read),
             ms(scan_all) / ms(read),
             ms(scan_all) / ms(scan1),
-            mem.map(|(b, p)| format!("{p:.1} ({b:.1})")).unwrap_or_else(|| "n/a".into())
+            mem.map(|(b, p)| format!("{p:.1} ({b:.1})")).unwrap_or_else(|| "n/a".into()),
+            format!("{}/{}/{}", cms(read_cpu), cms(scan1_cpu), cms(all_cpu))
         );
         rows.push((size, ms(read), ms(scan1), ms(scan_all)));
     }
@@ -251,5 +268,6 @@ fn main() {
             (b.3 / a.3) / files
         );
     }
-    println!("floor = walk+read with the scan's own walker; peak MiB = scan --target all in a fresh process (baseline before the scan in parentheses)");
+    println!("floor = walk+read with the scan's own walker; times are medians of wall time; CPU ms = user+system time per run");
+    println!("(all threads, 10 ms ticks); peak MiB = scan --target all in a fresh process (its baseline before the scan in parentheses)");
 }

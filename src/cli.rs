@@ -108,11 +108,17 @@ pub fn scan(path: &std::path::Path, targets: &[String], limits: &crate::discover
     }
     let d = crate::discover::discover(path, limits).map_err(|e| format!("cannot walk {}: {e}", path.display()))?;
     let model = crate::model::Model::build(d);
-    let mut reports = Vec::new();
-    for t in targets {
-        let pack = crate::packs::load(t)?;
-        reports.push(crate::engine::evaluate(&model, &pack));
-    }
+    let packs = targets.iter().map(|t| crate::packs::load(t)).collect::<Result<Vec<_>, _>>()?;
+    // The targets are independent: evaluate them in parallel (in target order).
+    let reports: Vec<crate::report::TargetReport> = if packs.len() > 1 {
+        let model = &model;
+        std::thread::scope(|s| {
+            let handles: Vec<_> = packs.iter().map(|p| s.spawn(move || crate::engine::evaluate(model, p))).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+        })
+    } else {
+        packs.iter().map(|p| crate::engine::evaluate(&model, p)).collect()
+    };
     let apps = model.apps.iter().map(|a| a.display_dir().to_string()).collect();
     Ok(Report {
         version: 1,

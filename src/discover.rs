@@ -235,16 +235,17 @@ impl Drop for Local<'_> {
 }
 
 /// Relative `/`-separated path; `None` when the name is not UTF-8 (reported, not read).
+/// The walker builds every path as `root` joined with names, so a byte prefix test suffices.
 fn rel_path(root: &Path, path: &Path) -> Option<String> {
-    let rel = path.strip_prefix(root).ok()?;
-    let mut out = String::new();
-    for (i, c) in rel.components().enumerate() {
-        if i > 0 {
-            out.push('/');
-        }
-        out.push_str(c.as_os_str().to_str()?);
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let rest = bytes.strip_prefix(root.as_os_str().as_encoded_bytes())?;
+    let rest = rest.strip_prefix(std::path::MAIN_SEPARATOR_STR.as_bytes()).unwrap_or(rest);
+    let s = std::str::from_utf8(rest).ok()?;
+    if std::path::MAIN_SEPARATOR == '/' {
+        Some(s.to_string())
+    } else {
+        Some(s.replace(std::path::MAIN_SEPARATOR, "/"))
     }
-    Some(out)
 }
 
 /// The walker every scan uses: hidden files included, no symlink following, dependency and build
@@ -298,13 +299,11 @@ impl GitState {
 /// The state of directory `dir` (already visited: the walker visits a directory before its
 /// entries), from its parent's and its own `.gitignore` (a regular file under 1 MiB, never a
 /// link or a pipe).
-fn git_state(states: &RwLock<HashMap<PathBuf, GitState>>, dir: &Path, depth: usize) -> GitState {
+fn git_state(states: &GitStates, dir: &Path, depth: usize) -> GitState {
     let parent = if depth == 0 {
         GitState::default()
     } else {
-        dir.parent()
-            .and_then(|p| states.read().ok().and_then(|m| m.get(p).cloned()))
-            .unwrap_or_default()
+        dir.parent().and_then(|p| states.get(p)).unwrap_or_default()
     };
     let ignored = depth > 0 && parent.ignores(dir, true);
     let mut state = GitState { chain: parent.chain, ignored };
@@ -315,20 +314,43 @@ fn git_state(states: &RwLock<HashMap<PathBuf, GitState>>, dir: &Path, depth: usi
         if let Ok(g) = b.build() {
             if !g.is_empty() {
                 state.chain.insert(0, Arc::new(g));
+                states.any.store(true, std::sync::atomic::Ordering::Release);
             }
         }
     }
-    if let Ok(mut m) = states.write() {
-        m.insert(dir.to_path_buf(), state.clone());
+    if let Ok(mut m) = states.dirs.write() {
+        m.insert(dir.as_os_str().to_owned(), state.clone());
     }
     state
+}
+
+/// Every directory's [`GitState`], keyed by its path's bytes.
+#[derive(Default)]
+struct GitStates {
+    dirs: RwLock<HashMap<std::ffi::OsString, GitState>>,
+    /// Some `.gitignore` has rules. Directories are visited before their entries, so while this
+    /// is false no file seen so far is ignored and the lookups are skipped.
+    any: std::sync::atomic::AtomicBool,
+}
+
+impl GitStates {
+    fn get(&self, dir: &Path) -> Option<GitState> {
+        self.dirs.read().ok().and_then(|m| m.get(dir.as_os_str()).cloned())
+    }
+    /// Does git ignore the file `path`?
+    fn ignores_file(&self, path: &Path) -> bool {
+        if !self.any.load(std::sync::atomic::Ordering::Acquire) {
+            return false;
+        }
+        path.parent().and_then(|p| self.get(p)).is_some_and(|s| s.ignores(path, false))
+    }
 }
 
 /// Walk `root` and read every file that matters.
 pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
     let root = root.canonicalize()?;
     let shared = Mutex::new(Discovery::default());
-    let states: RwLock<HashMap<PathBuf, GitState>> = RwLock::new(HashMap::new());
+    let states = GitStates::default();
     let builder = walker(&root);
     builder.build_parallel().run(|| {
         let root = root.clone();
@@ -348,15 +370,10 @@ pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
                     } else if entry.depth() > 0 {
                         let rel = rel_path(&root, entry.path());
                         let kind = rel.as_deref().and_then(classify);
-                        let git_ignored = || {
-                            let parent = entry.path().parent();
-                            let state = parent.and_then(|p| states.read().ok().and_then(|m| m.get(p).cloned()));
-                            state.is_some_and(|s| s.ignores(entry.path(), false))
-                        };
                         // What git ignores is left out, unless it defines the deployment.
                         let skip = match kind {
                             Some(k) if !k.follows_gitignore() => false,
-                            _ => git_ignored(),
+                            _ => states.ignores_file(entry.path()),
                         };
                         if skip {
                             return ignore::WalkState::Continue;
@@ -512,7 +529,7 @@ fn visit(root: &Path, path: &Path, rel: Option<String>, ftype: Option<fs::FileTy
         out.push(RepoFile { rel, kind, text: None });
         return;
     }
-    let text = match read_limited(opened, &target, limit) {
+    let text = match read_limited(opened, &target, limit, meta.len()) {
         Ok(bytes) => bytes,
         Err(_) => return,
     };
@@ -546,12 +563,13 @@ fn visit(root: &Path, path: &Path, rel: Option<String>, ftype: Option<fs::FileTy
     }
 }
 
-fn read_limited(opened: Option<fs::File>, path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+fn read_limited(opened: Option<fs::File>, path: &Path, limit: u64, size: u64) -> std::io::Result<Vec<u8>> {
     let file = match opened {
         Some(f) => f,
         None => fs::File::open(path)?,
     };
-    let mut buf = Vec::new();
+    // Sized from fstat (one spare byte so a file that grew is still seen to end).
+    let mut buf = Vec::with_capacity(size.min(limit) as usize + 1);
     file.take(limit).read_to_end(&mut buf)?;
     Ok(buf)
 }

@@ -355,7 +355,9 @@ impl Model {
                     }
                     let client = facts.directives.iter().any(|d| d == "use client");
                     let runtime = !client && !is_script_path(&local) && !local.ends_with("next.config.js") && !local.ends_with("next.config.mjs");
-                    // Custom servers declare their health routes as string literals.
+                    // Custom servers declare their health routes as string literals (every needle
+                    // holds one of the four words of the prefilter).
+                    let maybe_health = ["health", "/ping", "/status", "heartbeat"].iter().any(|w| text.contains(w));
                     for needle in [
                         "'/health",
                         "\"/health",
@@ -374,6 +376,9 @@ impl Model {
                         "Controller('health",
                         "Controller(\"health",
                     ] {
+                        if !maybe_health {
+                            break;
+                        }
                         if let Some(off) = text.find(needle) {
                             let lit = &text[off..];
                             let lit = &lit[lit.find(['\'', '"']).map(|i| i + 1).unwrap_or(0)..];

@@ -80,6 +80,8 @@ pub struct Instruction {
     pub subcommand: Option<String>,
     /// The escape character in effect, used to read quoted words.
     pub escape: char,
+    /// `copy_parts`, computed on first use (checks ask for it once per target and rule).
+    copy_cache: std::sync::OnceLock<Option<(Vec<String>, String)>>,
 }
 
 /// A `--name=value` or `--name` flag, quotes removed.
@@ -958,6 +960,7 @@ fn build_instruction(text: &str, line: usize, end_line: usize, esc: char, depth:
         text: t.to_string(),
         subcommand: None,
         escape: esc,
+        copy_cache: std::sync::OnceLock::new(),
     };
     let kw = ins.keyword.clone();
     let mut json_error = None;
@@ -1472,12 +1475,16 @@ impl Instruction {
         if self.keyword != "COPY" && self.keyword != "ADD" {
             return None;
         }
-        let mut words = self.copy_words();
-        let dest = words.pop()?;
-        if words.is_empty() {
-            return None;
-        }
-        Some((words, dest))
+        self.copy_cache
+            .get_or_init(|| {
+                let mut words = self.copy_words();
+                let dest = words.pop()?;
+                if words.is_empty() {
+                    return None;
+                }
+                Some((words, dest))
+            })
+            .clone()
     }
 
     /// The command text: exec form joined with spaces, shell form as is, heredoc bodies appended
