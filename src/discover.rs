@@ -438,28 +438,24 @@ fn visit(root: &Path, path: &Path, rel: Option<String>, ftype: Option<fs::FileTy
     // Resolve what to read: a regular file, or a symlink whose target stays inside the root.
     let target: PathBuf = if ftype.is_symlink() {
         match fs::canonicalize(path) {
-            Err(_) => {
+            Err(e) => {
+                // ELOOP (40 on Linux, 62 on the BSDs and macOS): the link leads back to itself.
+                let looped = matches!(e.raw_os_error(), Some(40) if cfg!(target_os = "linux"))
+                    || matches!(e.raw_os_error(), Some(62) if cfg!(any(target_os = "macos", target_os = "freebsd")));
+                let what = if looped {
+                    "is a symbolic link loop (it leads back to itself)"
+                } else {
+                    "is a symbolic link to a file that does not exist"
+                };
                 if kind == FileKind::EnvFile {
-                    obs.push(
-                        Observation::new(
-                            "file-skipped",
-                            Some(&rel),
-                            None,
-                            "env file is a symbolic link to a file that does not exist; it was not read",
-                        )
-                        .key(rel.clone()),
-                    );
+                    obs.push(Observation::new("file-skipped", Some(&rel), None, format!("env file {what}; it was not read")).key(rel.clone()));
                 } else if kind.matters() {
                     obs.push(
                         Observation::new(
                             "dangling-symlink",
                             Some(&rel),
                             None,
-                            format!(
-                                "{} `{}` is a symbolic link to a file that does not exist, so a build that needs it fails",
-                                kind.name(),
-                                crate::text::sanitize(&rel)
-                            ),
+                            format!("{} `{}` {what}, so a build that needs it fails", kind.name(), crate::text::sanitize(&rel)),
                         )
                         .key(rel.clone()),
                     );

@@ -238,9 +238,21 @@ impl Model {
             m.apps.push(App::default());
         }
         // Deepest app first when assigning files.
-        let mut order: Vec<usize> = (0..m.apps.len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(m.apps[i].dir.len()));
-        let app_of = |rel: &str, apps: &Vec<App>| -> usize { order.iter().copied().find(|&i| under(rel, &apps[i].dir)).unwrap_or(0) };
+        // The deepest app whose directory holds `rel`: a lookup per parent directory (not a scan of
+        // every app per file, which is quadratic in a monorepo of many apps).
+        let app_dirs: std::collections::HashMap<String, usize> = m.apps.iter().enumerate().map(|(i, a)| (a.dir.clone(), i)).rev().collect();
+        let app_of = |rel: &str, _apps: &Vec<App>| -> usize {
+            let mut d = parent(rel);
+            loop {
+                if let Some(&i) = app_dirs.get(d) {
+                    return i;
+                }
+                if d.is_empty() {
+                    return 0;
+                }
+                d = parent(d);
+            }
+        };
 
         for (fi, f) in d.files.iter().enumerate() {
             let Some(text) = f.text.as_deref() else {

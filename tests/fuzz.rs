@@ -38,3 +38,20 @@ fn generator_is_deterministic_and_varied() {
         assert!(!fuzz::corpus(t, &fixtures).is_empty(), "{}", t.name);
     }
 }
+
+#[test]
+fn source_cases_reach_the_analyzer() {
+    // The source target runs the analyzer only when the prefilter passes or the input is small:
+    // most generated cases must get there, or the run would test nothing.
+    let fixtures = fuzz::fixture_files();
+    let t = fuzz::TARGETS.iter().find(|t| t.name == "source").unwrap();
+    let corpus = fuzz::corpus(t, &fixtures);
+    let reached = (0..500)
+        .filter(|&i| {
+            let input = fuzz::case(t, &corpus, 7, i);
+            let s = String::from_utf8_lossy(&input);
+            deploy_audit::parse::source::may_matter(s.as_bytes()) || s.len() < 2048
+        })
+        .count();
+    assert!(reached > 400, "only {reached} of 500 cases reach the analyzer");
+}

@@ -156,6 +156,12 @@ fn symlink_loops_are_not_followed() {
     assert_planted(&fs);
     // The looping Dockerfile links resolve to nothing: reported, not read.
     assert!(has(&fs, "dangling-symlink", "Dockerfile"), "{fs:#?}");
+    #[cfg(target_os = "linux")]
+    assert!(
+        fs.iter()
+            .any(|f| f.rule == "dangling-symlink" && f.file == "Dockerfile" && f.message.contains("loop")),
+        "{fs:#?}"
+    );
     // Each file once: the loops did not multiply the tree.
     assert_eq!(fs.iter().filter(|f| f.rule == "ephemeral-disk-write").count(), 1, "{fs:#?}");
 }
