@@ -1,9 +1,11 @@
 //! Benchmark: a scan against the floor of walking the same tree with the same walker.
 //!
-//! `cargo bench --bench scan` (or `cargo bench --bench scan -- 5000 20000`) generates monorepo
-//! trees of the given sizes in a temporary directory and reports, measured in one run, the median
-//! of several runs of: the walk alone, the walk plus reading every file, and `audit scan` for one
-//! target and for all targets; then the ratios.
+//! `cargo bench --bench scan` (sizes 1k, 10k and 100k files; or `cargo bench --bench scan -- 5000
+//! 20000`) generates monorepo trees of the given sizes in a temporary directory and reports,
+//! measured in one run, the median of several runs of: the walk alone, the walk plus reading every
+//! file (the floor), discovery, discovery plus the model, and the scan for one target and for all
+//! targets; the ratios to the floor; the growth between sizes; and the peak memory of a
+//! `--target all` scan, measured in a fresh child process (`/proc/self/status` VmHWM, Linux).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -100,9 +102,22 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-fn time<F: FnMut()>(runs: usize, mut f: F) -> Duration {
+/// CPU time (user + system, every thread) this process has used, from `/proc/self/stat`
+/// (clock ticks of 10 ms); `None` off Linux.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// Median wall time of `runs` runs (after one warm-up run) and the mean CPU time per run.
+fn time<F: FnMut()>(runs: usize, mut f: F) -> (Duration, Option<Duration>) {
     f(); // warm the page cache
-    median(
+    let cpu0 = cpu_time();
+    let wall = median(
         (0..runs)
             .map(|_| {
                 let t = Instant::now();
@@ -110,7 +125,9 @@ fn time<F: FnMut()>(runs: usize, mut f: F) -> Duration {
                 t.elapsed()
             })
             .collect(),
-    )
+    );
+    let cpu = cpu0.zip(cpu_time()).map(|(a, b)| (b - a) / runs as u32);
+    (wall, cpu)
 }
 
 fn walk_only(root: &Path) -> usize {
@@ -143,41 +160,84 @@ fn walk_and_read(root: &Path) -> usize {
     bytes.into_inner()
 }
 
+/// Peak resident memory of this process (Linux `VmHWM`), in KiB.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Child mode: `scan --child-scan DIR TARGET...` runs one scan in this fresh process and prints
+/// its peak memory, so the figure is the scan's alone.
+fn child_scan(args: &[String]) {
+    let dir = std::path::PathBuf::from(&args[0]);
+    let targets: Vec<String> = args[1..].to_vec();
+    let before = peak_rss_kib().unwrap_or(0);
+    let report = deploy_audit::cli::scan(&dir, &targets, &Default::default()).expect("scan");
+    let text = deploy_audit::render::render(&report, deploy_audit::render::Format::Json);
+    std::hint::black_box(text);
+    println!("{} {}", before, peak_rss_kib().unwrap_or(0));
+}
+
+/// Peak memory (MiB) of a scan run in a child process, and of the same process before scanning.
+fn peak_memory(dir: &Path, targets: &[String]) -> Option<(f64, f64)> {
+    let exe = std::env::current_exe().ok()?;
+    let out = std::process::Command::new(exe).arg("--child-scan").arg(dir).args(targets).output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut it = text.split_whitespace().filter_map(|w| w.parse::<f64>().ok());
+    let (base, peak) = (it.next()?, it.next()?);
+    Some((base / 1024.0, peak / 1024.0))
+}
+
 fn main() {
-    let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
-    let sizes = if sizes.is_empty() { vec![5000] } else { sizes };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(i) = args.iter().position(|a| a == "--child-scan") {
+        child_scan(&args[i + 1..]);
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--generate") {
+        // `--generate DIR FILES`: write the tree only (for profiling the `audit` binary on it).
+        let (dir, files) = (&args[i + 1], args.get(i + 2).and_then(|n| n.parse().ok()).unwrap_or(10_000));
+        generate(Path::new(dir), files);
+        return;
+    }
+    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    let sizes = if sizes.is_empty() { vec![1_000, 10_000, 100_000] } else { sizes };
     let all: Vec<String> = deploy_audit::packs::target_ids().into_iter().map(String::from).collect();
     let one = vec!["koyeb".to_string()];
     println!(
-        "{:>8} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9}",
-        "files", "walk", "walk+read", "discover", "+model", "scan(1)", "scan(all)", "1/walk", "1/read", "all/1"
+        "{:>7} {:>9} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>8} {:>7} {:>14} {:>26}",
+        "files", "walk", "walk+read", "discover", "+model", "scan(1)", "scan(all)", "1/floor", "all/fl", "all/1", "peak MiB", "CPU ms: floor/scan1/all"
     );
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let cms = |d: Option<Duration>| d.map(|d| format!("{:.0}", ms(d))).unwrap_or_else(|| "?".into());
+    let mut rows: Vec<(usize, f64, f64, f64)> = Vec::new();
     for size in sizes {
         let dir = tempfile::tempdir().unwrap();
         generate(dir.path(), size);
-        let runs = if size > 50_000 { 3 } else { 9 };
-        let walk = time(runs, || {
+        let runs = if size > 50_000 { 3 } else { 7 };
+        let (walk, _) = time(runs, || {
             std::hint::black_box(walk_only(dir.path()));
         });
-        let read = time(runs, || {
+        let (read, read_cpu) = time(runs, || {
             std::hint::black_box(walk_and_read(dir.path()));
         });
-        let disc = time(runs, || {
+        let (disc, _) = time(runs, || {
             std::hint::black_box(deploy_audit::discover::discover(dir.path(), &Default::default()).unwrap());
         });
-        let model = time(runs, || {
+        let (model, _) = time(runs, || {
             let d = deploy_audit::discover::discover(dir.path(), &Default::default()).unwrap();
             std::hint::black_box(deploy_audit::model::Model::build(d));
         });
-        let scan1 = time(runs, || {
+        let (scan1, scan1_cpu) = time(runs, || {
             std::hint::black_box(deploy_audit::cli::scan(dir.path(), &one, &Default::default()).unwrap());
         });
-        let scan_all = time(runs, || {
+        let (scan_all, all_cpu) = time(runs, || {
             std::hint::black_box(deploy_audit::cli::scan(dir.path(), &all, &Default::default()).unwrap());
         });
-        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let mem = peak_memory(dir.path(), &all);
         println!(
-            "{:>8} {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.2}x {:>8.2}x {:>8.2}x",
+            "{:>7} {:>7.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>7.2}x {:>7.2}x {:>6.2}x {:>14} {:>26}",
             size,
             ms(walk),
             ms(read),
@@ -185,9 +245,29 @@ fn main() {
             ms(model),
             ms(scan1),
             ms(scan_all),
-            ms(scan1) / ms(walk),
             ms(scan1) / ms(read),
-            ms(scan_all) / ms(scan1)
+            ms(scan_all) / ms(read),
+            ms(scan_all) / ms(scan1),
+            mem.map(|(b, p)| format!("{p:.1} ({b:.1})")).unwrap_or_else(|| "n/a".into()),
+            format!("{}/{}/{}", cms(read_cpu), cms(scan1_cpu), cms(all_cpu))
+        );
+        rows.push((size, ms(read), ms(scan1), ms(scan_all)));
+    }
+    // Growth: time ratio between consecutive sizes against the file ratio (1.00 = linear).
+    for w in rows.windows(2) {
+        let (a, b) = (&w[0], &w[1]);
+        let files = b.0 as f64 / a.0 as f64;
+        println!(
+            "growth {:>6} -> {:>6} files (x{:.0}): floor x{:.2}, scan(1) x{:.2}, scan(all) x{:.2}  (scan(all) per file: {:.2} of linear)",
+            a.0,
+            b.0,
+            files,
+            b.1 / a.1,
+            b.2 / a.2,
+            b.3 / a.3,
+            (b.3 / a.3) / files
         );
     }
+    println!("floor = walk+read with the scan's own walker; times are medians of wall time; CPU ms = user+system time per run");
+    println!("(all threads, 10 ms ticks); peak MiB = scan --target all in a fresh process (its baseline before the scan in parentheses)");
 }

@@ -182,12 +182,22 @@ pub fn scan_with(
         d.observations.retain(|o| o.file.as_deref().is_none_or(|f| !c.excluded(f)));
     }
     let model = crate::model::Model::build(d);
-    let mut reports = Vec::new();
-    for t in targets {
-        let pack = crate::packs::load(t)?;
-        let tuning = config.map(|c| c.tuning(t)).unwrap_or_default();
-        reports.push(crate::engine::evaluate_with(&model, &pack, &tuning));
-    }
+    let packs = targets.iter().map(|t| crate::packs::load(t)).collect::<Result<Vec<_>, _>>()?;
+    let tunings: Vec<crate::config::Tuning> = targets.iter().map(|t| config.map(|c| c.tuning(t)).unwrap_or_default()).collect();
+    // The targets are independent: evaluate them in parallel (in target order).
+    let reports: Vec<crate::report::TargetReport> = if packs.len() > 1 {
+        let model = &model;
+        std::thread::scope(|s| {
+            let handles: Vec<_> = packs
+                .iter()
+                .zip(&tunings)
+                .map(|(p, t)| s.spawn(move || crate::engine::evaluate_with(model, p, t)))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+        })
+    } else {
+        packs.iter().zip(&tunings).map(|(p, t)| crate::engine::evaluate_with(&model, p, t)).collect()
+    };
     let apps = model.apps.iter().map(|a| a.display_dir().to_string()).collect();
     let report = Report {
         version: 1,

@@ -2,12 +2,22 @@
 //!
 //! Safety rules: never follow a symlink out of the root, never open anything but a regular file
 //! (a FIFO named `Dockerfile` must not block the scan), never read past the size limit.
+//!
+//! `.gitignore`: env files, sources, CI workflows and lockfiles that git ignores are left out
+//! (they are local, not committed: a git-ignored `.env` is where local secrets belong, a
+//! git-ignored lockfile is missing on the platform). Every other kind (Dockerfile, compose,
+//! package.json, platform configs, scripts...) is audited even when a `.gitignore` matches it:
+//! a tracked file stays tracked whatever `.gitignore` says, and Docker's build context,
+//! `fly deploy` and `railway up` send the directory without reading `.gitignore`, so a
+//! `.gitignore` of `*` must not turn a broken deployment into a "ready" one.
 
 use crate::observe::Observation;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use std::collections::HashMap;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FileKind {
@@ -37,6 +47,10 @@ pub enum FileKind {
 }
 
 impl FileKind {
+    /// Kinds left out when git ignores them (see the module documentation).
+    pub fn follows_gitignore(self) -> bool {
+        matches!(self, FileKind::EnvFile | FileKind::Source | FileKind::Workflow | FileKind::Lockfile)
+    }
     /// Kinds whose absence or corruption changes a build or a deploy.
     pub fn matters(self) -> bool {
         !matches!(self, FileKind::Source | FileKind::Workflow | FileKind::Gitignore | FileKind::Migration)
@@ -221,26 +235,28 @@ impl Drop for Local<'_> {
 }
 
 /// Relative `/`-separated path; `None` when the name is not UTF-8 (reported, not read).
+/// The walker builds every path as `root` joined with names, so a byte prefix test suffices.
 fn rel_path(root: &Path, path: &Path) -> Option<String> {
-    let rel = path.strip_prefix(root).ok()?;
-    let mut out = String::new();
-    for (i, c) in rel.components().enumerate() {
-        if i > 0 {
-            out.push('/');
-        }
-        out.push_str(c.as_os_str().to_str()?);
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let rest = bytes.strip_prefix(root.as_os_str().as_encoded_bytes())?;
+    let rest = rest.strip_prefix(std::path::MAIN_SEPARATOR_STR.as_bytes()).unwrap_or(rest);
+    let s = std::str::from_utf8(rest).ok()?;
+    if std::path::MAIN_SEPARATOR == '/' {
+        Some(s.to_string())
+    } else {
+        Some(s.replace(std::path::MAIN_SEPARATOR, "/"))
     }
-    Some(out)
 }
 
-/// The walker every scan uses: .gitignore-aware, hidden files included, no symlink following,
-/// dependency and build folders pruned. Benchmarks use it for the walk-only floor.
+/// The walker every scan uses: hidden files included, no symlink following, dependency and build
+/// folders pruned, `.gitignore` applied by [`discover`] per file kind (not by the walker).
+/// Benchmarks use it for the walk-only floor.
 pub fn walker(root: &Path) -> ignore::WalkBuilder {
     let mut builder = ignore::WalkBuilder::new(root);
     builder
         .hidden(false)
         .follow_links(false)
-        .git_ignore(true)
+        .git_ignore(false)
         .git_global(false)
         .git_exclude(false)
         .require_git(false)
@@ -254,14 +270,92 @@ pub fn walker(root: &Path) -> ignore::WalkBuilder {
     builder
 }
 
+/// The `.gitignore` rules in force in a directory: its own and its ancestors', deepest first,
+/// and whether git ignores the directory itself.
+#[derive(Clone, Default)]
+struct GitState {
+    chain: Vec<Arc<Gitignore>>,
+    ignored: bool,
+}
+
+impl GitState {
+    fn ignores(&self, path: &Path, is_dir: bool) -> bool {
+        if self.ignored {
+            return true;
+        }
+        for g in &self.chain {
+            let m = g.matched(path, is_dir);
+            if m.is_ignore() {
+                return true;
+            }
+            if m.is_whitelist() {
+                return false;
+            }
+        }
+        false
+    }
+}
+
+/// The state of directory `dir` (already visited: the walker visits a directory before its
+/// entries), from its parent's and its own `.gitignore` (a regular file under 1 MiB, never a
+/// link or a pipe).
+fn git_state(states: &GitStates, dir: &Path, depth: usize) -> GitState {
+    let parent = if depth == 0 {
+        GitState::default()
+    } else {
+        dir.parent().and_then(|p| states.get(p)).unwrap_or_default()
+    };
+    let ignored = depth > 0 && parent.ignores(dir, true);
+    let mut state = GitState { chain: parent.chain, ignored };
+    let gi = dir.join(".gitignore");
+    if !ignored && fs::symlink_metadata(&gi).is_ok_and(|m| m.is_file() && m.len() <= 1 << 20) {
+        let mut b = GitignoreBuilder::new(dir);
+        let _ = b.add(&gi);
+        if let Ok(g) = b.build() {
+            if !g.is_empty() {
+                state.chain.insert(0, Arc::new(g));
+                states.any.store(true, std::sync::atomic::Ordering::Release);
+            }
+        }
+    }
+    if let Ok(mut m) = states.dirs.write() {
+        m.insert(dir.as_os_str().to_owned(), state.clone());
+    }
+    state
+}
+
+/// Every directory's [`GitState`], keyed by its path's bytes.
+#[derive(Default)]
+struct GitStates {
+    dirs: RwLock<HashMap<std::ffi::OsString, GitState>>,
+    /// Some `.gitignore` has rules. Directories are visited before their entries, so while this
+    /// is false no file seen so far is ignored and the lookups are skipped.
+    any: std::sync::atomic::AtomicBool,
+}
+
+impl GitStates {
+    fn get(&self, dir: &Path) -> Option<GitState> {
+        self.dirs.read().ok().and_then(|m| m.get(dir.as_os_str()).cloned())
+    }
+    /// Does git ignore the file `path`?
+    fn ignores_file(&self, path: &Path) -> bool {
+        if !self.any.load(std::sync::atomic::Ordering::Acquire) {
+            return false;
+        }
+        path.parent().and_then(|p| self.get(p)).is_some_and(|s| s.ignores(path, false))
+    }
+}
+
 /// Walk `root` and read every file that matters.
 pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
     let root = root.canonicalize()?;
     let shared = Mutex::new(Discovery::default());
+    let states = GitStates::default();
     let builder = walker(&root);
     builder.build_parallel().run(|| {
         let root = root.clone();
         let limits = limits.clone();
+        let states = &states;
         // Each walker thread fills its own buffer and hands it over once, when it finishes.
         let mut local = Local {
             shared: &shared,
@@ -271,8 +365,19 @@ pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
             local.d.walked += 1;
             match entry {
                 Ok(entry) => {
-                    if entry.depth() > 0 && !entry.file_type().is_some_and(|t| t.is_dir()) {
+                    if entry.file_type().is_some_and(|t| t.is_dir()) {
+                        git_state(states, entry.path(), entry.depth());
+                    } else if entry.depth() > 0 {
                         let rel = rel_path(&root, entry.path());
+                        let kind = rel.as_deref().and_then(classify);
+                        // What git ignores is left out, unless it defines the deployment.
+                        let skip = match kind {
+                            Some(k) if !k.follows_gitignore() => false,
+                            _ => states.ignores_file(entry.path()),
+                        };
+                        if skip {
+                            return ignore::WalkState::Continue;
+                        }
                         if let Some(r) = &rel {
                             local.d.paths.push(r.clone());
                         }
@@ -315,7 +420,12 @@ fn visit(root: &Path, path: &Path, rel: Option<String>, ftype: Option<fs::FileTy
         return;
     }
     let Some(rel) = rel else {
-        let shown = crate::text::sanitize(&path.strip_prefix(root).unwrap_or(path).to_string_lossy());
+        let lossy = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
+        if classify(&lossy).is_none() {
+            // Not a file the audit reads (an image, a document): nothing is missing.
+            return;
+        }
+        let shown = crate::text::sanitize(&lossy);
         obs.push(Observation::new(
             "file-skipped",
             Some(&shown),
@@ -328,28 +438,24 @@ fn visit(root: &Path, path: &Path, rel: Option<String>, ftype: Option<fs::FileTy
     // Resolve what to read: a regular file, or a symlink whose target stays inside the root.
     let target: PathBuf = if ftype.is_symlink() {
         match fs::canonicalize(path) {
-            Err(_) => {
+            Err(e) => {
+                // ELOOP (40 on Linux, 62 on the BSDs and macOS): the link leads back to itself.
+                let looped = matches!(e.raw_os_error(), Some(40) if cfg!(target_os = "linux"))
+                    || matches!(e.raw_os_error(), Some(62) if cfg!(any(target_os = "macos", target_os = "freebsd")));
+                let what = if looped {
+                    "is a symbolic link loop (it leads back to itself)"
+                } else {
+                    "is a symbolic link to a file that does not exist"
+                };
                 if kind == FileKind::EnvFile {
-                    obs.push(
-                        Observation::new(
-                            "file-skipped",
-                            Some(&rel),
-                            None,
-                            "env file is a symbolic link to a file that does not exist; it was not read",
-                        )
-                        .key(rel.clone()),
-                    );
+                    obs.push(Observation::new("file-skipped", Some(&rel), None, format!("env file {what}; it was not read")).key(rel.clone()));
                 } else if kind.matters() {
                     obs.push(
                         Observation::new(
                             "dangling-symlink",
                             Some(&rel),
                             None,
-                            format!(
-                                "{} `{}` is a symbolic link to a file that does not exist, so a build that needs it fails",
-                                kind.name(),
-                                crate::text::sanitize(&rel)
-                            ),
+                            format!("{} `{}` {what}, so a build that needs it fails", kind.name(), crate::text::sanitize(&rel)),
                         )
                         .key(rel.clone()),
                     );
@@ -423,7 +529,7 @@ fn visit(root: &Path, path: &Path, rel: Option<String>, ftype: Option<fs::FileTy
         out.push(RepoFile { rel, kind, text: None });
         return;
     }
-    let text = match read_limited(opened, &target, limit) {
+    let text = match read_limited(opened, &target, limit, meta.len()) {
         Ok(bytes) => bytes,
         Err(_) => return,
     };
@@ -457,12 +563,13 @@ fn visit(root: &Path, path: &Path, rel: Option<String>, ftype: Option<fs::FileTy
     }
 }
 
-fn read_limited(opened: Option<fs::File>, path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+fn read_limited(opened: Option<fs::File>, path: &Path, limit: u64, size: u64) -> std::io::Result<Vec<u8>> {
     let file = match opened {
         Some(f) => f,
         None => fs::File::open(path)?,
     };
-    let mut buf = Vec::new();
+    // Sized from fstat (one spare byte so a file that grew is still seen to end).
+    let mut buf = Vec::with_capacity(size.min(limit) as usize + 1);
     file.take(limit).read_to_end(&mut buf)?;
     Ok(buf)
 }
@@ -507,6 +614,40 @@ mod tests {
         assert_eq!(d.files[2].text.as_deref(), Some("{\"name\":\"a\"}"));
         assert!(d.files[1].text.is_none());
         assert!(d.observations.iter().any(|o| o.rule == "file-skipped" && o.file.as_deref() == Some("bin.js")));
+    }
+
+    #[test]
+    fn gitignore_drops_local_kinds_but_never_deployment_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::write(root.join(".gitignore"), "out/\n*.local.ts\n.env*\n!.env.example\npackage-lock.json\n").unwrap();
+        fs::create_dir_all(root.join("out/deep")).unwrap();
+        fs::write(root.join("out/deep/Dockerfile"), "FROM node:20\n").unwrap();
+        fs::write(root.join("out/deep/page.js"), "x").unwrap();
+        fs::write(root.join("a.local.ts"), "x").unwrap();
+        fs::write(root.join("b.ts"), "x").unwrap();
+        fs::write(root.join(".env"), "A=1\n").unwrap();
+        fs::write(root.join(".env.example"), "A=\n").unwrap();
+        fs::write(root.join("package-lock.json"), "{}").unwrap();
+        fs::create_dir_all(root.join("sub")).unwrap();
+        fs::write(root.join("sub/.gitignore"), "!keep.local.ts\n").unwrap();
+        fs::write(root.join("sub/keep.local.ts"), "x").unwrap();
+        fs::write(root.join("sub/drop.local.ts"), "x").unwrap();
+        let d = discover(root, &Limits::default()).unwrap();
+        let rels: Vec<&str> = d.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(
+            rels,
+            vec![
+                ".env.example",
+                ".gitignore",
+                "b.ts",
+                "out/deep/Dockerfile",
+                "sub/.gitignore",
+                "sub/keep.local.ts"
+            ]
+        );
+        assert!(!d.paths.iter().any(|p| p == "out/deep/page.js"));
+        assert!(d.paths.iter().any(|p| p == "out/deep/Dockerfile"));
     }
 
     #[cfg(unix)]

@@ -16,6 +16,7 @@ pub mod model;
 pub mod observe;
 pub mod packs;
 pub mod parse;
+pub mod pool;
 pub mod render;
 pub mod report;
 pub mod suppress;

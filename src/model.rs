@@ -248,19 +248,27 @@ fn stable_key(msg: &str) -> String {
 }
 
 impl Model {
-    pub fn build(mut d: Discovery) -> Model {
+    pub fn build(d: Discovery) -> Model {
+        Self::build_with_budget(d, crate::pool::FILE_BUDGET)
+    }
+
+    /// Build the model; parsing one file may take at most `budget` (see [`crate::pool`]).
+    pub fn build_with_budget(mut d: Discovery, budget: std::time::Duration) -> Model {
         let mut m = Model {
             observations: d.observations,
             ..Default::default()
         };
         m.paths = std::mem::take(&mut d.paths).into_iter().collect();
+        // Every file is parsed once, in parallel, each within the time budget.
+        let (mut parsed, files) = parse_all(std::mem::take(&mut d.files), budget, &mut m.observations);
+        d.files = files;
         // 1. Apps: each package.json that is an app, or the root.
         let mut packages: Vec<Doc<package_json::PackageJson>> = Vec::new();
-        for f in d.files.iter().filter(|f| f.kind == FileKind::PackageJson) {
-            let Some(text) = &f.text else { continue };
-            match package_json::parse(text) {
-                Ok(p) => packages.push(Doc { rel: f.rel.clone(), v: p }),
-                Err(e) => m.observations.push(parse_error(&f.rel, e.line, "package.json", &e.message)),
+        for (fi, f) in d.files.iter().enumerate().filter(|(_, f)| f.kind == FileKind::PackageJson) {
+            match std::mem::replace(&mut parsed[fi], Parsed::Nothing) {
+                Parsed::PackageJson(Ok(p)) => packages.push(Doc { rel: f.rel.clone(), v: p }),
+                Parsed::PackageJson(Err(e)) => m.observations.push(parse_error(&f.rel, e.line, "package.json", &e.message)),
+                _ => {}
             }
         }
         let dockerfile_dirs: BTreeSet<&str> = d.files.iter().filter(|f| f.kind == FileKind::Dockerfile).map(|f| parent(&f.rel)).collect();
@@ -286,11 +294,22 @@ impl Model {
             m.apps.push(App::default());
         }
         // Deepest app first when assigning files.
-        let mut order: Vec<usize> = (0..m.apps.len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(m.apps[i].dir.len()));
-        let app_of = |rel: &str, apps: &Vec<App>| -> usize { order.iter().copied().find(|&i| under(rel, &apps[i].dir)).unwrap_or(0) };
+        // The deepest app whose directory holds `rel`: a lookup per parent directory (not a scan of
+        // every app per file, which is quadratic in a monorepo of many apps).
+        let app_dirs: std::collections::HashMap<String, usize> = m.apps.iter().enumerate().map(|(i, a)| (a.dir.clone(), i)).rev().collect();
+        let app_of = |rel: &str, _apps: &Vec<App>| -> usize {
+            let mut d = parent(rel);
+            loop {
+                if let Some(&i) = app_dirs.get(d) {
+                    return i;
+                }
+                if d.is_empty() {
+                    return 0;
+                }
+                d = parent(d);
+            }
+        };
 
-        let facts = analyze_sources(&d.files);
         for (fi, f) in d.files.iter().enumerate() {
             let Some(text) = f.text.as_deref() else {
                 if f.kind == FileKind::Lockfile {
@@ -299,9 +318,14 @@ impl Model {
                 }
                 continue;
             };
+            let parsed = std::mem::replace(&mut parsed[fi], Parsed::Nothing);
+            if matches!(parsed, Parsed::Skipped) {
+                // Over the time budget or a parser failure, reported by `parse_all`.
+                continue;
+            }
             match f.kind {
                 FileKind::Dockerfile => {
-                    let df = dockerfile::parse(text);
+                    let Parsed::Dockerfile(df) = parsed else { continue };
                     let exact = f.rel.rsplit('/').next().is_some_and(|n| n.eq_ignore_ascii_case("dockerfile"));
                     if df.stages.is_empty() && !exact {
                         // A fragment or template (`Dockerfile.append`, `Dockerfile.tmpl` without FROM):
@@ -320,16 +344,17 @@ impl Model {
                         app: None,
                     });
                 }
-                FileKind::Compose => match compose::parse(text) {
-                    Ok(c) => m.composes.push(Doc { rel: f.rel.clone(), v: c }),
-                    Err(e) => m.observations.push(parse_error(&f.rel, e.line, "compose file", &e.message)),
+                FileKind::Compose => match parsed {
+                    Parsed::Compose(Ok(c)) => m.composes.push(Doc { rel: f.rel.clone(), v: c }),
+                    Parsed::Compose(Err(e)) => m.observations.push(parse_error(&f.rel, e.line, "compose file", &e.message)),
+                    _ => {}
                 },
-                FileKind::DockerIgnore => m.dockerignores.push(Doc {
-                    rel: f.rel.clone(),
-                    v: dockerignore::parse(text),
-                }),
+                FileKind::DockerIgnore => {
+                    let Parsed::DockerIgnore(v) = parsed else { continue };
+                    m.dockerignores.push(Doc { rel: f.rel.clone(), v })
+                }
                 FileKind::EnvFile => {
-                    let (entries, errors) = env_file::parse(text);
+                    let Parsed::Env(entries, errors) = parsed else { continue };
                     for e in errors {
                         m.observations.push(parse_error(&f.rel, e.line, "env file", &e.message));
                     }
@@ -343,7 +368,7 @@ impl Model {
                 }
                 FileKind::NextConfig => {
                     let a = app_of(&f.rel, &m.apps);
-                    let cfg = next_config::parse(text, &f.rel);
+                    let Parsed::NextConfig(cfg) = parsed else { continue };
                     for (line, msg) in &cfg.errors {
                         m.observations.push(parse_error(&f.rel, *line, "next.config", msg));
                     }
@@ -353,7 +378,7 @@ impl Model {
                 }
                 FileKind::PrismaSchema => {
                     let a = app_of(&f.rel, &m.apps);
-                    let schema = prisma::parse(text);
+                    let Parsed::Prisma(schema) = parsed else { continue };
                     for (line, msg) in &schema.errors {
                         m.observations.push(parse_error(&f.rel, *line, "Prisma schema", msg));
                     }
@@ -367,11 +392,9 @@ impl Model {
                     }
                 }
                 FileKind::PrismaConfig => {
+                    let Parsed::PrismaConfig(v) = parsed else { continue };
                     let a = app_of(&f.rel, &m.apps);
-                    m.apps[a].prisma_config = Some(Doc {
-                        rel: f.rel.clone(),
-                        v: prisma::parse_config_ts(text),
-                    });
+                    m.apps[a].prisma_config = Some(Doc { rel: f.rel.clone(), v });
                 }
                 FileKind::NodeVersion => {
                     let a = app_of(&f.rel, &m.apps);
@@ -394,13 +417,15 @@ impl Model {
                             line: 1,
                         });
                     }
-                    let Some(facts) = facts.get(fi).and_then(|x| x.clone()) else { continue };
+                    let Parsed::Source(facts) = parsed else { continue };
                     for (line, msg) in &facts.errors {
                         m.observations.push(parse_error(&f.rel, *line, "source file", msg));
                     }
                     let client = facts.directives.iter().any(|d| d == "use client");
                     let runtime = !client && !is_script_path(&local) && !local.ends_with("next.config.js") && !local.ends_with("next.config.mjs");
-                    // Custom servers declare their health routes as string literals.
+                    // Custom servers declare their health routes as string literals (every needle
+                    // holds one of the four words of the prefilter).
+                    let maybe_health = ["health", "/ping", "/status", "heartbeat"].iter().any(|w| text.contains(w));
                     for needle in [
                         "'/health",
                         "\"/health",
@@ -419,6 +444,9 @@ impl Model {
                         "Controller('health",
                         "Controller(\"health",
                     ] {
+                        if !maybe_health {
+                            break;
+                        }
                         if let Some(off) = text.find(needle) {
                             let lit = &text[off..];
                             let lit = &lit[lit.find(['\'', '"']).map(|i| i + 1).unwrap_or(0)..];
@@ -443,11 +471,7 @@ impl Model {
                         // data, not the configuration of a deployment.
                         continue;
                     }
-                    let tree = match f.kind {
-                        FileKind::RailwayJson => platform::parse_json(text),
-                        FileKind::RenderYaml => platform::parse_yaml(text),
-                        _ => platform::parse_toml(text),
-                    };
+                    let Parsed::Platform(tree) = parsed else { continue };
                     let node = match tree {
                         Ok(n) => n,
                         Err(e) => {
@@ -472,10 +496,10 @@ impl Model {
                         }),
                     }
                 }
-                FileKind::Procfile => m.procfiles.push(Doc {
-                    rel: f.rel.clone(),
-                    v: platform::procfile(text),
-                }),
+                FileKind::Procfile => {
+                    let Parsed::Procfile(v) = parsed else { continue };
+                    m.procfiles.push(Doc { rel: f.rel.clone(), v })
+                }
             }
         }
         for app in &mut m.apps {
@@ -925,42 +949,106 @@ impl Model {
     }
 }
 
-/// Analyze every application source file that may hold a fact, on two large-stack threads.
-/// Entry `i` holds the facts of `files[i]` (None for other kinds, tests and files the
-/// prefilter rules out).
-fn analyze_sources(files: &[RepoFile]) -> Vec<Option<source::SourceFacts>> {
-    let wanted: Vec<usize> = (0..files.len())
-        .filter(|&i| {
-            let f = &files[i];
-            f.kind == FileKind::Source && !is_test_path(&f.rel) && f.text.as_deref().is_some_and(|t| source::may_matter(t.as_bytes()))
-        })
-        .collect();
-    let mut out: Vec<Option<source::SourceFacts>> = vec![None; files.len()];
-    if wanted.is_empty() {
-        return out;
+/// What parsing one file gave (see [`parse_all`]).
+enum Parsed {
+    Nothing,
+    /// Not analyzed: over the time budget, or the parser failed (already reported).
+    Skipped,
+    Dockerfile(dockerfile::Dockerfile),
+    Compose(Result<compose::ComposeFile, compose::ParseError>),
+    DockerIgnore(dockerignore::DockerIgnore),
+    Env(Vec<env_file::EnvEntry>, Vec<env_file::ParseError>),
+    NextConfig(next_config::NextConfig),
+    Prisma(prisma::PrismaSchema),
+    PrismaConfig(prisma::PrismaConfig),
+    PackageJson(Result<package_json::PackageJson, package_json::ParseError>),
+    Platform(Result<crate::parse::yaml::Node, platform::ConfigError>),
+    Procfile(Vec<(String, String, usize)>),
+    Source(source::SourceFacts),
+}
+
+/// Does this file get parsed? Application sources only when they are not tests and the
+/// prefilter says they may hold a fact.
+fn wants_parse(f: &RepoFile) -> bool {
+    let Some(text) = f.text.as_deref() else { return false };
+    match f.kind {
+        FileKind::Source => !is_test_path(&f.rel) && source::may_matter(text.as_bytes()),
+        FileKind::Lockfile | FileKind::Workspace | FileKind::Gitignore | FileKind::Migration | FileKind::NodeVersion => false,
+        FileKind::ShellScript | FileKind::Workflow => false,
+        _ => true,
     }
-    let threads = if wanted.len() > 8 { 2 } else { 1 };
-    let chunks: Vec<Vec<usize>> = (0..threads).map(|t| wanted.iter().copied().skip(t).step_by(threads).collect()).collect();
-    let results: Vec<Vec<(usize, source::SourceFacts)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| {
-                scope.spawn(move || {
-                    source::on_big_stack(|| {
-                        chunk
-                            .into_iter()
-                            .filter_map(|i| files[i].text.as_deref().map(|t| (i, source::analyze(t, &files[i].rel))))
-                            .collect::<Vec<_>>()
-                    })
-                })
-            })
-            .collect();
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
-    });
-    for (i, f) in results.into_iter().flatten() {
-        out[i] = Some(f);
+}
+
+fn parse_one(f: &RepoFile) -> Parsed {
+    let Some(text) = f.text.as_deref() else { return Parsed::Nothing };
+    match f.kind {
+        FileKind::Dockerfile => Parsed::Dockerfile(dockerfile::parse(text)),
+        FileKind::Compose => Parsed::Compose(compose::parse(text)),
+        FileKind::DockerIgnore => Parsed::DockerIgnore(dockerignore::parse(text)),
+        FileKind::EnvFile => {
+            let (entries, errors) = env_file::parse(text);
+            Parsed::Env(entries, errors)
+        }
+        FileKind::NextConfig => Parsed::NextConfig(next_config::parse(text, &f.rel)),
+        FileKind::PrismaSchema => Parsed::Prisma(prisma::parse(text)),
+        FileKind::PrismaConfig => Parsed::PrismaConfig(prisma::parse_config_ts(text)),
+        FileKind::PackageJson => Parsed::PackageJson(package_json::parse(text)),
+        FileKind::RailwayJson => Parsed::Platform(platform::parse_json(text)),
+        FileKind::RenderYaml => Parsed::Platform(platform::parse_yaml(text)),
+        FileKind::FlyToml | FileKind::RailwayToml | FileKind::NixpacksToml => Parsed::Platform(platform::parse_toml(text)),
+        FileKind::Procfile => Parsed::Procfile(platform::procfile(text)),
+        FileKind::Source => Parsed::Source(source::analyze(text, &f.rel)),
+        _ => Parsed::Nothing,
     }
-    out
+}
+
+/// Parse every file that needs it on the worker pool, each within `budget`; a file over the
+/// budget (or whose parser failed) is reported as `file-skipped` and left out. Entry `i` is
+/// `files[i]`'s result; the files are handed back.
+fn parse_all(files: Vec<RepoFile>, budget: std::time::Duration, obs: &mut Vec<Observation>) -> (Vec<Parsed>, Vec<RepoFile>) {
+    let wanted: Vec<usize> = (0..files.len()).filter(|&i| wants_parse(&files[i])).collect();
+    let mut out: Vec<Parsed> = (0..files.len()).map(|_| Parsed::Nothing).collect();
+    let files = std::sync::Arc::new(files);
+    let threads = if wanted.len() > 8 {
+        std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8)
+    } else {
+        1
+    };
+    let (shared, idx) = (files.clone(), std::sync::Arc::new(wanted));
+    let job_idx = idx.clone();
+    let outcomes = crate::pool::run(idx.len(), threads, budget, move |j| parse_one(&shared[job_idx[j]]));
+    for (j, outcome) in outcomes.into_iter().enumerate() {
+        let f = &files[idx[j]];
+        out[idx[j]] = match outcome {
+            crate::pool::Outcome::Done(p) => p,
+            crate::pool::Outcome::TimedOut(ran) => {
+                obs.push(Observation::new(
+                    "file-skipped",
+                    Some(&f.rel),
+                    None,
+                    format!(
+                        "{} took longer than {} ms to parse (stopped after {} ms); it was not analyzed",
+                        f.kind.name(),
+                        budget.as_millis(),
+                        ran.as_millis()
+                    ),
+                ));
+                Parsed::Skipped
+            }
+            crate::pool::Outcome::Panicked => {
+                obs.push(Observation::new(
+                    "file-skipped",
+                    Some(&f.rel),
+                    None,
+                    format!("{} could not be parsed (an internal parser error); it was not analyzed", f.kind.name()),
+                ));
+                Parsed::Skipped
+            }
+        };
+    }
+    // A job still running past its budget holds a reference; the files are then copied.
+    let files = std::sync::Arc::try_unwrap(files).unwrap_or_else(|shared| shared.as_ref().clone());
+    (out, files)
 }
 
 /// The build context and Dockerfile path (relative to the root) of a compose `build:`.
@@ -1036,6 +1124,34 @@ mod tests {
         let runtime = |rel: &str| m.apps[0].sources.iter().find(|s| s.rel == rel).map(|s| s.runtime);
         assert_eq!(runtime("lib/db/setup.ts"), Some(false));
         assert_eq!(runtime("src/server.ts"), Some(true));
+    }
+
+    #[test]
+    fn a_file_over_the_time_budget_is_reported_and_the_rest_is_built() {
+        let big: String = (0..20_000).map(|i| format!("export const a{i} = process.env.A{i} ?? 'x';\n")).collect();
+        let d = Discovery {
+            files: vec![
+                RepoFile {
+                    rel: "lib/big.ts".into(),
+                    kind: FileKind::Source,
+                    text: Some(big),
+                },
+                RepoFile {
+                    rel: "package.json".into(),
+                    kind: FileKind::PackageJson,
+                    text: Some(r#"{"name":"a"}"#.into()),
+                },
+            ],
+            ..Default::default()
+        };
+        let m = Model::build_with_budget(d, std::time::Duration::from_nanos(1));
+        let o = m
+            .observations
+            .iter()
+            .find(|o| o.rule == "file-skipped" && o.file.as_deref() == Some("lib/big.ts"));
+        assert!(o.is_some_and(|o| o.message.contains("took longer than 0 ms")), "{:?}", m.observations);
+        assert!(m.apps.iter().all(|a| a.sources.is_empty()));
+        assert_eq!(m.files.len(), 2);
     }
 
     #[test]

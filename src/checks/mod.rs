@@ -337,6 +337,10 @@ pub fn flavor(image: &str) -> Flavor {
 
 /// Whole-word search for a command sequence like `prisma migrate deploy` in a command line.
 pub fn has_seq(text: &str, seq: &[&str]) -> bool {
+    // Every matching word equals its part or ends with `/part`, so contains it: a cheap filter.
+    if seq.iter().any(|b| !text.contains(b)) {
+        return false;
+    }
     let words: Vec<&str> = text
         .split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '[' | ']' | ';' | '&' | '|' | '(' | ')' | '`'))
         .filter(|w| !w.is_empty())
@@ -344,9 +348,11 @@ pub fn has_seq(text: &str, seq: &[&str]) -> bool {
     if seq.is_empty() || words.len() < seq.len() {
         return false;
     }
-    words
-        .windows(seq.len())
-        .any(|w| w.iter().zip(seq).all(|(a, b)| a == b || a.ends_with(&format!("/{b}"))))
+    words.windows(seq.len()).any(|w| {
+        w.iter()
+            .zip(seq)
+            .all(|(a, b)| a == b || a.strip_suffix(b).is_some_and(|head| head.ends_with('/')))
+    })
 }
 
 /// Does the command text contain a word?

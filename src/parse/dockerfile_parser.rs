@@ -80,6 +80,8 @@ pub struct Instruction {
     pub subcommand: Option<String>,
     /// The escape character in effect, used to read quoted words.
     pub escape: char,
+    /// `copy_parts`, computed on first use (checks ask for it once per target and rule).
+    copy_cache: std::sync::OnceLock<Option<(Vec<String>, String)>>,
 }
 
 /// A `--name=value` or `--name` flag, quotes removed.
@@ -958,6 +960,7 @@ fn build_instruction(text: &str, line: usize, end_line: usize, esc: char, depth:
         text: t.to_string(),
         subcommand: None,
         escape: esc,
+        copy_cache: std::sync::OnceLock::new(),
     };
     let kw = ins.keyword.clone();
     let mut json_error = None;
@@ -1179,6 +1182,10 @@ impl Parser {
     }
 }
 
+/// Most build stages read (real Dockerfiles have a handful; each stage's environment is computed
+/// through its chain of parent stages).
+pub const MAX_STAGES: usize = 256;
+
 /// Parse a Dockerfile. Never panics; errors carry lines and the rest is still parsed.
 pub fn parse(src: &str) -> Dockerfile {
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
@@ -1296,6 +1303,14 @@ pub fn parse(src: &str) -> Dockerfile {
                 inner.heredocs = ins.heredocs.clone();
                 inner.end_line = ins.end_line;
             }
+        }
+        if ins.keyword == "FROM" && p.df.stages.len() >= MAX_STAGES {
+            // Stage lookups and inherited environments grow with the chain of stages: bound it.
+            p.df.errors.push(err(
+                ins.line,
+                format!("more than {MAX_STAGES} build stages; the rest of the Dockerfile was not read"),
+            ));
+            break;
         }
         p.push(ins);
     }
@@ -1460,12 +1475,16 @@ impl Instruction {
         if self.keyword != "COPY" && self.keyword != "ADD" {
             return None;
         }
-        let mut words = self.copy_words();
-        let dest = words.pop()?;
-        if words.is_empty() {
-            return None;
-        }
-        Some((words, dest))
+        self.copy_cache
+            .get_or_init(|| {
+                let mut words = self.copy_words();
+                let dest = words.pop()?;
+                if words.is_empty() {
+                    return None;
+                }
+                Some((words, dest))
+            })
+            .clone()
     }
 
     /// The command text: exec form joined with spaces, shell form as is, heredoc bodies appended
@@ -1909,6 +1928,21 @@ mod tests {
             error_lines("FROM x\nENV ONLY\nENV A=1 B\nENV\nARG\nENV A=\"unterminated\n"),
             vec![2, 3, 4, 5, 6]
         );
+    }
+
+    #[test]
+    fn stages_are_bounded() {
+        let mut src = String::from("FROM node:20 AS s0\n");
+        for i in 0..1000 {
+            src.push_str(&format!("FROM s{i} AS s{}\nENV A{i}=1\n", i + 1));
+        }
+        let d = parse(&src);
+        assert_eq!(d.stages.len(), MAX_STAGES);
+        assert!(d
+            .errors
+            .iter()
+            .any(|e| e.message.contains("more than 256 build stages") && e.line == 2 * MAX_STAGES));
+        let _ = d.env_before(d.instructions.len() - 1);
     }
 
     #[test]

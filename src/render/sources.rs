@@ -48,6 +48,8 @@ static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
 });
 static DOCKER_ENV: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?P<head>\s*(?i:ENV|ARG)\s+)(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<sep>\s+)(?P<val>\S.*)$").expect("valid regex"));
+/// A run of token characters long enough to be a key.
+static TOKEN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z0-9_+/=-]{16,}").expect("valid regex"));
 static URL_PASSWORD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^\s/@:'`]+:)[^\s@/'`]+@").expect("valid regex"));
 
 fn unquote(v: &str) -> &str {
@@ -80,7 +82,24 @@ pub fn mask_line(line: &str) -> String {
             }
         })
         .into_owned();
-    URL_PASSWORD.replace_all(&line, "${head}****@").into_owned()
+    let line = URL_PASSWORD.replace_all(&line, "${head}****@").into_owned();
+    // Whatever the line's shape, a long token mixing digits with upper- and lower-case letters
+    // (API keys, passwords, signing secrets) is not shown.
+    TOKEN
+        .replace_all(&line, |c: &regex::Captures| {
+            let t = &c[0];
+            let (digit, upper, lower) = (
+                t.bytes().any(|b| b.is_ascii_digit()),
+                t.bytes().any(|b| b.is_ascii_uppercase()),
+                t.bytes().any(|b| b.is_ascii_lowercase()),
+            );
+            if digit && upper && lower {
+                format!("<redacted, {} chars>", t.chars().count())
+            } else {
+                t.to_string()
+            }
+        })
+        .into_owned()
 }
 
 /// The env file's text with every value redacted, or `None` when it holds a live secret.
@@ -228,5 +247,13 @@ mod tests {
         assert!(t.starts_with("# database\nDATABASE_URL="), "{t}");
         assert!(!t.contains(":password@"), "{t}");
         assert!(t.contains("APP_NAME="), "{t}");
+    }
+
+    #[test]
+    fn long_mixed_tokens_are_masked_wherever_they_stand() {
+        let l = mask_line("  const fallback = process.env.SIGNING || 'Tz5Kq1Xm8Lv3Cr6Pb9Nw2Gh4Jy7Fd0Se';");
+        assert!(!l.contains("Tz5Kq1Xm8L"), "{l}");
+        assert!(l.contains("process.env.SIGNING"), "{l}");
+        assert_eq!(mask_line("RUN npm ci && npm run build"), "RUN npm ci && npm run build");
     }
 }
