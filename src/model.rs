@@ -208,7 +208,8 @@ pub fn is_sample_path(rel: &str) -> bool {
 fn is_script_path(local: &str) -> bool {
     let mut segs: Vec<&str> = local.split('/').collect();
     segs.pop();
-    segs.iter().any(|s| SCRIPT_DIRS.contains(s))
+    // Dot-folders (`.scripts`, `.github`, `.husky`, `.changeset`) hold tooling, not the server.
+    segs.iter().any(|s| SCRIPT_DIRS.contains(s) || (s.starts_with('.') && s.len() > 1))
         || local.contains("seed.")
         || [".config.js", ".config.ts", ".config.mjs", ".config.cjs", ".config.mts"]
             .iter()
@@ -369,6 +370,10 @@ impl Model {
                 FileKind::NextConfig => {
                     let a = app_of(&f.rel, &m.apps);
                     let Parsed::NextConfig(cfg) = parsed else { continue };
+                    // A next.config inside a package's templates or examples is scaffolding.
+                    if is_sample_path(m.apps[a].local(&f.rel)) {
+                        continue;
+                    }
                     for (line, msg) in &cfg.errors {
                         m.observations.push(parse_error(&f.rel, *line, "next.config", msg));
                     }

@@ -98,6 +98,14 @@ pub struct Facts {
     pub dockerfile_setting: String,
     /// How migrations are best run on this platform, in its terms.
     pub migrations_advice: String,
+    /// The platform builds a repository without a Dockerfile itself (buildpacks, Nixpacks,
+    /// Railpack, a native runtime), running its `build` script.
+    #[serde(default = "yes")]
+    pub builds_without_dockerfile: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Deserialize)]

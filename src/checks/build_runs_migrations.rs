@@ -62,7 +62,8 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             continue;
         };
         let runs_build = match ctx.model.dockerfile_of(app) {
-            None => ctx.model.dockerfiles.is_empty(),
+            // Without a Dockerfile the platform's builder runs the build script, where there is one.
+            None => ctx.model.dockerfiles.is_empty() && ctx.facts.builds_without_dockerfile,
             Some(d) => {
                 d.df.instructions
                     .iter()
@@ -114,5 +115,16 @@ mod tests {
             )]
         )
         .is_empty());
+    }
+
+    #[test]
+    fn a_vps_without_a_dockerfile_runs_no_build_script() {
+        let pkg = "{\n  \"scripts\": {\n    \"build\": \"prisma generate && prisma db push && next build\",\n    \"start\": \"next start\"\n  },\n  \"dependencies\": {\"next\": \"15.0.0\"}\n}\n";
+        let compose = "services:\n  db:\n    image: postgres:16\n";
+        assert!(crate::checks::testing::run("build-runs-migrations", "vps", &[("package.json", pkg), ("docker-compose.yml", compose)]).is_empty());
+        assert_eq!(
+            crate::checks::testing::run("build-runs-migrations", "railway", &[("package.json", pkg)]).len(),
+            1
+        );
     }
 }

@@ -1007,5 +1007,23 @@ fn more_cases() -> Vec<Case> {
             silent: &["sqlite-ephemeral"],
             targets: &[],
         },
+        Case {
+            name: "a Dockerfile whose context is prepared elsewhere",
+            repo: files(&[
+                ("package.json", NEXT_PKG),
+                ("apps/api/package.json", "{\"scripts\":{\"start\":\"node main.js\"}}"),
+                ("apps/api/Dockerfile", "FROM node:20-alpine\nWORKDIR /app\nCOPY ./meta .\nCOPY ./deps .\nCOPY ./pkg .\nCMD [\"node\", \"main.js\"]\n"),
+            ]),
+            fires: &["build-context-generated"],
+            silent: &["copy-source-missing"],
+            targets: &[],
+        },
+        Case {
+            name: "a Dockerfile built from the repository",
+            repo: Repo::Fixture("seed001-coolify-monorepo"),
+            fires: &[],
+            silent: &["build-context-generated"],
+            targets: &[],
+        },
     ]
 }

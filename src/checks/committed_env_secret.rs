@@ -93,4 +93,10 @@ mod tests {
         let env = "JWT_SECRET=changeme\nDATABASE_URL=postgresql://postgres:postgres@localhost:5432/app\n";
         assert!(koyeb("committed-env-secret", &[("package.json", NEXT_PKG), (".env", env)]).is_empty());
     }
+
+    #[test]
+    fn password_hashes_are_not_credentials() {
+        let env = "ADMIN_PASSWORD_HASH=$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy\n";
+        assert!(koyeb("committed-env-secret", &[("package.json", NEXT_PKG), (".env.production", env)]).is_empty());
+    }
 }

@@ -72,7 +72,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                         &c.rel,
                         *line,
                         format!(
-                            "service `{}` runs {kind} with no volume at `{data}`, so its data is deleted whenever the container is recreated",
+                            "service `{}` runs {kind} with no named volume at `{data}`, so its data sits in the container or an anonymous volume that `docker compose down` leaves behind and the next `up` does not reuse",
                             s.name
                         ),
                     )

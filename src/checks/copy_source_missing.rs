@@ -40,10 +40,15 @@ work directory) to the folder the paths are written against, or remove the `.doc
 - https://docs.docker.com/build/concepts/context/#dockerignore-files
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
-    let mut out = Vec::new();
+/// Per used Dockerfile: (its path, the COPY sources missing from the context, how many context
+/// sources were checked, the other findings: sources above the context or excluded).
+pub fn analyze(ctx: &Ctx) -> Vec<(String, Vec<Observation>, usize, Vec<Observation>)> {
+    let mut all = Vec::new();
     let m = ctx.model;
     for (_, d) in m.dockerfiles.iter().enumerate().filter(|(i, _)| m.is_used_dockerfile(*i)) {
+        let mut out = Vec::new();
+        let mut missing = Vec::new();
+        let mut checked = 0usize;
         let ignore = m.dockerignores.iter().find(|i| i.rel == join(&d.context, ".dockerignore"));
         for ins in
             d.df.instructions
@@ -63,6 +68,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                     continue;
                 }
                 let full = join(&d.context, &src);
+                checked += 1;
                 if src.trim_start_matches("./").starts_with("..") {
                     out.push(
                         Observation::at(
@@ -76,6 +82,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                     continue;
                 }
                 if !m.has_path_or_dir(&full) {
+                    let out = &mut missing;
                     let ctx_name = if d.context.is_empty() {
                         "the repository root".to_string()
                     } else {
@@ -116,6 +123,20 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 }
             }
         }
+        all.push((d.rel.clone(), missing, checked, out));
+    }
+    all
+}
+
+fn run(ctx: &Ctx) -> Vec<Observation> {
+    let mut out = Vec::new();
+    for (_, missing, checked, other) in analyze(ctx) {
+        // When no COPY source at all is in the repository, the context is built by something
+        // else (a script that prepares it, a CI step): `build-context-generated` says so once.
+        if !(checked >= 2 && missing.len() == checked) {
+            out.extend(missing);
+        }
+        out.extend(other);
     }
     out
 }

@@ -273,4 +273,19 @@ mod tests {
         );
         assert!(obs.is_empty(), "{obs:?}");
     }
+
+    #[test]
+    fn dot_folder_tools_and_package_templates_are_not_the_server() {
+        let w = "import fs from 'fs';\nfs.writeFileSync('report.json', '{}');\n";
+        let pkg = "{\"scripts\":{\"start\":\"node server.js\"},\"dependencies\":{\"express\":\"4.0.0\"}}";
+        assert!(crate::checks::testing::koyeb("ephemeral-disk-write", &[("package.json", pkg), (".scripts/merge-reports.js", w)]).is_empty());
+        // A CLI package whose templates hold a next.config is not a Next.js app that serves.
+        let cli = "{\"name\":\"cli\",\"bin\":{\"x\":\"dist/index.js\"}}";
+        let files = [
+            ("packages/cli/package.json", cli),
+            ("packages/cli/src/templates/app/next.config.mjs", "export default {};\n"),
+            ("packages/cli/src/init.ts", w),
+        ];
+        assert!(crate::checks::testing::koyeb("ephemeral-disk-write", &files).is_empty());
+    }
 }

@@ -10,6 +10,7 @@ use crate::report::Aspect;
 
 mod auth_check_fail_open;
 mod bind_localhost;
+mod build_context_generated;
 mod build_runs_migrations;
 mod child_process_binary_missing;
 mod committed_api_key;
@@ -165,6 +166,7 @@ pub static RULES: &[&Rule] = &[
     &prisma_cli_missing::RULE,
     &npm_ci_no_lockfile::RULE,
     &copy_source_missing::RULE,
+    &build_context_generated::RULE,
     &dockerfile_path_missing::RULE,
     &dockerfile_not_detected::RULE,
     &healthcheck_tool_missing::RULE,

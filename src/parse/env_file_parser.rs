@@ -639,7 +639,17 @@ fn looks_live(secret_name: bool, value: &str, kind: ValueKind) -> bool {
     if url_parts(value).is_some() {
         return live_url(value);
     }
+    // A bcrypt / argon2 / scrypt hash is what a login compares a password with, not a credential.
+    if password_hash(value) {
+        return false;
+    }
     secret_name && !path_like(value) && random_looking(value, 16)
+}
+
+/// `$2b$10$…` (bcrypt), `$argon2id$…`, `$scrypt$…`.
+fn password_hash(v: &str) -> bool {
+    let v = v.trim_matches(|c| c == '"' || c == '\'');
+    ["$2a$", "$2b$", "$2y$", "$argon2", "$scrypt$"].iter().any(|p| v.starts_with(p))
 }
 
 /// Replace secret-looking tokens of a comment with their redacted shape.
