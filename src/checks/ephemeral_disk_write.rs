@@ -138,6 +138,19 @@ pub fn volume_config(ctx: &Ctx, app: &crate::model::App) -> Option<(String, Opti
     }
 }
 
+/// Does a line after `line` remove `path` (`rmSync("x")`, `unlink('x')`, `fs.promises.rm(`x`)`)?
+fn removed_later(text: &str, path: &str, line: usize) -> bool {
+    if path.is_empty() {
+        return false;
+    }
+    let quoted = [format!("\"{path}\""), format!("'{path}'"), format!("`{path}`")];
+    text.lines().skip(line).any(|l| {
+        ["rmSync(", "unlinkSync(", "rm(", "unlink(", "rimraf("]
+            .iter()
+            .any(|f| l.find(f).is_some_and(|i| quoted.iter().any(|q| l[i..].contains(q.as_str()))))
+    })
+}
+
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
     for app in deployable_apps(ctx.model) {
@@ -157,6 +170,12 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 }
                 if seen.contains(&target) {
                     continue;
+                }
+                // A scratch file the same code removes again (`rmSync('build.env')`) is no data.
+                if let crate::parse::source::PathExpr::Literal(lit) = &w.path {
+                    if removed_later(ctx.model.file_text(&src.rel).unwrap_or(""), lit, w.line) {
+                        continue;
+                    }
                 }
                 let in_container = container_path(ctx, app, &target);
                 if in_container.as_deref().is_some_and(|p| declared_volume(ctx, app, p).is_some())
@@ -287,5 +306,14 @@ mod tests {
             ("packages/cli/src/init.ts", w),
         ];
         assert!(crate::checks::testing::koyeb("ephemeral-disk-write", &files).is_empty());
+    }
+
+    #[test]
+    fn a_scratch_file_removed_again_is_not_data() {
+        let pkg = "{\"scripts\":{\"start\":\"node server.mjs\"}}";
+        let src = "import fs from 'fs';\nfs.writeFileSync('build.env', 'A=1');\nrun();\nfs.rmSync('build.env');\nfs.writeFileSync('uploads/x.bin', 'data');\n";
+        let obs = crate::checks::testing::koyeb("ephemeral-disk-write", &[("package.json", pkg), ("server.mjs", src)]);
+        assert_eq!(obs.len(), 1, "{obs:?}");
+        assert_eq!(obs[0].line, Some(5));
     }
 }

@@ -38,8 +38,18 @@ lockfile the repository has.
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
     let m = ctx.model;
+    // Dockerfiles whose context is prepared outside the repository (build-context-generated)
+    // get their lockfile from there too.
+    let generated: Vec<String> = super::copy_source_missing::analyze(ctx)
+        .into_iter()
+        .filter(|(_, missing, checked, _)| *checked >= 2 && missing.len() == *checked)
+        .map(|(rel, ..)| rel)
+        .collect();
     for app in deployable_apps(m) {
         let Some(d) = m.dockerfile_of(app) else { continue };
+        if generated.contains(&d.rel) {
+            continue;
+        }
         let ignore = m.dockerignores.iter().find(|i| i.rel == crate::text::join(&d.context, ".dockerignore"));
         for ins in d.df.instructions.iter().filter(|i| i.keyword == "RUN") {
             let t = ins.command_text();
@@ -69,7 +79,10 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 ignore.is_none_or(|ig| ig.v.excluded(rel).is_none())
             });
             if !usable {
-                let why = if present.is_empty() {
+                let elsewhere = names.iter().any(|n| m.paths.iter().any(|p| p.rsplit('/').next() == Some(n)));
+                let why = if present.is_empty() && elsewhere {
+                    "the lockfile is outside the build context"
+                } else if present.is_empty() {
                     "the repository has no such lockfile"
                 } else {
                     "`.dockerignore` excludes it from the build context"
@@ -119,5 +132,18 @@ mod tests {
         .is_empty());
         let df = "FROM node:20-alpine\nCOPY package.json ./\nRUN yarn install --frozen-lockfile || yarn install\n";
         assert!(koyeb("npm-ci-no-lockfile", &[("package.json", NEXT_PKG), ("Dockerfile", df)]).is_empty());
+    }
+
+    #[test]
+    fn a_generated_context_brings_its_own_lockfile() {
+        let df =
+            "FROM node:20-alpine\nWORKDIR /app\nCOPY ./meta .\nCOPY ./deps .\nRUN pnpm install --frozen-lockfile\nCOPY ./pkg .\nCMD [\"node\", \"main.js\"]\n";
+        let files = [
+            ("package.json", crate::checks::testing::NEXT_PKG),
+            ("pnpm-lock.yaml", ""),
+            ("apps/api/package.json", "{\"scripts\":{\"start\":\"node main.js\"}}"),
+            ("apps/api/Dockerfile", df),
+        ];
+        assert!(crate::checks::testing::koyeb("npm-ci-no-lockfile", &files).is_empty());
     }
 }
