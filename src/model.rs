@@ -749,6 +749,12 @@ impl Model {
             .collect()
     }
 
+    /// The fly.toml files that build this repository: not those that deploy a prebuilt image
+    /// (`[build] image`, e.g. a log shipper), which say nothing about the app.
+    pub fn fly_building(&self) -> impl Iterator<Item = &Doc<platform::FlyConfig>> {
+        self.fly.iter().filter(|f| f.v.build_image.is_none())
+    }
+
     pub fn deepest_app(&self, rel: &str) -> Option<usize> {
         (0..self.apps.len())
             .filter(|&i| under(rel, &self.apps[i].dir))

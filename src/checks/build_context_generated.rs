@@ -41,10 +41,8 @@ Dockerfile build from the repository itself (e.g. `turbo prune` inside a builder
 
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
-    for (rel, missing, checked, _) in super::copy_source_missing::analyze(ctx) {
-        if checked < 2 || missing.len() != checked {
-            continue;
-        }
+    for a in super::copy_source_missing::analyze(ctx).into_iter().filter(|a| a.context_generated()) {
+        let (rel, missing, checked) = (a.dockerfile, a.missing, a.checked);
         let first = missing.first().and_then(|o| o.line).unwrap_or(1);
         let mut o = Observation::at(
             RULE.id,

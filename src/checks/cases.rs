@@ -27,35 +27,24 @@ pub struct Case {
     pub targets: &'static [&'static str],
 }
 
+/// The case's model, the temporary directory that holds it (kept alive), and its deploy-audit.toml.
 fn build(repo: &Repo) -> (Model, Option<tempfile::TempDir>, Option<String>) {
-    let limits = crate::discover::Limits::default();
-    match repo {
-        Repo::Fixture(name) => {
-            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name);
-            let config = std::fs::read_to_string(root.join("deploy-audit.toml")).ok();
-            (Model::build(crate::discover::discover(&root, &limits).expect("discover")), None, config)
-        }
+    let (root, dir) = match repo {
+        Repo::Fixture(name) => (std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name), None),
         Repo::Setup(f) => {
             let dir = tempfile::tempdir().expect("tempdir");
             f(dir.path());
-            let m = Model::build(crate::discover::discover(dir.path(), &limits).expect("discover"));
-            let config = std::fs::read_to_string(dir.path().join("deploy-audit.toml")).ok();
-            (m, Some(dir), config)
+            (dir.path().to_path_buf(), Some(dir))
         }
         Repo::Files(files) => {
             let dir = tempfile::tempdir().expect("tempdir");
-            for (rel, text) in files {
-                let p = dir.path().join(rel);
-                if let Some(parent) = p.parent() {
-                    std::fs::create_dir_all(parent).expect("mkdir");
-                }
-                std::fs::write(&p, text).expect("write");
-            }
-            let m = Model::build(crate::discover::discover(dir.path(), &limits).expect("discover"));
-            let config = std::fs::read_to_string(dir.path().join("deploy-audit.toml")).ok();
-            (m, Some(dir), config)
+            super::testing::write_tree(dir.path(), files.iter().map(|(p, t)| (*p, t.as_str())));
+            (dir.path().to_path_buf(), Some(dir))
         }
-    }
+    };
+    let model = Model::build(crate::discover::discover(&root, &crate::discover::Limits::default()).expect("discover"));
+    let config = std::fs::read_to_string(root.join("deploy-audit.toml")).ok();
+    (model, dir, config)
 }
 
 /// (target, rule) pairs.

@@ -45,13 +45,10 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             if s.healthcheck.is_some() || s.exclude_from_hc || !s.profiles.is_empty() {
                 continue;
             }
-            let one_shot = s.restart.as_ref().is_some_and(|(r, _)| {
-                let r = r.trim_matches(|c| c == '"' || c == '\'');
-                r == "no" || r.starts_with("on-failure")
-            }) || s
-                .command
-                .as_ref()
-                .is_some_and(|(cmd, _)| ["migrate", "seed", "worker", "cron", "queue"].iter().any(|w| cmd.contains(w)));
+            let one_shot = s.restarts_once()
+                || s.command
+                    .as_ref()
+                    .is_some_and(|(cmd, _)| ["migrate", "seed", "worker", "cron", "queue"].iter().any(|w| cmd.contains(w)));
             if one_shot {
                 continue;
             }

@@ -57,10 +57,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                     .iter()
                     .any(|d| d.service == s.name && d.condition.as_deref() == Some("service_completed_successfully"))
             });
-            let once_policy = s.restart.as_ref().is_some_and(|(r, _)| {
-                let r = r.trim_matches(|c| c == '"' || c == '\'');
-                r == "no" || r.starts_with("on-failure")
-            });
+            let once_policy = s.restarts_once();
             let once_cmd = s.command.as_ref().is_some_and(|(cmd, _)| runs_once_command(cmd));
             if !(awaited || (once_policy && once_cmd)) {
                 continue;

@@ -40,9 +40,27 @@ work directory) to the folder the paths are written against, or remove the `.doc
 - https://docs.docker.com/build/concepts/context/#dockerignore-files
 "#;
 
-/// Per used Dockerfile: (its path, the COPY sources missing from the context, how many context
-/// sources were checked, the other findings: sources above the context or excluded).
-pub fn analyze(ctx: &Ctx) -> Vec<(String, Vec<Observation>, usize, Vec<Observation>)> {
+/// What the COPY / ADD sources of one used Dockerfile look like against its build context.
+pub struct CopyAnalysis {
+    pub dockerfile: String,
+    /// Sources missing from the context, one finding each.
+    pub missing: Vec<Observation>,
+    /// How many context sources were checked.
+    pub checked: usize,
+    /// Sources above the context or excluded by `.dockerignore`.
+    pub other: Vec<Observation>,
+}
+
+impl CopyAnalysis {
+    /// No COPY source at all is in the repository: the context is prepared elsewhere (a script,
+    /// a CI step), which `build-context-generated` reports once instead of a finding per line.
+    pub fn context_generated(&self) -> bool {
+        self.checked >= 2 && self.missing.len() == self.checked
+    }
+}
+
+/// The COPY analysis of every Dockerfile a deployment builds.
+pub fn analyze(ctx: &Ctx) -> Vec<CopyAnalysis> {
     let mut all = Vec::new();
     let m = ctx.model;
     for (_, d) in m.dockerfiles.iter().enumerate().filter(|(i, _)| m.is_used_dockerfile(*i)) {
@@ -123,20 +141,23 @@ pub fn analyze(ctx: &Ctx) -> Vec<(String, Vec<Observation>, usize, Vec<Observati
                 }
             }
         }
-        all.push((d.rel.clone(), missing, checked, out));
+        all.push(CopyAnalysis {
+            dockerfile: d.rel.clone(),
+            missing,
+            checked,
+            other: out,
+        });
     }
     all
 }
 
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
-    for (_, missing, checked, other) in analyze(ctx) {
-        // When no COPY source at all is in the repository, the context is built by something
-        // else (a script that prepares it, a CI step): `build-context-generated` says so once.
-        if !(checked >= 2 && missing.len() == checked) {
-            out.extend(missing);
+    for a in analyze(ctx) {
+        if !a.context_generated() {
+            out.extend(a.missing);
         }
-        out.extend(other);
+        out.extend(a.other);
     }
     out
 }

@@ -81,8 +81,8 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             }
         }
         "fly.toml" => {
-            for f in &m.fly {
-                if f.v.dockerfile.is_some() || f.v.build_image.is_some() {
+            for f in m.fly_building() {
+                if f.v.dockerfile.is_some() {
                     continue;
                 }
                 let beside = join(parent(&f.rel), "Dockerfile");

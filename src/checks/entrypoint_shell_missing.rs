@@ -1,4 +1,4 @@
-use super::{base_image, deployable_apps, flavor, has_word, Ctx, Flavor, Rule};
+use super::{base_image, deployable_apps, flavor, Ctx, Flavor, Rule};
 use crate::model::DockerfileDoc;
 use crate::observe::Observation;
 use crate::parse::dockerfile::{Args, Instruction};
@@ -86,11 +86,7 @@ fn check(ctx: &Ctx, d: &DockerfileDoc, out: &mut Vec<Observation>) {
     }
     let own: Vec<&Instruction> = last.instructions.iter().filter_map(|&i| d.df.instructions.get(i)).collect();
     let all = super::final_instructions(&d.df);
-    let installs = |pkg: &str| {
-        all.iter().any(|i| {
-            i.keyword == "RUN" && (i.command_text().contains("apk add") || i.command_text().contains("apk --no-cache add")) && has_word(&i.command_text(), pkg)
-        })
-    };
+    let installs = |pkg: &str| super::final_stage_installs(&d.df, pkg);
     if distroless {
         if let Some(i) = own
             .iter()

@@ -44,10 +44,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     if ctx.facts.config_file != "fly.toml" {
         return out;
     }
-    for f in &m.fly {
-        if f.v.build_image.is_some() {
-            continue;
-        }
+    for f in m.fly_building() {
         let Some(app) = super::app_for_config(m, &f.rel) else { continue };
         let Some(d) = m.dockerfile_of(app) else { continue };
         for ins in d.df.instructions.iter().filter(|i| i.keyword == "ARG" && i.stage.is_some()) {

@@ -36,8 +36,7 @@ Set `internal_port` to the port the app listens on, or set `PORT` in `[env]` to 
 
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
-    // A fly.toml that deploys a prebuilt image (`[build] image`) does not run this repository's app.
-    for f in ctx.model.fly.iter().filter(|f| f.v.build_image.is_none()) {
+    for f in ctx.model.fly_building() {
         let Some(app) = app_for_config(ctx.model, &f.rel) else { continue };
         let env_port =
             f.v.env

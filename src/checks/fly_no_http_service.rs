@@ -37,7 +37,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     if ctx.facts.config_file != "fly.toml" {
         return out;
     }
-    for f in ctx.model.fly.iter().filter(|f| f.v.build_image.is_none()) {
+    for f in ctx.model.fly_building() {
         if f.v.http_service.is_some() || !f.v.services.is_empty() {
             continue;
         }

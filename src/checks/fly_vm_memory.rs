@@ -38,8 +38,7 @@ while rendering large pages. Fly's own Next.js launcher proposes 1 GB.
 
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
-    // A fly.toml that deploys a prebuilt image (`[build] image`) does not run this repository's app.
-    for f in ctx.model.fly.iter().filter(|f| f.v.build_image.is_none()) {
+    for f in ctx.model.fly_building() {
         let Some(app) = app_for_config(ctx.model, &f.rel) else { continue };
         if !app.is_next() {
             continue;

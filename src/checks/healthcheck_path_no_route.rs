@@ -80,7 +80,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             }
         }
     }
-    for f in ctx.model.fly.iter().filter(|f| reads("fly.toml") && f.v.build_image.is_none()) {
+    for f in ctx.model.fly_building().filter(|_| reads("fly.toml")) {
         for c in f.v.http_service.iter().flat_map(|h| h.checks.iter()) {
             if let Some(p) = &c.path {
                 configured.push((f.rel.clone(), p.clone(), c.line));

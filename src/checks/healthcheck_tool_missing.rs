@@ -44,13 +44,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         let base = base_image(&d.df, last.index);
         let f = flavor(&base);
         let slim = base.contains("slim");
-        let installs = |tool: &str| {
-            final_instructions(&d.df).into_iter().any(|i| {
-                i.keyword == "RUN"
-                    && has_word(&i.command_text(), tool)
-                    && (i.command_text().contains("apk add") || i.command_text().contains("apt-get install") || i.command_text().contains("apt install"))
-            })
-        };
+        let installs = |tool: &str| super::final_stage_installs(&d.df, tool);
         let missing = |tool: &str| match tool {
             "curl" => (f == Flavor::Alpine || slim || f == Flavor::Distroless) && !installs("curl"),
             "wget" => (slim || f == Flavor::Distroless) && !installs("wget"),

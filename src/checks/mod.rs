@@ -300,6 +300,19 @@ pub fn final_instructions(df: &Dockerfile) -> Vec<&Instruction> {
     out
 }
 
+/// Does a RUN of the final stage (or the stages it inherits) install `pkg` with the image's
+/// package manager (`apk add`, `apt-get install`)?
+pub fn final_stage_installs(df: &Dockerfile, pkg: &str) -> bool {
+    final_instructions(df).into_iter().any(|i| {
+        let t = i.command_text();
+        i.keyword == "RUN"
+            && ["apk add", "apk --no-cache add", "apt-get install", "apt install"]
+                .iter()
+                .any(|m| t.contains(m))
+            && has_word(&t, pkg)
+    })
+}
+
 /// The external image a stage is built on (following `FROM <stage>`), lower-cased.
 pub fn base_image(df: &Dockerfile, stage: usize) -> String {
     let chain = stage_chain(df, stage);

@@ -42,8 +42,8 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     // get their lockfile from there too.
     let generated: Vec<String> = super::copy_source_missing::analyze(ctx)
         .into_iter()
-        .filter(|(_, missing, checked, _)| *checked >= 2 && missing.len() == *checked)
-        .map(|(rel, ..)| rel)
+        .filter(|a| a.context_generated())
+        .map(|a| a.dockerfile)
         .collect();
     for app in deployable_apps(m) {
         let Some(d) = m.dockerfile_of(app) else { continue };

@@ -8,16 +8,21 @@ pub fn run(id: &str, target: &str, files: &[(&str, &str)]) -> Vec<Observation> {
     run_declared(id, target, files, &crate::config::NOTHING_DECLARED)
 }
 
-/// Like [`run`], with platform settings declared in deploy-audit.toml.
-pub fn run_declared(id: &str, target: &str, files: &[(&str, &str)], declared: &crate::config::Declared) -> Vec<Observation> {
-    let dir = tempfile::tempdir().expect("tempdir");
+/// Write `files` (root-relative path, text) under `root`.
+pub fn write_tree<'a>(root: &std::path::Path, files: impl IntoIterator<Item = (&'a str, &'a str)>) {
     for (rel, text) in files {
-        let p = dir.path().join(rel);
+        let p = root.join(rel);
         if let Some(parent) = p.parent() {
             std::fs::create_dir_all(parent).expect("mkdir");
         }
         std::fs::write(&p, text).expect("write");
     }
+}
+
+/// Like [`run`], with platform settings declared in deploy-audit.toml.
+pub fn run_declared(id: &str, target: &str, files: &[(&str, &str)], declared: &crate::config::Declared) -> Vec<Observation> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tree(dir.path(), files.iter().copied());
     let d = crate::discover::discover(dir.path(), &crate::discover::Limits::default()).expect("discover");
     let model = crate::model::Model::build(d);
     let pack = crate::packs::load(target).expect("pack");

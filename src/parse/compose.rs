@@ -237,6 +237,16 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
+impl Service {
+    /// `restart: "no"` / `on-failure`: the service is meant to run once and exit.
+    pub fn restarts_once(&self) -> bool {
+        self.restart.as_ref().is_some_and(|(r, _)| {
+            let r = r.trim_matches(|c| c == '"' || c == '\'');
+            r == "no" || r.starts_with("on-failure")
+        })
+    }
+}
+
 impl ComposeFile {
     /// The service named `name`.
     pub fn service(&self, name: &str) -> Option<&Service> {
