@@ -105,7 +105,7 @@ pub fn evaluate_with(model: &Model, pack: &Pack, tuning: &crate::config::Tuning)
         let Some(severity) = tuning.severities.get(rule.id).copied().unwrap_or(advice.severity).severity() else {
             continue;
         };
-        for o in (rule.run)(&ctx) {
+        for o in rule.observe(&ctx) {
             let key = if o.key.is_empty() { o.message.clone() } else { o.key.clone() };
             let fix = fill(&advice.fix, &o.vars);
             let certain = o.vars.iter().any(|(n, _)| *n == "declared");
@@ -365,7 +365,7 @@ fn plan(ctx: &Ctx) -> Vec<Setting> {
 
 /// Required / optional / secret environment variables, with purpose and where they are read.
 fn env_rows(ctx: &Ctx) -> Vec<EnvVarRow> {
-    let reads = checks::env_reads(ctx);
+    let reads = checks::env_reads(ctx.model);
     let mut rows: BTreeMap<String, EnvVarRow> = BTreeMap::new();
     let schema_read = |file: &str, name: &str, line: usize| {
         ctx.model
@@ -446,7 +446,7 @@ fn env_rows(ctx: &Ctx) -> Vec<EnvVarRow> {
             }
         }
     }
-    for (name, (min, file, line)) in checks::env_minimums(ctx) {
+    for (name, (min, file, line)) in checks::env_minimums(ctx.model) {
         if let Some(row) = rows.get_mut(&name) {
             let note = format!("at least {min} characters ({file}:{line})");
             if row.purpose.contains(&min.to_string()) {

@@ -127,6 +127,55 @@ pub struct Model {
     pub observations: Vec<Observation>,
     /// Inline `deploy-audit-ignore` comments, read once from every file that has comments.
     pub suppressions: Vec<crate::suppress::Suppression>,
+    /// Work computed once per model and shared by every target (see [`Memo`]).
+    pub memo: Memo,
+}
+
+type Slot = std::sync::Arc<std::sync::OnceLock<std::sync::Arc<dyn std::any::Any + Send + Sync>>>;
+
+/// Results computed once per model and shared by the targets evaluated on it (in parallel):
+/// what a repository-scoped rule observes, and analyses several rules or targets need. The model
+/// is not changed after it is built, so a result stays valid as long as the model lives.
+#[derive(Default)]
+pub struct Memo {
+    slots: std::sync::Mutex<std::collections::HashMap<&'static str, Slot>>,
+}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Memo")
+    }
+}
+
+impl Memo {
+    /// The value under `key`, computed by `compute` on first use. Another thread asking for the
+    /// same key meanwhile waits for that computation instead of repeating it.
+    pub fn get<T: std::any::Any + Send + Sync>(&self, key: &'static str, compute: impl FnOnce() -> T) -> std::sync::Arc<T> {
+        let slot = {
+            let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+            slots.entry(key).or_default().clone()
+        };
+        let mut compute = Some(compute);
+        let value = slot
+            .get_or_init(|| -> std::sync::Arc<dyn std::any::Any + Send + Sync> {
+                match compute.take() {
+                    Some(c) => std::sync::Arc::new(c()),
+                    None => std::sync::Arc::new(()),
+                }
+            })
+            .clone();
+        match value.downcast::<T>() {
+            Ok(v) => v,
+            // The key holds another type (a programming error): compute without caching rather
+            // than fail.
+            Err(_) => std::sync::Arc::new(
+                compute
+                    .take()
+                    .map(|c| c())
+                    .unwrap_or_else(|| unreachable!("memo value computed but not stored")),
+            ),
+        }
+    }
 }
 
 const TEST_MARKERS: &[&str] = &[

@@ -1,4 +1,5 @@
-use super::{deployable_apps, final_instructions, Ctx, Rule};
+use super::{deployable_apps, final_instructions, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Networking,
     title: "The server binds to localhost inside the container",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -40,9 +41,9 @@ fn local(host: &str) -> bool {
     matches!(h, "127.0.0.1" | "localhost" | "::1")
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
+    for app in deployable_apps(model) {
         for src in app.sources.iter().filter(|s| s.runtime) {
             for l in src.facts.listens.iter().filter(|l| l.port != crate::parse::source::PortExpr::Literal(0)) {
                 if let Some(h) = l.host.as_deref().filter(|h| local(h)) {
@@ -58,7 +59,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 }
             }
         }
-        for c in ctx.model.start_commands(app) {
+        for c in model.start_commands(app) {
             let words: Vec<&str> = c.text.split_whitespace().collect();
             for (i, w) in words.iter().enumerate() {
                 let val = if *w == "-H" || *w == "--hostname" {
@@ -81,9 +82,9 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 }
             }
         }
-        if let Some(d) = ctx.model.dockerfile_of(app) {
+        if let Some(d) = model.dockerfile_of(app) {
             // The compose service that runs the image can set HOSTNAME or override the command.
-            for (c, s, _) in ctx.model.services_building(&d.rel) {
+            for (c, s, _) in model.services_building(&d.rel) {
                 for e in s.environment.iter().filter(|e| e.name == "HOSTNAME") {
                     if e.value.as_deref().is_some_and(local) && super::copies_standalone(d).is_some() {
                         out.push(

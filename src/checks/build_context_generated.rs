@@ -1,4 +1,5 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Docker,
     title: "None of the Dockerfile's COPY sources is in the repository",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -39,9 +40,9 @@ Dockerfile build from the repository itself (e.g. `turbo prune` inside a builder
 - https://turborepo.com/docs/guides/tools/docker
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for a in super::copy_source_missing::analyze(ctx).into_iter().filter(|a| a.context_generated()) {
+    for a in super::copy_source_missing::analyze(model).into_iter().filter(|a| a.context_generated()) {
         let (rel, missing, checked) = (a.dockerfile, a.missing, a.checked);
         let first = missing.first().and_then(|o| o.line).unwrap_or(1);
         let mut o = Observation::at(

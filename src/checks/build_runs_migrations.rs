@@ -1,4 +1,4 @@
-use super::{has_seq, migrate_at_start::migration_command, Ctx, Rule};
+use super::{has_seq, migrate_at_start::migration_command, Check, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +7,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Database,
     title: "The image build runs database migrations",
     doc: DOC,
-    run,
+    check: Check::Target(run),
 };
 
 const DOC: &str = r#"## What it does

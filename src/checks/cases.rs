@@ -81,7 +81,7 @@ pub fn run_all(cases: &[Case]) -> (Pairs, Pairs, Vec<String>) {
                 if !enabled || !(case.fires.contains(&r.id) || case.silent.contains(&r.id)) {
                     continue;
                 }
-                results.insert(r.id, (r.run)(&ctx).len());
+                results.insert(r.id, r.observe(&ctx).len());
             }
             for id in case.fires {
                 match results.get(id) {

@@ -1,4 +1,5 @@
-use super::{base_image, deployable_apps, final_instructions, flavor, Ctx, Flavor, Rule};
+use super::{base_image, deployable_apps, final_instructions, flavor, Check, Flavor, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Docker,
     title: "Server code runs a program the runtime image does not contain",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -129,10 +130,10 @@ fn in_base(image: &str, prog: &str) -> Option<bool> {
     }
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
-        let Some(d) = ctx.model.dockerfile_of(app) else { continue };
+    for app in deployable_apps(model) {
+        let Some(d) = model.dockerfile_of(app) else { continue };
         let Some(last) = d.df.final_stage() else { continue };
         let image = base_image(&d.df, last.index);
         let ins = final_instructions(&d.df);

@@ -1,5 +1,6 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
 use crate::discover::FileKind;
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::parse::env_file::{is_private_key, provider_key, redact};
 use crate::report::Aspect;
@@ -10,7 +11,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Security,
     title: "A live API key or private key is committed in a file",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -69,19 +70,24 @@ fn provider_name(prefix: &str) -> &'static str {
     }
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let Some(re) = re() else { return Vec::new() };
     let mut out = Vec::new();
-    for f in &ctx.model.files {
+    for f in &model.files {
         let Some(text) = f.text.as_deref() else { continue };
-        if f.kind == FileKind::Lockfile || crate::model::is_test_path(&f.rel) {
+        if f.kind == FileKind::Lockfile {
             continue;
         }
-        if f.kind == FileKind::EnvFile && !ctx.model.env_files.iter().any(|e| e.rel == f.rel && e.template) {
+        // The cheap question first: does the file hold a candidate at all?
+        let mut found = re.find_iter(text).peekable();
+        if found.peek().is_none() || crate::model::is_test_path(&f.rel) {
+            continue;
+        }
+        if f.kind == FileKind::EnvFile && !model.env_files.iter().any(|e| e.rel == f.rel && e.template) {
             continue;
         }
         let mut count = 0;
-        for m in re.find_iter(text) {
+        for m in found {
             let before = text[..m.start()].chars().next_back();
             if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
                 continue;

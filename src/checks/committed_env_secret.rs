@@ -1,4 +1,5 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::parse::env_file::{redact, url_parts};
 use crate::report::Aspect;
@@ -8,7 +9,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Security,
     title: "A committed env file holds a real-looking secret",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -46,9 +47,9 @@ fn local_url(value: &str) -> bool {
     })
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for env in ctx.model.env_files.iter().filter(|e| !e.template) {
+    for env in model.env_files.iter().filter(|e| !e.template) {
         let name = env.rel.rsplit('/').next().unwrap_or(&env.rel);
         if name.starts_with(".env.test") || name.contains(".ci") || name.ends_with(".test") {
             // Test fixtures for the suite, not deployment credentials.

@@ -1,4 +1,5 @@
-use super::{database_image, Ctx, Rule};
+use super::{database_image, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Database,
     title: "A database in the compose stack has nothing in the repository that backs it up",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -60,8 +61,8 @@ fn mentions_backup(text: &str) -> bool {
 }
 
 /// Does anything in the repository back up a database?
-fn repository_backs_up(ctx: &Ctx) -> bool {
-    let m = ctx.model;
+fn repository_backs_up(model: &Model) -> bool {
+    let m = model;
     if m.scripts.values().any(|b| mentions_backup(b)) || m.workflows.iter().any(|(_, t)| mentions_backup(t)) {
         return true;
     }
@@ -85,9 +86,9 @@ fn repository_backs_up(ctx: &Ctx) -> bool {
     })
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    let composes = ctx.model.deploy_composes();
+    let composes = model.deploy_composes();
     let dbs: Vec<_> = composes
         .iter()
         .flat_map(|c| c.v.services.iter().map(move |s| (c, s)))
@@ -98,7 +99,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             (kind != "redis" && s.volumes.iter().any(|v| v.source.is_some())).then_some((c, s, kind, *line))
         })
         .collect();
-    if dbs.is_empty() || repository_backs_up(ctx) {
+    if dbs.is_empty() || repository_backs_up(model) {
         return out;
     }
     for (c, s, kind, line) in dbs {

@@ -1,4 +1,5 @@
-use super::{database_image, Ctx, Rule};
+use super::{database_image, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Database,
     title: "A database in compose keeps its data in the container",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -42,9 +43,9 @@ volumes:
 - https://hub.docker.com/_/postgres
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for c in ctx.model.deploy_composes() {
+    for c in model.deploy_composes() {
         for s in &c.v.services {
             let Some((image, line)) = &s.image else { continue };
             let Some((kind, data)) = database_image(image) else { continue };

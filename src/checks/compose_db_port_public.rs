@@ -1,4 +1,5 @@
-use super::{database_image, Ctx, Rule};
+use super::{database_image, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Security,
     title: "A database port is published on every interface",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -36,9 +37,9 @@ SSH tunnel: `"127.0.0.1:5432:5432"`.
 - https://docs.docker.com/reference/compose-file/services/#ports
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for c in ctx.model.deploy_composes() {
+    for c in model.deploy_composes() {
         for s in &c.v.services {
             let Some((image, _)) = &s.image else { continue };
             let Some((kind, _)) = database_image(image) else { continue };

@@ -1,4 +1,5 @@
-use super::{database_image, Ctx, Rule};
+use super::{database_image, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Operations,
     title: "The app starts before its database is ready",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -44,9 +45,9 @@ db:
 - https://docs.docker.com/compose/how-tos/startup-order/
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for c in ctx.model.deploy_composes() {
+    for c in model.deploy_composes() {
         for s in &c.v.services {
             for dep in &s.depends_on {
                 let Some(target) = c.v.services.iter().find(|t| t.name == dep.service) else {

@@ -1,4 +1,5 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Operations,
     title: "The app's compose service has no health check",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -36,8 +37,8 @@ enough for migrations.
 - https://coolify.io/docs/applications/configuration/health-checks
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
-    let m = ctx.model;
+fn run(model: &Model) -> Vec<Observation> {
+    let m = model;
     let mut out = Vec::new();
     for c in m.deploy_composes() {
         for s in &c.v.services {

@@ -1,4 +1,5 @@
-use super::{database_image, has_word, Ctx, Rule};
+use super::{database_image, has_word, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Operations,
     title: "A long-running compose service has no restart policy",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -32,9 +33,9 @@ Add `restart: unless-stopped` (or `always`) to each long-running service.
 - https://docs.docker.com/reference/compose-file/services/#restart
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for c in ctx.model.deploy_composes() {
+    for c in model.deploy_composes() {
         for s in &c.v.services {
             if s.restart.is_some() {
                 continue;

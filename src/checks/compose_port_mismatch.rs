@@ -1,4 +1,5 @@
-use super::{listen_port, Ctx, Rule};
+use super::{listen_port, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Networking,
     title: "The compose port mapping targets a port the app does not listen on",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -39,8 +40,8 @@ to the container port you publish.
 - https://nextjs.org/docs/app/api-reference/cli/next#next-start-options
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
-    let m = ctx.model;
+fn run(model: &Model) -> Vec<Observation> {
+    let m = model;
     let mut out = Vec::new();
     for app in super::deployable_apps(m) {
         let Some(d) = m.dockerfile_of(app) else { continue };

@@ -1,4 +1,5 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Security,
     title: "A compose file gives a secret a well-known default value",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -35,9 +36,9 @@ magic variable (`${SERVICE_PASSWORD_POSTGRES}`).
 - https://coolify.io/docs/knowledge-base/docker/compose
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for c in ctx.model.deploy_composes() {
+    for c in model.deploy_composes() {
         let mut seen = std::collections::BTreeSet::new();
         for r in &c.v.var_refs {
             let Some(default) = r.default.as_deref() else { continue };

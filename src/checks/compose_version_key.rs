@@ -1,4 +1,5 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Operations,
     title: "The compose file has the obsolete top-level `version:`",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -33,8 +34,8 @@ Delete the line; the Compose Specification has no version.
 - https://docs.docker.com/reference/compose-file/version-and-name/
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
-    ctx.model
+fn run(model: &Model) -> Vec<Observation> {
+    model
         .deploy_composes()
         .into_iter()
         .filter_map(|c| {

@@ -1,4 +1,5 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Environment,
     title: "A Coolify magic variable's identifier contains an underscore",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -50,10 +51,10 @@ pub fn bad_identifier(name: &str) -> Option<String> {
     (id.contains('_') && !id.is_empty()).then(|| id.to_string())
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for c in ctx.model.deploy_composes() {
-        let Some(text) = ctx.model.file_text(&c.rel) else { continue };
+    for c in model.deploy_composes() {
+        let Some(text) = model.file_text(&c.rel) else { continue };
         let mut seen = std::collections::BTreeSet::new();
         for (i, line) in text.lines().enumerate() {
             if line.trim_start().starts_with('#') {

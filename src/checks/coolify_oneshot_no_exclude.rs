@@ -1,4 +1,5 @@
-use super::{has_seq, has_word, Ctx, Rule};
+use super::{has_seq, has_word, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Operations,
     title: "A one-shot compose service is not excluded from Coolify's health status",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -45,9 +46,9 @@ fn runs_once_command(cmd: &str) -> bool {
         || cmd.contains("seed.js")
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for c in ctx.model.deploy_composes() {
+    for c in model.deploy_composes() {
         for s in &c.v.services {
             if s.exclude_from_hc || !s.profiles.is_empty() {
                 continue;

@@ -1,5 +1,6 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
 use crate::discover::SKIP_DIRS;
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 use crate::text::join;
@@ -9,7 +10,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Docker,
     title: "A COPY source is not in the build context",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -60,9 +61,9 @@ impl CopyAnalysis {
 }
 
 /// The COPY analysis of every Dockerfile a deployment builds.
-pub fn analyze(ctx: &Ctx) -> Vec<CopyAnalysis> {
+pub fn analyze(model: &Model) -> Vec<CopyAnalysis> {
     let mut all = Vec::new();
-    let m = ctx.model;
+    let m = model;
     for (_, d) in m.dockerfiles.iter().enumerate().filter(|(i, _)| m.is_used_dockerfile(*i)) {
         let mut out = Vec::new();
         let mut missing = Vec::new();
@@ -151,9 +152,9 @@ pub fn analyze(ctx: &Ctx) -> Vec<CopyAnalysis> {
     all
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for a in analyze(ctx) {
+    for a in analyze(model) {
         if !a.context_generated() {
             out.extend(a.missing);
         }

@@ -1,4 +1,5 @@
-use super::{model_observations, Ctx, Rule};
+use super::{model_observations, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Docker,
     title: "A deployment file is a symbolic link to nothing",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -28,8 +29,8 @@ Replace the link with the real file, or remove it and its uses.
 - https://docs.docker.com/build/concepts/context/
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
-    model_observations(ctx, RULE.id)
+fn run(model: &Model) -> Vec<Observation> {
+    model_observations(model, RULE.id)
 }
 
 #[cfg(test)]

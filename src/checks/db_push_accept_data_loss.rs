@@ -1,4 +1,5 @@
-use super::{deploy_commands, deployable_apps, has_seq, Ctx, Rule};
+use super::{deploy_commands, deployable_apps, has_seq, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Database,
     title: "`prisma db push --accept-data-loss` (or --force-reset) runs in deployment",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -34,10 +35,10 @@ run `prisma migrate deploy` once per deploy.
 - https://www.prisma.io/docs/orm/prisma-migrate/workflows/prototyping-your-schema
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
-        for c in deploy_commands(ctx.model, app) {
+    for app in deployable_apps(model) {
+        for c in deploy_commands(model, app) {
             if !has_seq(&c.text, &["prisma", "db", "push"]) {
                 continue;
             }

@@ -1,4 +1,5 @@
-use super::{deployable_apps, has_seq, Ctx, Rule};
+use super::{deployable_apps, has_seq, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Database,
     title: "`prisma db push` manages the production schema",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -31,10 +32,10 @@ Switch to migrations: `prisma migrate dev` locally, commit `prisma/migrations`, 
 - https://www.prisma.io/docs/orm/prisma-migrate/workflows/prototyping-your-schema
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
-        for c in ctx.model.start_commands(app) {
+    for app in deployable_apps(model) {
+        for c in model.start_commands(app) {
             if has_seq(&c.text, &["prisma", "db", "push"]) && !c.text.contains("--accept-data-loss") && !c.text.contains("--force-reset") {
                 out.push(
                     Observation::at(

@@ -1,4 +1,5 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::parse::env_file::url_parts;
 use crate::report::Aspect;
@@ -8,7 +9,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Database,
     title: "A managed Postgres URL without sslmode",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -51,9 +52,9 @@ pub const MANAGED: &[&str] = &[
     "xata.sh",
 ];
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for env in &ctx.model.env_files {
+    for env in &model.env_files {
         for e in &env.entries {
             let Some(u) = url_parts(&e.value) else { continue };
             if !u.scheme.starts_with("postgres") {

@@ -1,4 +1,5 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::parse::prisma::PValue;
 use crate::report::Aspect;
@@ -8,7 +9,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Database,
     title: "Postgres connection with no TLS setting anywhere in the repository",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -35,9 +36,9 @@ platform, and document it in `.env.example`.
 - https://www.prisma.io/docs/orm/overview/databases/postgresql#configuring-an-ssl-connection
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    let mentions_ssl = ctx.model.env_files.iter().any(|e| {
+    let mentions_ssl = model.env_files.iter().any(|e| {
         e.entries
             .iter()
             .any(|x| x.value.contains("sslmode") || x.value.contains("ssl=true") || x.name.contains("SSL"))
@@ -45,11 +46,11 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     if mentions_ssl {
         return out;
     }
-    let managed_found = !super::rule("db-ssl-missing").map(|r| (r.run)(ctx)).unwrap_or_default().is_empty();
+    let managed_found = !super::rule("db-ssl-missing").and_then(|r| r.observe_repo(model)).unwrap_or_default().is_empty();
     if managed_found {
         return out;
     }
-    for app in &ctx.model.apps {
+    for app in &model.apps {
         let Some(schema) = &app.prisma else { continue };
         for ds in &schema.v.datasources {
             let pg = ds.provider.as_ref().is_some_and(|(p, _)| p == "postgresql" || p == "postgres");

@@ -1,5 +1,6 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
 use crate::discover::FileKind;
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 use regex::Regex;
@@ -10,7 +11,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Security,
     title: "A seed script creates an account with a well-known password",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -46,9 +47,9 @@ fn pattern() -> Option<&'static Regex> {
     .as_ref()
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for f in ctx.model.files.iter().filter(|f| f.kind == FileKind::Source) {
+    for f in model.files.iter().filter(|f| f.kind == FileKind::Source) {
         let name = f.rel.rsplit('/').next().unwrap_or(&f.rel).to_ascii_lowercase();
         if !name.contains("seed") || crate::model::is_test_path(&f.rel) {
             continue;

@@ -1,4 +1,4 @@
-use super::{deployable_apps, final_instructions, Ctx, Rule};
+use super::{deployable_apps, final_instructions, Check, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +7,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Networking,
     title: "The image sets ENV PORT to a port the platform does not route to by default",
     doc: DOC,
-    run,
+    check: Check::Target(run),
 };
 
 const DOC: &str = r#"## What it does

@@ -1,4 +1,4 @@
-use super::{Ctx, Rule};
+use super::{Check, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 use crate::text::{join, parent};
@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Docker,
     title: "The platform will not find the app's Dockerfile by itself",
     doc: DOC,
-    run,
+    check: Check::Target(run),
 };
 
 const DOC: &str = r#"## What it does

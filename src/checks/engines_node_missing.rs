@@ -1,4 +1,5 @@
-use super::{deployable_apps, Ctx, Rule};
+use super::{deployable_apps, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Framework,
     title: "package.json does not declare the Node.js version the Dockerfile uses",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -28,12 +29,12 @@ Add `"engines": { "node": ">=20" }` (matching the Dockerfile's major) to package
 - https://docs.npmjs.com/cli/v10/configuring-npm/package-json#engines
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
-        let Some(d) = ctx.model.dockerfile_of(app) else { continue };
+    for app in deployable_apps(model) {
+        let Some(d) = model.dockerfile_of(app) else { continue };
         let Some(pkg) = &app.package else { continue };
-        if pkg.v.engines_node.is_some() || app.node_version_file.is_some() || super::root_declares_node(ctx.model) {
+        if pkg.v.engines_node.is_some() || app.node_version_file.is_some() || super::root_declares_node(model) {
             continue;
         }
         let Some(stage) = d.df.final_stage() else { continue };

@@ -1,5 +1,6 @@
-use super::{base_image, deployable_apps, flavor, Ctx, Flavor, Rule};
+use super::{base_image, deployable_apps, flavor, Check, Flavor, Rule};
 use crate::model::DockerfileDoc;
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::parse::dockerfile::{Args, Instruction};
 use crate::report::Aspect;
@@ -9,7 +10,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Docker,
     title: "The container starts with a shell the runtime image does not have",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -63,20 +64,20 @@ fn program(ins: &Instruction) -> (Option<String>, bool) {
     }
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
-    for app in deployable_apps(ctx.model) {
-        let Some(d) = ctx.model.dockerfile_of(app) else { continue };
+    for app in deployable_apps(model) {
+        let Some(d) = model.dockerfile_of(app) else { continue };
         if !seen.insert(d.rel.clone()) {
             continue;
         }
-        check(ctx, d, &mut out);
+        check(model, d, &mut out);
     }
     out
 }
 
-fn check(ctx: &Ctx, d: &DockerfileDoc, out: &mut Vec<Observation>) {
+fn check(model: &Model, d: &DockerfileDoc, out: &mut Vec<Observation>) {
     let Some(last) = d.df.final_stage() else { return };
     let image = base_image(&d.df, last.index);
     let fl = flavor(&image);
@@ -120,10 +121,9 @@ fn check(ctx: &Ctx, d: &DockerfileDoc, out: &mut Vec<Observation>) {
             needs = Some(("sh", None));
         } else if base == "bash" {
             needs = Some(("bash", None));
-        } else if base.ends_with(".sh") || (!via_sh && ctx.model.scripts.keys().any(|k| k.rsplit('/').next() == Some(base.as_str()))) {
+        } else if base.ends_with(".sh") || (!via_sh && model.scripts.keys().any(|k| k.rsplit('/').next() == Some(base.as_str()))) {
             // A script run directly: the kernel starts the interpreter its first line names.
-            let found = ctx
-                .model
+            let found = model
                 .scripts
                 .iter()
                 .filter(|(rel, _)| rel.rsplit('/').next() == Some(base.as_str()))

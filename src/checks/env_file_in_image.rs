@@ -1,4 +1,5 @@
-use super::{final_copies, Ctx, Rule};
+use super::{final_copies, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 use crate::text::{join, under};
@@ -8,7 +9,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Security,
     title: "An env file with secrets is copied into the image",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -36,8 +37,8 @@ to the platform's environment settings instead.
 - https://docs.docker.com/build/concepts/context/#dockerignore-files
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
-    let m = ctx.model;
+fn run(model: &Model) -> Vec<Observation> {
+    let m = model;
     let mut out = Vec::new();
     for (i, d) in m.dockerfiles.iter().enumerate() {
         if !m.is_used_dockerfile(i) {

@@ -1,4 +1,5 @@
-use super::{deployable_apps, Ctx, Rule};
+use super::{deployable_apps, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::parse::prisma::PValue;
 use crate::report::Aspect;
@@ -9,7 +10,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Environment,
     title: "The code reads an environment variable no template documents",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -99,8 +100,8 @@ const PROXY_AND_CLOUD: &[&str] = &[
 ];
 
 /// Every variable the repository provides or documents, with the first place it does.
-pub fn documented(ctx: &Ctx) -> BTreeMap<String, String> {
-    let m = ctx.model;
+pub fn documented(model: &Model) -> BTreeMap<String, String> {
+    let m = model;
     let mut out = BTreeMap::new();
     for e in &m.env_files {
         for x in &e.entries {
@@ -138,9 +139,9 @@ pub fn documented(ctx: &Ctx) -> BTreeMap<String, String> {
 }
 
 /// Every variable the deployed code reads: name → (file, line, has default).
-pub fn reads(ctx: &Ctx) -> BTreeMap<String, (String, usize, bool)> {
+pub fn reads(model: &Model) -> BTreeMap<String, (String, usize, bool)> {
     let mut out = BTreeMap::new();
-    for app in deployable_apps(ctx.model) {
+    for app in deployable_apps(model) {
         // An env schema decides whether a variable is optional; `runtimeEnv: { X: process.env.X }`
         // reads it without a fallback either way.
         let schema: BTreeMap<&str, (&str, usize, bool)> = app
@@ -180,15 +181,15 @@ pub fn reads(ctx: &Ctx) -> BTreeMap<String, (String, usize, bool)> {
 /// Up to this many undocumented variables are reported one by one.
 const MAX_SEPARATE: usize = 12;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    let documented = documented(ctx);
-    let missing: Vec<(String, (String, usize, bool))> = reads(ctx).into_iter().filter(|(n, _)| !builtin(n) && !documented.contains_key(n)).collect();
+    let documented = documented(model);
+    let missing: Vec<(String, (String, usize, bool))> = reads(model).into_iter().filter(|(n, _)| !builtin(n) && !documented.contains_key(n)).collect();
     if missing.is_empty() {
         return out;
     }
-    let has_template = ctx.model.env_files.iter().any(|e| e.template);
-    if !has_template && ctx.model.env_files.is_empty() {
+    let has_template = model.env_files.iter().any(|e| e.template);
+    if !has_template && model.env_files.is_empty() {
         let names: BTreeSet<&str> = missing.iter().map(|(n, _)| n.as_str()).collect();
         let list: Vec<&str> = names.iter().copied().take(12).collect();
         let more = if names.len() > 12 {
@@ -214,7 +215,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     // Past a dozen, one finding at the template lists them: a report of a hundred lines that
     // all say "add this to .env.example" hides the findings that matter.
     if missing.len() > MAX_SEPARATE {
-        let template = ctx.model.env_files.iter().find(|e| e.template).or(ctx.model.env_files.first());
+        let template = model.env_files.iter().find(|e| e.template).or(model.env_files.first());
         let mut sorted: Vec<&(String, (String, usize, bool))> = missing.iter().collect();
         // Variables read without a default first: those are the ones a deploy cannot do without.
         sorted.sort_by_key(|(n, (_, _, has_default))| (*has_default, n.clone()));

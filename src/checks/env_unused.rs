@@ -1,4 +1,5 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 use std::collections::{BTreeMap, BTreeSet};
@@ -8,7 +9,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Environment,
     title: "An env template documents a variable nothing reads",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -111,8 +112,8 @@ pub fn implicit(name: &str) -> bool {
         || super::env_builtin(name)
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
-    let m = ctx.model;
+fn run(model: &Model) -> Vec<Observation> {
+    let m = model;
     // Candidates: first place each non-commented template entry is documented.
     let mut cand: BTreeMap<String, (String, usize)> = BTreeMap::new();
     // Code in other languages (Go, Python…) reads env vars the tool does not see.

@@ -1,4 +1,4 @@
-use super::{deployable_apps, Ctx, Rule};
+use super::{Check, Ctx, Rule};
 use crate::observe::Observation;
 use crate::parse::source::PathExpr;
 use crate::report::Aspect;
@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Statelessness,
     title: "Server code writes files to the container's local disk",
     doc: DOC,
-    run,
+    check: Check::Target(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -73,10 +73,14 @@ pub fn local_target(p: &PathExpr) -> Option<(String, Option<String>)> {
 
 /// The container path a relative write lands on: the final stage's WORKDIR joined with it.
 pub fn container_path(ctx: &Ctx, app: &crate::model::App, target: &str) -> Option<String> {
+    container_path_in(ctx.model, app, target)
+}
+
+fn container_path_in(model: &crate::model::Model, app: &crate::model::App, target: &str) -> Option<String> {
     if target.starts_with('/') {
         return Some(target.to_string());
     }
-    let d = ctx.model.dockerfile_of(app)?;
+    let d = model.dockerfile_of(app)?;
     let mut workdir = "/".to_string();
     for ins in super::final_instructions(&d.df) {
         if ins.keyword == "WORKDIR" {
@@ -151,58 +155,88 @@ fn removed_later(text: &str, path: &str, line: usize) -> bool {
     })
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+/// A write to the local disk found in the server code: where it is, what it writes, and the
+/// container path it lands on. The same under every platform, so found once per model.
+struct Candidate {
+    app: usize,
+    file: String,
+    line: usize,
+    func: String,
+    target: String,
+    env: Option<String>,
+    in_container: Option<String>,
+}
+
+fn candidates(model: &crate::model::Model) -> Vec<Candidate> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
+    for (ai, app) in model.apps.iter().enumerate().filter(|(_, a)| super::is_deployable(a)) {
         for src in app.sources.iter().filter(|s| s.runtime) {
             // SQLite files and log files have their own rules (sqlite-ephemeral, local-log-file).
             let own: Vec<_> = src.facts.fs_writes.iter().filter(|w| w.func != "Database" && !is_log_write(w)).collect();
             let writes: Vec<_> = own.iter().copied().filter(|w| !w.func.starts_with("mkdir")).collect();
             let writes = if writes.is_empty() { own } else { writes };
-            let mut seen = Vec::new();
+            let mut seen: Vec<String> = Vec::new();
             for w in writes {
                 let Some((target, env)) = local_target(&w.path) else { continue };
                 // `.` alone means the rest of the path was not resolved; a build-output folder
                 // (`dist`, `.next`…) is rewritten from the image at every start, not user data.
                 let build_output = target.split('/').any(|seg| matches!(seg, "dist" | ".next" | "build" | "out" | ".output"));
-                if target == "." || target.is_empty() || build_output {
-                    continue;
-                }
-                if seen.contains(&target) {
+                if target == "." || target.is_empty() || build_output || seen.contains(&target) {
                     continue;
                 }
                 // A scratch file the same code removes again (`rmSync('build.env')`) is no data.
                 if let crate::parse::source::PathExpr::Literal(lit) = &w.path {
-                    if removed_later(ctx.model.file_text(&src.rel).unwrap_or(""), lit, w.line) {
+                    if removed_later(model.file_text(&src.rel).unwrap_or(""), lit, w.line) {
                         continue;
                     }
                 }
-                let in_container = container_path(ctx, app, &target);
-                if in_container.as_deref().is_some_and(|p| declared_volume(ctx, app, p).is_some())
-                    || ctx.declared.volume_covering(in_container.as_deref(), &target).is_some()
-                {
-                    continue;
-                }
                 seen.push(target.clone());
-                let via = env.map(|e| format!(" (the default when `{e}` is unset)")).unwrap_or_default();
-                let msg = if ctx.facts.ephemeral_disk {
-                    format!(
-                        "`{}` writes to `{target}`{via} on the container's local disk, which {} does not keep across restarts and redeploys",
-                        w.func, ctx.platform.name
-                    )
-                } else {
-                    format!("`{}` writes to `{target}`{via} on the container's local disk, which is lost when the container is recreated unless a volume is mounted there", w.func)
-                };
-                let mut o = Observation::at(RULE.id, &src.rel, w.line, msg)
-                    .var("path", target.clone())
-                    .key(format!("{}:{target}", w.func));
-                if let Some((file, line, what)) = volume_config(ctx, app) {
-                    let shown = container_path(ctx, app, &target).unwrap_or_else(|| target.clone());
-                    o = o.related(&file, line, format!("{what} mounts no volume at `{shown}`"));
-                }
-                out.push(o);
+                out.push(Candidate {
+                    app: ai,
+                    file: src.rel.clone(),
+                    line: w.line,
+                    func: w.func.clone(),
+                    in_container: container_path_in(model, app, &target),
+                    target,
+                    env,
+                });
             }
         }
+    }
+    out
+}
+
+fn run(ctx: &Ctx) -> Vec<Observation> {
+    let found = ctx.model.memo.get("ephemeral-disk-write:candidates", || candidates(ctx.model));
+    let mut out = Vec::new();
+    for c in found.iter() {
+        let app = &ctx.model.apps[c.app];
+        let target = &c.target;
+        if c.in_container.as_deref().is_some_and(|p| declared_volume(ctx, app, p).is_some())
+            || ctx.declared.volume_covering(c.in_container.as_deref(), target).is_some()
+        {
+            continue;
+        }
+        let via = c.env.as_ref().map(|e| format!(" (the default when `{e}` is unset)")).unwrap_or_default();
+        let msg = if ctx.facts.ephemeral_disk {
+            format!(
+                "`{}` writes to `{target}`{via} on the container's local disk, which {} does not keep across restarts and redeploys",
+                c.func, ctx.platform.name
+            )
+        } else {
+            format!(
+                "`{}` writes to `{target}`{via} on the container's local disk, which is lost when the container is recreated unless a volume is mounted there",
+                c.func
+            )
+        };
+        let mut o = Observation::at(RULE.id, &c.file, c.line, msg)
+            .var("path", target.clone())
+            .key(format!("{}:{target}", c.func));
+        if let Some((file, line, what)) = volume_config(ctx, app) {
+            let shown = c.in_container.clone().unwrap_or_else(|| target.clone());
+            o = o.related(&file, line, format!("{what} mounts no volume at `{shown}`"));
+        }
+        out.push(o);
     }
     out
 }

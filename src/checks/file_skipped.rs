@@ -1,4 +1,5 @@
-use super::{model_observations, Ctx, Rule};
+use super::{model_observations, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Operations,
     title: "A file was not read",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -27,8 +28,8 @@ Nothing to fix when intended; raise the size limit if a real deployment file is 
 - https://docs.docker.com/build/concepts/context/
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
-    model_observations(ctx, RULE.id)
+fn run(model: &Model) -> Vec<Observation> {
+    model_observations(model, RULE.id)
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-use super::{Ctx, Rule};
+use super::{Check, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +7,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Environment,
     title: "The image build expects a value that Fly does not pass to builds",
     doc: DOC,
-    run,
+    check: Check::Target(run),
 };
 
 const DOC: &str = r#"## What it does

@@ -1,4 +1,5 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Environment,
     title: "fly.toml [env] sets a FLY_ variable",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -31,9 +32,9 @@ Rename the variable (and its reads), or use the value Fly sets.
 - https://fly.io/docs/machines/runtime-environment/
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for f in &ctx.model.fly {
+    for f in &model.fly {
         for (k, _, line) in &f.v.env {
             if k.starts_with("FLY_") {
                 out.push(

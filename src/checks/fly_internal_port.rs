@@ -1,4 +1,5 @@
-use super::{app_for_config, listen_port, Ctx, Rule};
+use super::{app_for_config, listen_port, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Networking,
     title: "fly.toml routes to a port the app does not listen on",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -34,16 +35,16 @@ Set `internal_port` to the port the app listens on, or set `PORT` in `[env]` to 
 - https://fly.io/docs/js/the-basics/listening-ports/
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for f in ctx.model.fly_building() {
-        let Some(app) = app_for_config(ctx.model, &f.rel) else { continue };
+    for f in model.fly_building() {
+        let Some(app) = app_for_config(model, &f.rel) else { continue };
         let env_port =
             f.v.env
                 .iter()
                 .find(|(k, _, _)| k == "PORT")
                 .and_then(|(_, v, l)| v.parse::<u16>().ok().map(|p| (p, f.rel.as_str(), *l)));
-        let Some((port, how, file, line)) = listen_port(ctx.model, app, env_port) else {
+        let Some((port, how, file, line)) = listen_port(model, app, env_port) else {
             continue;
         };
         let mut targets: Vec<(i64, usize)> = Vec::new();

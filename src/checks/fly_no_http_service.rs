@@ -1,4 +1,4 @@
-use super::{app_for_config, Ctx, Rule};
+use super::{app_for_config, Check, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +7,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Networking,
     title: "fly.toml routes no traffic to the web app",
     doc: DOC,
-    run,
+    check: Check::Target(run),
 };
 
 const DOC: &str = r#"## What it does

@@ -1,4 +1,5 @@
-use super::{app_for_config, Ctx, Rule};
+use super::{app_for_config, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::parse::platform::fly_memory_mb;
 use crate::report::Aspect;
@@ -8,7 +9,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Operations,
     title: "A Next.js app on a 256 MB Fly Machine",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -36,10 +37,10 @@ while rendering large pages. Fly's own Next.js launcher proposes 1 GB.
 - https://fly.io/docs/reference/configuration/#the-vm-section
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for f in ctx.model.fly_building() {
-        let Some(app) = app_for_config(ctx.model, &f.rel) else { continue };
+    for f in model.fly_building() {
+        let Some(app) = app_for_config(model, &f.rel) else { continue };
         if !app.is_next() {
             continue;
         }

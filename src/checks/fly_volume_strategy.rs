@@ -1,4 +1,5 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Operations,
     title: "Canary or blue-green deploys with a volume",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -33,9 +34,9 @@ Use `strategy = "rolling"` (the default) or `"immediate"`, or move the data off 
 - https://fly.io/docs/reference/configuration/#picking-a-deployment-strategy
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for f in &ctx.model.fly {
+    for f in &model.fly {
         let Some((strategy, line)) = &f.v.strategy else { continue };
         if f.v.mounts.is_empty() || !matches!(strategy.as_str(), "canary" | "bluegreen") {
             continue;

@@ -1,4 +1,4 @@
-use super::{deployable_apps, final_instructions, Ctx, Rule};
+use super::{deployable_apps, final_instructions, Check, Ctx, Rule};
 use crate::observe::Observation;
 use crate::parse::env_file::{redact, url_parts};
 use crate::report::Aspect;
@@ -9,7 +9,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Networking,
     title: "A production config points a service URL at a host that does not exist there",
     doc: DOC,
-    run,
+    check: Check::Target(run),
 };
 
 const DOC: &str = r#"## What it does

@@ -1,4 +1,5 @@
-use super::{copies_standalone, deployable_apps, final_instructions, Ctx, Rule};
+use super::{copies_standalone, deployable_apps, final_instructions, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Networking,
     title: "The container health check calls localhost while the standalone server binds elsewhere",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -40,12 +41,12 @@ fn calls_loopback(text: &str) -> bool {
     text.contains("://localhost") || text.contains("://127.0.0.1") || text.contains("://[::1]")
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
-        let Some(d) = ctx.model.dockerfile_of(app) else { continue };
+    for app in deployable_apps(model) {
+        let Some(d) = model.dockerfile_of(app) else { continue };
         let Some(copy_line) = copies_standalone(d) else { continue };
-        let cmds = ctx.model.start_commands(app);
+        let cmds = model.start_commands(app);
         if !cmds.iter().any(|c| c.text.contains("server.js")) || cmds.iter().any(|c| c.text.contains("HOSTNAME=")) {
             continue;
         }
@@ -61,7 +62,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 checks.push((d.rel.clone(), ins.line));
             }
         }
-        for (c, s, _) in ctx.model.services_building(&d.rel) {
+        for (c, s, _) in model.services_building(&d.rel) {
             if s.environment.iter().any(|e| e.name == "HOSTNAME") {
                 checks.clear();
                 break;

@@ -1,4 +1,4 @@
-use super::{app_for_config, Ctx, Rule};
+use super::{app_for_config, Check, Ctx, Rule};
 use crate::model::App;
 use crate::observe::Observation;
 use crate::report::Aspect;
@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Operations,
     title: "The configured health check path has no route",
     doc: DOC,
-    run,
+    check: Check::Target(run),
 };
 
 const DOC: &str = r#"## What it does

@@ -1,4 +1,5 @@
-use super::{base_image, final_instructions, flavor, has_word, Ctx, Flavor, Rule};
+use super::{base_image, final_instructions, flavor, has_word, Check, Flavor, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Operations,
     title: "The health check runs curl or wget, which the image does not have",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -37,9 +38,9 @@ Use the tool the image has (`wget -qO- http://localhost:3000/api/health` on Alpi
 - https://coolify.io/docs/applications/configuration/health-checks
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for (_, d) in ctx.model.dockerfiles.iter().enumerate().filter(|(i, _)| ctx.model.is_used_dockerfile(*i)) {
+    for (_, d) in model.dockerfiles.iter().enumerate().filter(|(i, _)| model.is_used_dockerfile(*i)) {
         let Some(last) = d.df.final_stage() else { continue };
         let base = base_image(&d.df, last.index);
         let f = flavor(&base);
@@ -54,7 +55,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         for ins in final_instructions(&d.df).into_iter().filter(|i| i.keyword == "HEALTHCHECK") {
             checks.push((ins.command_text(), d.rel.clone(), ins.line));
         }
-        for (c, s, _) in ctx.model.services_building(&d.rel) {
+        for (c, s, _) in model.services_building(&d.rel) {
             if let Some(h) = &s.healthcheck {
                 checks.push((h.test.join(" "), c.rel.clone(), h.line));
             }

@@ -1,4 +1,5 @@
-use super::{deployable_apps, Ctx, Rule};
+use super::{deployable_apps, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Framework,
     title: "images.domains is deprecated",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -31,9 +32,9 @@ images: { remotePatterns: [{ protocol: 'https', hostname: 'cdn.example.com' }] }
 - https://nextjs.org/docs/app/api-reference/components/image#domains
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
+    for app in deployable_apps(model) {
         let Some(cfg) = &app.next_config else { continue };
         if let Some((_, line)) = &cfg.v.images_domains {
             out.push(Observation::at(RULE.id, &cfg.rel, *line, "`images.domains` is deprecated; `images.remotePatterns` replaces it").key(cfg.rel.clone()));

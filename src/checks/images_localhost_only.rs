@@ -1,4 +1,5 @@
-use super::{deployable_apps, Ctx, Rule};
+use super::{deployable_apps, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Networking,
     title: "next/image only allows localhost",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -35,9 +36,9 @@ fn local(h: &str) -> bool {
     matches!(h, "localhost" | "127.0.0.1" | "0.0.0.0" | "::1" | "[::1]")
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
+    for app in deployable_apps(model) {
         let Some(cfg) = &app.next_config else { continue };
         let c = &cfg.v;
         if c.images_unoptimized.is_some_and(|(u, _)| u) {

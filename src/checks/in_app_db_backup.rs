@@ -1,4 +1,5 @@
-use super::{deployable_apps, final_instructions, Ctx, Rule};
+use super::{deployable_apps, final_instructions, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Statelessness,
     title: "The web app runs database dump tools (pg_dump) itself",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -45,10 +46,10 @@ const PACKAGES: &[&str] = &[
     "mongodb-database-tools",
 ];
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
-        let install = ctx.model.dockerfile_of(app).and_then(|d| {
+    for app in deployable_apps(model) {
+        let install = model.dockerfile_of(app).and_then(|d| {
             final_instructions(&d.df)
                 .into_iter()
                 .find(|i| i.keyword == "RUN" && PACKAGES.iter().any(|p| super::has_word(&i.command_text(), p)))

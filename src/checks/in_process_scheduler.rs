@@ -1,4 +1,4 @@
-use super::{deployable_apps, Ctx, Rule};
+use super::{deployable_apps, Check, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +7,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Statelessness,
     title: "Scheduled jobs run inside the web server process",
     doc: DOC,
-    run,
+    check: Check::Target(run),
 };
 
 const DOC: &str = r#"## What it does

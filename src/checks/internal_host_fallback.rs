@@ -1,5 +1,6 @@
 use super::hardcoded_internal_host::internal_host;
-use super::{deployable_apps, Ctx, Rule};
+use super::{deployable_apps, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::parse::env_file::redact;
 use crate::report::Aspect;
@@ -10,7 +11,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Networking,
     title: "A service URL falls back to localhost and nothing tells the deploy to set it",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -38,12 +39,12 @@ start when it is missing in production instead of falling back.
 - https://12factor.net/backing-services
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
-    let documented = super::env_undocumented::documented(ctx);
+fn run(model: &Model) -> Vec<Observation> {
+    let documented = super::env_undocumented::documented(model);
     let no_services = BTreeSet::new();
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
-    for app in deployable_apps(ctx.model) {
+    for app in deployable_apps(model) {
         for s in app.sources.iter().filter(|s| s.runtime) {
             for r in s.facts.env_reads.iter().filter(|r| !r.dev_only) {
                 let Some(d) = r.default.as_deref() else { continue };

@@ -1,5 +1,5 @@
 use super::ephemeral_disk_write::{container_path, declared_volume, is_log_write, local_target};
-use super::{deployable_apps, Ctx, Rule};
+use super::{deployable_apps, Check, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Operations,
     title: "The server writes its logs to a file in the container",
     doc: DOC,
-    run,
+    check: Check::Target(run),
 };
 
 const DOC: &str = r#"## What it does

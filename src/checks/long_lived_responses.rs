@@ -1,4 +1,5 @@
-use super::{deployable_apps, Ctx, Rule};
+use super::{deployable_apps, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Networking,
     title: "Server-Sent Events or other long-lived responses",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -32,9 +33,9 @@ through Redis pub/sub or a managed realtime service when running more than one i
 - https://developer.mozilla.org/en-US/docs/Web/API/Server-sent_events/Using_server-sent_events
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
+    for app in deployable_apps(model) {
         for s in app.sources.iter().filter(|s| s.runtime) {
             if let Some(&line) = s.facts.sse.first() {
                 out.push(

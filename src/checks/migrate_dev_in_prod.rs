@@ -1,4 +1,5 @@
-use super::{deploy_commands, deployable_apps, has_seq, Ctx, Rule};
+use super::{deploy_commands, deployable_apps, has_seq, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Database,
     title: "`prisma migrate dev` or `migrate reset` runs in deployment",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -30,10 +31,10 @@ Use `prisma migrate deploy`, which only applies committed migrations.
 - https://www.prisma.io/docs/orm/prisma-migrate/workflows/development-and-production
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
-        for c in deploy_commands(ctx.model, app) {
+    for app in deployable_apps(model) {
+        for c in deploy_commands(model, app) {
             for sub in ["dev", "reset"] {
                 if has_seq(&c.text, &["prisma", "migrate", sub])
                     && !out

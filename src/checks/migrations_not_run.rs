@@ -1,4 +1,5 @@
-use super::{deploy_commands, deployable_apps, has_seq, Ctx, Rule};
+use super::{deploy_commands, deployable_apps, has_seq, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Database,
     title: "Prisma migrations exist but nothing in the repository applies them",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -30,9 +31,9 @@ CI step before the deploy, or the container start for a single instance.
 - https://www.prisma.io/docs/orm/prisma-client/deployment/deploy-database-changes-with-prisma-migrate
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    let m = ctx.model;
+    let m = model;
     let seq = ["prisma", "migrate", "deploy"];
     let elsewhere = m.scripts.values().any(|s| has_seq(s, &seq)) || m.workflows.iter().any(|(_, t)| has_seq(t, &seq));
     for app in deployable_apps(m) {

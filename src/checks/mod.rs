@@ -125,7 +125,35 @@ pub struct Rule {
     pub title: &'static str,
     /// Markdown with the sections What it does / Why it matters / Example / Fix / References.
     pub doc: &'static str,
-    pub run: fn(&Ctx) -> Vec<Observation>,
+    pub check: Check,
+}
+
+/// What a rule's check reads.
+pub enum Check {
+    /// Only the repository: the observations are the same under every platform, so they are
+    /// computed once per model and shared by every target (the pack still sets the severity).
+    Repo(fn(&Model) -> Vec<Observation>),
+    /// The repository and the target's facts, platform or declared settings.
+    Target(fn(&Ctx) -> Vec<Observation>),
+}
+
+impl Rule {
+    /// What this rule observes in `ctx`; a repository-scoped rule runs once per model.
+    pub fn observe(&self, ctx: &Ctx) -> Vec<Observation> {
+        match self.check {
+            Check::Target(f) => f(ctx),
+            Check::Repo(_) => self.observe_repo(ctx.model).unwrap_or_default(),
+        }
+    }
+
+    /// What a repository-scoped rule observes in `model` (computed once per model); `None` for
+    /// a rule that needs a target.
+    pub fn observe_repo(&self, model: &Model) -> Option<Vec<Observation>> {
+        match self.check {
+            Check::Target(_) => None,
+            Check::Repo(f) => Some(model.memo.get(self.id, || f(model)).as_ref().clone()),
+        }
+    }
 }
 
 /// Every rule, in catalogue order.
@@ -230,8 +258,8 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
 }
 
 /// Observations the model made while reading, for the rules that report them.
-pub fn model_observations(ctx: &Ctx, rule: &str) -> Vec<Observation> {
-    ctx.model.observations.iter().filter(|o| o.rule == rule).cloned().collect()
+pub fn model_observations(model: &Model, rule: &str) -> Vec<Observation> {
+    model.observations.iter().filter(|o| o.rule == rule).cloned().collect()
 }
 
 /// Is this package something a platform runs as a web service? Libraries, CLIs, mobile and
@@ -548,8 +576,8 @@ pub fn no_health_route_paths() -> &'static [&'static str] {
 }
 
 /// Environment variables the deployed code reads (for the env table).
-pub fn env_reads(ctx: &Ctx) -> std::collections::BTreeMap<String, (String, usize, bool)> {
-    env_undocumented::reads(ctx)
+pub fn env_reads(model: &Model) -> std::collections::BTreeMap<String, (String, usize, bool)> {
+    env_undocumented::reads(model)
 }
 
 /// Does a `NEXT_PUBLIC_` name say it holds a server secret (for the env table)?
@@ -558,8 +586,8 @@ pub fn next_public_secret_name(name: &str) -> bool {
 }
 
 /// Minimum lengths the deployed code enforces (for the env table).
-pub fn env_minimums(ctx: &Ctx) -> std::collections::BTreeMap<String, (usize, String, usize)> {
-    secret_min_length::minimums(ctx)
+pub fn env_minimums(model: &Model) -> std::collections::BTreeMap<String, (usize, String, usize)> {
+    secret_min_length::minimums(model)
 }
 
 /// Variables the runtime or platform sets by itself.

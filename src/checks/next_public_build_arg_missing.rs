@@ -1,5 +1,6 @@
-use super::{deployable_apps, has_seq, stage_chain, Ctx, Rule};
+use super::{deployable_apps, has_seq, stage_chain, Check, Rule};
 use crate::model::App;
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::parse::dockerfile::Dockerfile;
 use crate::report::Aspect;
@@ -10,7 +11,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Environment,
     title: "A NEXT_PUBLIC_ variable never reaches the Docker build",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -89,8 +90,8 @@ fn provided(df: &Dockerfile, stage: usize, name: &str) -> bool {
     false
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
-    let m = ctx.model;
+fn run(model: &Model) -> Vec<Observation> {
+    let m = model;
     let mut out = Vec::new();
     for app in deployable_apps(m).filter(|a| a.is_next()) {
         let Some(&di) = app.dockerfiles.first() else { continue };

@@ -1,4 +1,5 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 use std::collections::BTreeMap;
@@ -8,7 +9,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Security,
     title: "A secret is exposed to the browser through a NEXT_PUBLIC_ variable",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -86,8 +87,8 @@ pub fn public_secret(name: &str) -> bool {
     }
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
-    let m = ctx.model;
+fn run(model: &Model) -> Vec<Observation> {
+    let m = model;
     let mut found: BTreeMap<String, (String, usize, &'static str)> = BTreeMap::new();
     for app in &m.apps {
         for s in &app.sources {

@@ -1,5 +1,6 @@
-use super::{base_image, deployable_apps, Ctx, Rule};
+use super::{base_image, deployable_apps, Check, Rule};
 use crate::model::App;
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::parse::package_json::min_major;
 use crate::report::Aspect;
@@ -9,7 +10,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Framework,
     title: "The Node.js version is older than Next.js or Prisma requires",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -107,8 +108,8 @@ fn show(v: (u64, Option<u64>)) -> String {
     }
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
-    let m = ctx.model;
+fn run(model: &Model) -> Vec<Observation> {
+    let m = model;
     let mut out = Vec::new();
     for app in deployable_apps(m) {
         let reqs = requirements(app);

@@ -1,4 +1,5 @@
-use super::{deployable_apps, Ctx, Rule};
+use super::{deployable_apps, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Framework,
     title: "No Dockerfile and no Node.js version declared: the builder picks one",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -31,11 +32,11 @@ whose `FROM node:<version>` pins it.
 - https://docs.npmjs.com/cli/v10/configuring-npm/package-json#engines
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
+    for app in deployable_apps(model) {
         // With Dockerfiles in the repository the deploy builds one of them; the root's version applies to workspaces.
-        if !ctx.model.dockerfiles.is_empty() || app.node_version_file.is_some() || super::root_declares_node(ctx.model) {
+        if !model.dockerfiles.is_empty() || app.node_version_file.is_some() || super::root_declares_node(model) {
             continue;
         }
         let Some(pkg) = &app.package else { continue };

@@ -1,4 +1,5 @@
-use super::{deployable_apps, has_seq, Ctx, Rule};
+use super::{deployable_apps, has_seq, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 use crate::text::under;
@@ -8,7 +9,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Docker,
     title: "The image installs from a lockfile the build context does not have",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -35,12 +36,12 @@ lockfile the repository has.
 - https://docs.npmjs.com/cli/v10/commands/npm-ci
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    let m = ctx.model;
+    let m = model;
     // Dockerfiles whose context is prepared outside the repository (build-context-generated)
     // get their lockfile from there too.
-    let generated: Vec<String> = super::copy_source_missing::analyze(ctx)
+    let generated: Vec<String> = super::copy_source_missing::analyze(model)
         .into_iter()
         .filter(|a| a.context_generated())
         .map(|a| a.dockerfile)

@@ -1,4 +1,5 @@
-use super::{model_observations, Ctx, Rule};
+use super::{model_observations, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Operations,
     title: "A deployment file could not be parsed",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -30,8 +31,8 @@ Correct the syntax at the reported line.
 - https://docs.npmjs.com/cli/v10/configuring-npm/package-json
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
-    model_observations(ctx, RULE.id)
+fn run(model: &Model) -> Vec<Observation> {
+    model_observations(model, RULE.id)
 }
 
 #[cfg(test)]

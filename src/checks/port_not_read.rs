@@ -1,4 +1,4 @@
-use super::{deployable_apps, Ctx, Rule};
+use super::{deployable_apps, Check, Ctx, Rule};
 use crate::observe::Observation;
 use crate::parse::source::PortExpr;
 use crate::report::Aspect;
@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Networking,
     title: "The server listens on a fixed port and ignores PORT",
     doc: DOC,
-    run,
+    check: Check::Target(run),
 };
 
 const DOC: &str = r#"## What it does

@@ -1,4 +1,5 @@
-use super::{base_image, deployable_apps, flavor, has_seq, Ctx, Flavor, Rule};
+use super::{base_image, deployable_apps, flavor, has_seq, Check, Flavor, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Database,
     title: "Prisma's query engine is generated for a different OS than the runtime image",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -47,11 +48,11 @@ fn target_for(f: Flavor) -> Option<&'static str> {
     }
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
+    for app in deployable_apps(model) {
         let Some(schema) = &app.prisma else { continue };
-        let Some(d) = ctx.model.dockerfile_of(app) else { continue };
+        let Some(d) = model.dockerfile_of(app) else { continue };
         let Some(last) = d.df.final_stage() else { continue };
         let build_script = app.package.as_ref().and_then(|p| p.v.script("build")).map(|s| s.1.clone()).unwrap_or_default();
         let postinstall = app

@@ -1,4 +1,5 @@
-use super::{deployable_apps, final_instructions, has_seq, Ctx, Rule};
+use super::{deployable_apps, final_instructions, has_seq, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::parse::dockerfile::Dockerfile;
 use crate::parse::package_json::DepKind;
@@ -9,7 +10,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Docker,
     title: "The start command calls the prisma CLI, which the runtime image does not contain",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -50,17 +51,15 @@ fn stage_prunes(df: &Dockerfile, name: &str) -> bool {
 }
 
 /// Does any package.json in the repository list `prisma` in `dependencies`?
-fn prod_prisma_elsewhere(ctx: &Ctx) -> bool {
-    ctx.model
-        .packages()
-        .any(|p| p.v.deps.iter().any(|d| d.name == "prisma" && d.kind == DepKind::Prod))
+fn prod_prisma_elsewhere(model: &Model) -> bool {
+    model.packages().any(|p| p.v.deps.iter().any(|d| d.name == "prisma" && d.kind == DepKind::Prod))
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
-        let Some(d) = ctx.model.dockerfile_of(app) else { continue };
-        let cmds = ctx.model.start_commands(app);
+    for app in deployable_apps(model) {
+        let Some(d) = model.dockerfile_of(app) else { continue };
+        let cmds = model.start_commands(app);
         let Some(c) = cmds
             .iter()
             .find(|c| has_seq(&c.text, &["prisma", "migrate"]) || has_seq(&c.text, &["prisma", "db"]))
@@ -68,9 +67,9 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             continue;
         };
         // The CLI may be declared by any workspace package (a shared `packages/db`).
-        let deps: Vec<&crate::parse::package_json::Dep> = ctx.model.apps.iter().filter_map(|a| a.dep("prisma")).chain(app.dep("prisma")).collect();
+        let deps: Vec<&crate::parse::package_json::Dep> = model.apps.iter().filter_map(|a| a.dep("prisma")).chain(app.dep("prisma")).collect();
         let dep = deps.first().copied();
-        let dev_only = deps.iter().all(|d| d.kind == DepKind::Dev) && !prod_prisma_elsewhere(ctx);
+        let dev_only = deps.iter().all(|d| d.kind == DepKind::Dev) && !prod_prisma_elsewhere(model);
         let mut has_cli = false;
         for ins in final_instructions(&d.df) {
             let t = ins.command_text();

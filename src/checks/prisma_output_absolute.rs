@@ -1,4 +1,5 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Database,
     title: "Prisma generator output is an absolute, machine-specific path",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -35,9 +36,9 @@ Remove the `output` line (default location) or make it relative to the schema
 - https://www.prisma.io/docs/orm/prisma-client/setup-and-configuration/generating-prisma-client#using-a-custom-output-path
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in &ctx.model.apps {
+    for app in &model.apps {
         let Some(schema) = &app.prisma else { continue };
         for g in &schema.v.generators {
             let Some((path, line)) = &g.output else { continue };

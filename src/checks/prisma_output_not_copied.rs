@@ -1,4 +1,5 @@
-use super::{copies_standalone, deployable_apps, final_copies, Ctx, Rule};
+use super::{copies_standalone, deployable_apps, final_copies, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 use crate::text::{join, parent};
@@ -8,7 +9,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Docker,
     title: "The generated Prisma client lives outside node_modules and the runner does not copy it",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -35,11 +36,11 @@ or use standalone output.
 - https://www.prisma.io/docs/orm/prisma-client/setup-and-configuration/generating-prisma-client#using-a-custom-output-path
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
+    for app in deployable_apps(model) {
         let Some(schema) = &app.prisma else { continue };
-        let Some(d) = ctx.model.dockerfile_of(app) else { continue };
+        let Some(d) = model.dockerfile_of(app) else { continue };
         if copies_standalone(d).is_some() {
             continue;
         }

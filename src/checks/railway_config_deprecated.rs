@@ -1,4 +1,5 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Operations,
     title: "railway.json / railway.toml (Config as Code) stops being read on 2026-12-01",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -33,9 +34,9 @@ Move the settings to the service's dashboard settings, or to Railway's Infrastru
 /// Railway Infrastructure as Code files (evaluated by the Railway CLI; read here as paths only).
 const IAC_FILES: &[&str] = &[".railway/railway.ts", ".railway/railway.py", ".railway/railway.go"];
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
-    let iac = IAC_FILES.iter().copied().find(|p| ctx.model.paths.contains(*p));
-    ctx.model
+fn run(model: &Model) -> Vec<Observation> {
+    let iac = IAC_FILES.iter().copied().find(|p| model.paths.contains(*p));
+    model
         .railway
         .iter()
         .map(|r| {

@@ -1,4 +1,5 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Operations,
     title: "railway.json has a key Railway does not know",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -31,9 +32,9 @@ Use the documented spelling (`healthcheckPath`), or set it in the service's sett
 - https://docs.railway.com/config-as-code/reference
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for r in &ctx.model.railway {
+    for r in &model.railway {
         for (key, line) in &r.v.unknown_keys {
             out.push(
                 Observation::at(

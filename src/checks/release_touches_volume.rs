@@ -1,4 +1,4 @@
-use super::{app_for_config, has_seq, Ctx, Rule};
+use super::{app_for_config, has_seq, Check, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +7,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Statelessness,
     title: "The release / pre-deploy command works on a volume it cannot see",
     doc: DOC,
-    run,
+    check: Check::Target(run),
 };
 
 const DOC: &str = r#"## What it does

@@ -1,4 +1,5 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Operations,
     title: "render.yaml uses deprecated Blueprint fields",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -31,9 +32,9 @@ Rename to the current field (`runtime: node`, `autoDeployTrigger: commit`, `type
 - https://render.com/docs/blueprint-spec
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for r in &ctx.model.render {
+    for r in &model.render {
         for s in &r.v.services {
             for (key, line) in &s.deprecated {
                 out.push(

@@ -1,4 +1,5 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Environment,
     title: "An environment group uses fields only services may use",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -33,9 +34,9 @@ Move those variables to the services' own `envVars`, keeping only literal values
 - https://render.com/docs/blueprint-spec#environment-groups
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for r in &ctx.model.render {
+    for r in &model.render {
         for (group, bad) in &r.v.env_groups {
             for (key, what, line) in bad {
                 out.push(

@@ -1,4 +1,5 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Operations,
     title: "render.yaml uses a paid feature on the free plan",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -34,9 +35,9 @@ managed database or object storage.
 - https://render.com/docs/deploys#pre-deploy-command
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for r in &ctx.model.render {
+    for r in &model.render {
         for s in &r.v.services {
             if s.plan.as_ref().map(|(p, _)| p.as_str()) != Some("free") {
                 continue;

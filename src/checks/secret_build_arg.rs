@@ -1,4 +1,5 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::parse::env_file::{is_placeholder, is_secret_name};
 use crate::report::Aspect;
@@ -8,7 +9,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Security,
     title: "A secret is passed to the Docker build as a build argument",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -44,8 +45,8 @@ fn secret_default(v: &str) -> bool {
     v.chars().count() >= 8 && !v.contains('$') && !is_placeholder(v) && !v.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '_')
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
-    let m = ctx.model;
+fn run(model: &Model) -> Vec<Observation> {
+    let m = model;
     let mut out = Vec::new();
     for (di, d) in m.dockerfiles.iter().enumerate() {
         if !m.is_used_dockerfile(di) {

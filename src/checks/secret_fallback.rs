@@ -1,4 +1,5 @@
-use super::{deployable_apps, Ctx, Rule};
+use super::{deployable_apps, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::parse::env_file::{is_secret_name, redact};
 use crate::report::Aspect;
@@ -9,7 +10,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Security,
     title: "A signing or session secret falls back to a hard-coded value",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -75,9 +76,9 @@ pub fn signing_secret(name: &str) -> bool {
     strong || own
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
+    for app in deployable_apps(model) {
         let runtime: Vec<_> = app.sources.iter().filter(|s| s.runtime).collect();
         let guarded: BTreeSet<&str> = runtime.iter().flat_map(|s| s.facts.env_guards.iter().map(String::as_str)).collect();
         let required: BTreeSet<&str> = runtime

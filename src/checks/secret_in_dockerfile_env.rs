@@ -1,4 +1,5 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::parse::env_file::{is_placeholder, is_secret_name, url_parts};
 use crate::report::Aspect;
@@ -8,7 +9,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Security,
     title: "A secret's value is written in a Dockerfile ENV",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -38,8 +39,8 @@ building, use a BuildKit secret mount (`RUN --mount=type=secret`).
 - https://docs.docker.com/build/building/secrets/
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
-    let m = ctx.model;
+fn run(model: &Model) -> Vec<Observation> {
+    let m = model;
     let mut out = Vec::new();
     for (di, d) in m.dockerfiles.iter().enumerate() {
         if !m.is_used_dockerfile(di) {

@@ -1,4 +1,5 @@
-use super::{deployable_apps, final_instructions, Ctx, Rule};
+use super::{deployable_apps, final_instructions, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 use std::collections::BTreeMap;
@@ -8,7 +9,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Environment,
     title: "A committed value is shorter than the minimum the code enforces",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -37,7 +38,7 @@ in the platform instead of committing it.
 "#;
 
 /// Minimum lengths the deployed code enforces: name → (minimum, file, line).
-pub fn minimums(ctx: &Ctx) -> BTreeMap<String, (usize, String, usize)> {
+pub fn minimums(model: &Model) -> BTreeMap<String, (usize, String, usize)> {
     let mut out: BTreeMap<String, (usize, String, usize)> = BTreeMap::new();
     let mut put = |name: &str, min: usize, file: &str, line: usize| {
         if min < 2 {
@@ -48,7 +49,7 @@ pub fn minimums(ctx: &Ctx) -> BTreeMap<String, (usize, String, usize)> {
             *e = (min, file.to_string(), line);
         }
     };
-    for app in deployable_apps(ctx.model) {
+    for app in deployable_apps(model) {
         for s in app.sources.iter().filter(|s| s.runtime) {
             for r in &s.facts.env_reads {
                 if let Some(min) = r.min_len {
@@ -63,9 +64,9 @@ pub fn minimums(ctx: &Ctx) -> BTreeMap<String, (usize, String, usize)> {
     out
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
-    let m = ctx.model;
-    let mins = minimums(ctx);
+fn run(model: &Model) -> Vec<Observation> {
+    let m = model;
+    let mins = minimums(model);
     if mins.is_empty() {
         return Vec::new();
     }

@@ -1,4 +1,5 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::parse::env_file::{is_placeholder, is_secret_name};
 use crate::report::Aspect;
@@ -8,7 +9,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Security,
     title: "A secret's value is written in a committed platform config",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -36,10 +37,10 @@ Store it as a secret: `fly secrets set`, render.yaml `sync: false` (set in the d
 - https://render.com/docs/blueprint-spec#setting-environment-variables
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
     let literal = |v: &str| !v.is_empty() && !v.contains('$') && !is_placeholder(v) && v.len() >= 8;
-    for f in &ctx.model.fly {
+    for f in &model.fly {
         for (k, v, line) in &f.v.env {
             if is_secret_name(k) && literal(v) {
                 out.push(
@@ -50,7 +51,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             }
         }
     }
-    for r in &ctx.model.render {
+    for r in &model.render {
         for s in &r.v.services {
             for e in &s.env_vars {
                 if is_secret_name(&e.key) && e.has_value && !e.sync_false && !e.from {
@@ -63,7 +64,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             }
         }
     }
-    for c in ctx.model.deploy_composes() {
+    for c in model.deploy_composes() {
         for s in &c.v.services {
             for e in &s.environment {
                 let Some(v) = e.value.as_deref() else { continue };

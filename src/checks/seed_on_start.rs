@@ -1,4 +1,5 @@
-use super::{deployable_apps, has_seq, Ctx, Rule};
+use super::{deployable_apps, has_seq, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Database,
     title: "The database seed runs every time the container starts",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -40,10 +41,10 @@ fn is_seed(text: &str) -> bool {
         || has_seq(text, &["run", "db:seed"])
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
-        for c in ctx.model.start_commands(app) {
+    for app in deployable_apps(model) {
+        for c in model.start_commands(app) {
             if is_seed(&c.text) {
                 out.push(
                     Observation::at(

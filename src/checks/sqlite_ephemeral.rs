@@ -1,5 +1,5 @@
 use super::ephemeral_disk_write::{container_path, declared_volume, local_target, volume_config};
-use super::{deployable_apps, final_instructions, Ctx, Rule};
+use super::{deployable_apps, final_instructions, Check, Ctx, Rule};
 use crate::model::App;
 use crate::observe::Observation;
 use crate::parse::prisma::PValue;
@@ -10,7 +10,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Statelessness,
     title: "The database is an SQLite file on the container's disk",
     doc: DOC,
-    run,
+    check: Check::Target(run),
 };
 
 const DOC: &str = r#"## What it does

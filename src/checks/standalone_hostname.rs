@@ -1,4 +1,5 @@
-use super::{copies_standalone, deployable_apps, final_instructions, Ctx, Rule};
+use super::{copies_standalone, deployable_apps, final_instructions, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Networking,
     title: "Standalone server.js without HOSTNAME=0.0.0.0",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -34,12 +35,12 @@ Add `ENV HOSTNAME="0.0.0.0"` to the runner stage.
 - https://nextjs.org/docs/app/api-reference/config/next-config-js/output
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
-        let Some(d) = ctx.model.dockerfile_of(app) else { continue };
+    for app in deployable_apps(model) {
+        let Some(d) = model.dockerfile_of(app) else { continue };
         let Some(line) = copies_standalone(d) else { continue };
-        let cmds = ctx.model.start_commands(app);
+        let cmds = model.start_commands(app);
         if !cmds.iter().any(|c| c.text.contains("server.js")) {
             continue;
         }

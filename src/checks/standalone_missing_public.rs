@@ -1,4 +1,5 @@
-use super::{copies_standalone, deployable_apps, final_copies_path, Ctx, Rule};
+use super::{copies_standalone, deployable_apps, final_copies_path, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Docker,
     title: "Standalone server copied without public/",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -31,13 +32,13 @@ Add `COPY --from=builder /app/public ./public`.
 - https://nextjs.org/docs/app/api-reference/config/next-config-js/output#automatically-copying-traced-files
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
-        let Some(d) = ctx.model.dockerfile_of(app) else { continue };
+    for app in deployable_apps(model) {
+        let Some(d) = model.dockerfile_of(app) else { continue };
         let Some(line) = copies_standalone(d) else { continue };
         let public = crate::text::join(&app.dir, "public/");
-        if !ctx.model.has_prefix(&public) {
+        if !model.has_prefix(&public) {
             continue;
         }
         if !final_copies_path(&d.df, "public") {

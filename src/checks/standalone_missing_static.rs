@@ -1,4 +1,5 @@
-use super::{copies_standalone, deployable_apps, final_copies, Ctx, Rule};
+use super::{copies_standalone, deployable_apps, final_copies, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Docker,
     title: "Standalone server copied without .next/static",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -30,10 +31,10 @@ Add `COPY --from=builder /app/.next/static ./.next/static` beside `server.js`.
 - https://nextjs.org/docs/app/api-reference/config/next-config-js/output#automatically-copying-traced-files
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
-        let Some(d) = ctx.model.dockerfile_of(app) else { continue };
+    for app in deployable_apps(model) {
+        let Some(d) = model.dockerfile_of(app) else { continue };
         let Some(line) = copies_standalone(d) else { continue };
         let copies_static = final_copies(&d.df).iter().any(|(_, srcs, _)| {
             srcs.iter().any(|s| {

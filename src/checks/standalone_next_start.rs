@@ -1,4 +1,5 @@
-use super::{deployable_apps, has_seq, standalone_state, Ctx, Rule};
+use super::{deployable_apps, has_seq, standalone_state, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Framework,
     title: "`next start` used with standalone output",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -33,13 +34,13 @@ Start the server with `node server.js` from the standalone folder (copy `.next/s
 - https://nextjs.org/docs/app/api-reference/config/next-config-js/output
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
+    for app in deployable_apps(model) {
         if standalone_state(app) != Some(true) {
             continue;
         }
-        if let Some(c) = ctx.model.start_commands(app).into_iter().find(|c| has_seq(&c.text, &["next", "start"])) {
+        if let Some(c) = model.start_commands(app).into_iter().find(|c| has_seq(&c.text, &["next", "start"])) {
             out.push(
                 Observation::at(
                     RULE.id,

@@ -1,4 +1,5 @@
-use super::{copies_standalone, deployable_apps, dockerfile_writes_next_config, standalone_state, Ctx, Rule};
+use super::{copies_standalone, deployable_apps, dockerfile_writes_next_config, standalone_state, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Framework,
     title: "The image copies .next/standalone but next.config does not produce it",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -33,13 +34,13 @@ Add `output: 'standalone'` to next.config, or change the runner to copy the full
 - https://github.com/vercel/next.js/tree/canary/examples/with-docker
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
+    for app in deployable_apps(model) {
         if !app.is_next() {
             continue;
         }
-        let Some(d) = ctx.model.dockerfile_of(app) else { continue };
+        let Some(d) = model.dockerfile_of(app) else { continue };
         let Some(line) = copies_standalone(d) else { continue };
         if standalone_state(app) != Some(false) || dockerfile_writes_next_config(&d.df) {
             continue;

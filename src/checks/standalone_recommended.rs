@@ -1,4 +1,5 @@
-use super::{copies_standalone, deployable_apps, final_copies, standalone_state, Ctx, Rule};
+use super::{copies_standalone, deployable_apps, final_copies, standalone_state, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Docker,
     title: "The image ships the whole app and node_modules instead of standalone output",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -34,13 +35,13 @@ Set `output: 'standalone'` in next.config and copy `.next/standalone`, `.next/st
 - https://github.com/vercel/next.js/tree/canary/examples/with-docker
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
+    for app in deployable_apps(model) {
         if !app.is_next() || standalone_state(app) != Some(false) {
             continue;
         }
-        let Some(d) = ctx.model.dockerfile_of(app) else { continue };
+        let Some(d) = model.dockerfile_of(app) else { continue };
         if copies_standalone(d).is_some() {
             continue;
         }

@@ -1,4 +1,5 @@
-use super::{Ctx, Rule};
+use super::{Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::report::Aspect;
 use crate::suppress::{Scope, Suppression};
@@ -8,7 +9,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Operations,
     title: "An inline suppression has no reason, names an unknown rule or cannot be read",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -47,9 +48,9 @@ fn what(s: &Suppression) -> &'static str {
     }
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for s in &ctx.model.suppressions {
+    for s in &model.suppressions {
         let marker = what(s);
         if let Some(m) = &s.malformed {
             out.push(

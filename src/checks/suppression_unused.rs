@@ -1,4 +1,4 @@
-use super::{Ctx, Rule};
+use super::{Check, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 use crate::suppress::Scope;
@@ -8,7 +8,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Operations,
     title: "An inline suppression matches no finding on any platform",
     doc: DOC,
-    run,
+    check: Check::Target(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -58,7 +58,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             .filter(|r| !super::suppression_invalid::NOT_SUPPRESSIBLE.contains(&r.id))
             .filter(|r| sups.iter().any(|s| s.rules.iter().any(|id| id == r.id)));
         for r in named {
-            for o in (r.run)(&other) {
+            for o in r.observe(&other) {
                 seen.push((r.id, o.file, o.line));
             }
         }

@@ -35,7 +35,7 @@ pub fn run_declared(id: &str, target: &str, files: &[(&str, &str)], declared: &c
         platform: &pack.platform,
         declared,
     };
-    (r.run)(&ctx)
+    r.observe(&ctx)
 }
 
 /// Run on Koyeb, the foundation target.

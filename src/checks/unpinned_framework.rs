@@ -1,4 +1,5 @@
-use super::{deployable_apps, Ctx, Rule};
+use super::{deployable_apps, Check, Rule};
+use crate::model::Model;
 use crate::observe::Observation;
 use crate::parse::package_json::is_unpinned;
 use crate::report::Aspect;
@@ -8,7 +9,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Framework,
     title: "A framework dependency floats across major versions",
     doc: DOC,
-    run,
+    check: Check::Repo(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -35,9 +36,9 @@ Pin a major with a caret range (`"next": "^15.1.0"`) and commit the lockfile.
 
 const WATCHED: &[&str] = &["next", "react", "react-dom", "prisma", "@prisma/client", "drizzle-orm"];
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
+    for app in deployable_apps(model) {
         let Some(pkg) = &app.package else { continue };
         for name in WATCHED {
             let Some(dep) = pkg.v.dep(name) else { continue };

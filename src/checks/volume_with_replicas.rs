@@ -1,4 +1,4 @@
-use super::{Ctx, Rule};
+use super::{Check, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -7,7 +7,7 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Statelessness,
     title: "Several instances are configured for a service that needs a single-instance volume",
     doc: DOC,
-    run,
+    check: Check::Target(run),
 };
 
 const DOC: &str = r#"## What it does
@@ -79,7 +79,8 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                         .find_map(|d| d.provider.as_ref().filter(|(v, _)| v == "sqlite").map(|(_, l)| (p.rel.clone(), *l)))
                 });
                 let writes = if sqlite.is_none() {
-                    (super::ephemeral_disk_write::RULE.run)(ctx)
+                    super::ephemeral_disk_write::RULE
+                        .observe(ctx)
                         .into_iter()
                         .next()
                         .and_then(|o| Some((o.file?, o.line?)))
