@@ -430,7 +430,8 @@ pub fn run() -> i32 {
                 color: use_color(color, to_terminal, std::env::var_os("NO_COLOR").as_deref()),
                 sources: sources.as_ref(),
             };
-            drop(model);
+            // Free the model on another thread while this one renders.
+            let freeing = std::thread::spawn(move || drop(model));
             let text = crate::render::render_with(&report, format, &opts);
             if format == Format::Github {
                 if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
@@ -453,7 +454,12 @@ pub fn run() -> i32 {
                     }
                 }
             }
-            i32::from(gate_failed(&report, fail_on))
+            let code = i32::from(gate_failed(&report, fail_on));
+            let _ = freeing.join();
+            // The process ends here: the report and its text need no freeing.
+            std::mem::forget(report);
+            std::mem::forget(text);
+            code
         }
         Command::Explain { rule } => match explain(&rule) {
             Ok(t) => {

@@ -218,11 +218,17 @@ const TEST_DIRS: &[&str] = &[
 const SCRIPT_DIRS: &[&str] = &["scripts", "script", "prisma", "tools", "seed", "seeds", "migrations", "bin", ".railway"];
 
 pub fn is_test_path(rel: &str) -> bool {
+    static MARKERS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> = std::sync::OnceLock::new();
     let name = rel.rsplit('/').next().unwrap_or(rel);
-    let stem = name.split('.').next().unwrap_or(name).to_ascii_lowercase();
+    let stem = name.split('.').next().unwrap_or(name);
     // Mock data (`mock.ts`, `mocks.ts`, `payment.mock.ts`, `__mocks__/`) feeds tests.
-    let mock = matches!(stem.as_str(), "mock" | "mocks" | "mock-data" | "mockdata") || name.contains(".mock.") || rel.split('/').any(|seg| seg == "__mocks__");
-    mock || TEST_MARKERS.iter().any(|m| name.contains(m)) || rel.split('/').any(|seg| TEST_DIRS.contains(&seg))
+    let mock = ["mock", "mocks", "mock-data", "mockdata"].iter().any(|m| stem.eq_ignore_ascii_case(m)) || name.contains(".mock.");
+    // One pass over the name for all the markers.
+    let marked = match MARKERS.get_or_init(|| aho_corasick::AhoCorasick::new(TEST_MARKERS).ok()) {
+        Some(ac) => ac.is_match(name),
+        None => TEST_MARKERS.iter().any(|m| name.contains(m)),
+    };
+    mock || marked || rel.split('/').any(|seg| seg == "__mocks__" || TEST_DIRS.contains(&seg))
 }
 
 /// Folders whose files are samples or served content, not the repository's own configuration:

@@ -348,24 +348,75 @@ pub enum PortExpr {
 // Prefilter
 // ---------------------------------------------------------------------------------------------
 
-const MAY_MATTER: &str = concat!(
-    r"env|File|WriteStream|mkdir|rename|ensureDir|writeJson|outputJson|fs-extra|listen|serve",
-    r"|child_process|exec|spawn|\$`|event-stream|Interval|[cC]ron|schedule|agenda|repeat|JobScheduler",
-    r"|WebSocket|socket\.io|multer|diskStorage|Database|use server|Bree|pino|sqlite|redis://|postgres|mysql://|mongodb|amqp://",
-    r"|(?-u:\b)(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)(?-u:\b)",
-);
+/// Needles that can produce a fact anywhere in a word.
+const MAY_MATTER: &[&str] = &[
+    "env",
+    "File",
+    "WriteStream",
+    "mkdir",
+    "rename",
+    "ensureDir",
+    "writeJson",
+    "outputJson",
+    "fs-extra",
+    "listen",
+    "serve",
+    "child_process",
+    "exec",
+    "spawn",
+    "$`",
+    "event-stream",
+    "Interval",
+    "cron",
+    "Cron",
+    "schedule",
+    "agenda",
+    "repeat",
+    "JobScheduler",
+    "WebSocket",
+    "socket.io",
+    "multer",
+    "diskStorage",
+    "Database",
+    "use server",
+    "Bree",
+    "pino",
+    "sqlite",
+    "redis://",
+    "postgres",
+    "mysql://",
+    "mongodb",
+    "amqp://",
+];
+/// Needles that count only as whole words (route handlers: `export async function GET`).
+const MAY_MATTER_WORDS: [&str; 7] = HTTP_METHODS;
 
-/// Cheap byte prefilter (one regex pass over literal needles): true if the file contains a token
-/// that can produce a fact other than an import or a "use client" directive (`env`, `writeFile`,
-/// `mkdir`, `listen`, `child_process`, `exec`, `spawn`, `event-stream`, `setInterval`, `cron`,
-/// `WebSocket`, `diskStorage`, `Database`, `GET`/`POST`…, …). False means [`analyze`] would find
-/// nothing but imports and directives.
+/// Cheap byte prefilter (one multi-needle pass, Teddy/Aho-Corasick): true if the file contains a
+/// token that can produce a fact other than an import or a "use client" directive (`env`,
+/// `writeFile`, `mkdir`, `listen`, `child_process`, `exec`, `spawn`, `event-stream`,
+/// `setInterval`, `cron`, `WebSocket`, `diskStorage`, `Database`, `GET`/`POST`…, …). False means
+/// [`analyze`] would find nothing but imports and directives.
 pub fn may_matter(bytes: &[u8]) -> bool {
-    static RE: OnceLock<Option<regex::bytes::Regex>> = OnceLock::new();
-    match RE.get_or_init(|| regex::bytes::Regex::new(MAY_MATTER).ok()) {
-        Some(re) => re.is_match(bytes),
-        None => true,
-    }
+    // One automaton over both lists (a DFA: a table step per byte, no candidate verification).
+    static AC: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
+    let Some(ac) = AC.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .prefilter(false)
+            .build(MAY_MATTER.iter().chain(MAY_MATTER_WORDS.iter()))
+            .ok()
+    }) else {
+        return true;
+    };
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    ac.find_overlapping_iter(bytes).any(|m| {
+        if m.pattern().as_usize() < MAY_MATTER.len() {
+            return true;
+        }
+        let before = m.start().checked_sub(1).and_then(|i| bytes.get(i)).copied();
+        let after = bytes.get(m.end()).copied();
+        !before.is_some_and(word) && !after.is_some_and(word)
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -3075,6 +3126,56 @@ const dest = pino.destination('./app.log');\n";
             b"import React from 'react';\nexport default function Page() { return <div>Hello</div> }\n"
         ));
         assert!(!may_matter(b"fetch(url, { method: 'GETTER' })"));
+        assert!(may_matter(b"GETTER GET"));
+        assert!(may_matter(b"x=_POST;POST"));
+        assert!(!may_matter(b"_POST POSTS xDELETE"));
+    }
+
+    /// The prefilter answers as the regex it replaced (the needles and word-bounded methods).
+    #[test]
+    fn prefilter_agrees_with_the_regex_it_replaced() {
+        let re = regex::bytes::Regex::new(concat!(
+            r"env|File|WriteStream|mkdir|rename|ensureDir|writeJson|outputJson|fs-extra|listen|serve",
+            r"|child_process|exec|spawn|\$`|event-stream|Interval|[cC]ron|schedule|agenda|repeat|JobScheduler",
+            r"|WebSocket|socket\.io|multer|diskStorage|Database|use server|Bree|pino|sqlite|redis://|postgres|mysql://|mongodb|amqp://",
+            r"|(?-u:\b)(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)(?-u:\b)",
+        ))
+        .expect("regex");
+        let words = [
+            "GET",
+            "POST",
+            "HEADS",
+            "_PUT",
+            "PATCH_",
+            "xOPTIONS",
+            "cron",
+            "Cron",
+            "crOn",
+            "$`",
+            "$ `",
+            "socket.io",
+            "socketxio",
+            "é",
+            "\u{0}",
+            "OPTIONS-",
+            "-DELETE-",
+            "envy",
+            "Env",
+            "serve",
+            "redis:/",
+            "amqp://",
+        ];
+        let mut n = 0u64;
+        for a in &words {
+            for b in &words {
+                for sep in ["", " ", "_", "\n", "1"] {
+                    let text = format!("{a}{sep}{b}");
+                    assert_eq!(may_matter(text.as_bytes()), re.is_match(text.as_bytes()), "{text:?}");
+                    n += 1;
+                }
+            }
+        }
+        assert!(n > 2000);
     }
 
     #[test]
