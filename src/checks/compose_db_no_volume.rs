@@ -110,5 +110,16 @@ mod tests {
         assert!(run("compose-db-no-volume", "vps", &[("docker-compose.yml", compose)]).is_empty());
         let dev = "services:\n  app:\n    build: .\n  db:\n    image: postgres:16\n";
         assert!(run("compose-db-no-volume", "vps", &[("docker-compose.dev.yml", dev)]).is_empty());
+        assert!(run("compose-db-no-volume", "vps", &[("docker-compose.integration.yml", dev)]).is_empty());
+    }
+
+    #[test]
+    fn a_file_whose_header_says_it_is_not_for_production_stays_silent() {
+        let demo =
+            "# Demo stack: for demonstration only, do not use in production.\nservices:\n  app:\n    image: example/app:1\n  db:\n    image: postgres:16\n";
+        assert!(run("compose-db-no-volume", "vps", &[("docker-compose.yml", demo)]).is_empty());
+        // A header that only points at the development file describes that file.
+        let prod = "# Self-hosting stack. For development only, use docker-compose.dev.yml instead.\nservices:\n  app:\n    image: example/app:1\n  db:\n    image: postgres:16\n";
+        assert_eq!(run("compose-db-no-volume", "vps", &[("docker-compose.yml", prod)]).len(), 1);
     }
 }
