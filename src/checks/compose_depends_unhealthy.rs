@@ -13,8 +13,8 @@ pub static RULE: Rule = Rule {
 };
 
 const DOC: &str = r#"## What it does
-In the deployment compose file, finds a service that `depends_on` a database (Postgres,
-MySQL/MariaDB, MongoDB; not a cache) without
+In the deployment compose file, finds a service that `depends_on` a SQL database (Postgres,
+MySQL/MariaDB; not a cache, and not MongoDB, whose drivers wait for the server) without
 `condition: service_healthy`, or with that condition while the database has no `healthcheck`.
 A service that waits for the database itself is left alone: its command or the repository
 script it runs waits (`wait_for_db`, `wait-for-it`, `pg_isready`, `nc -z`), its image is known
@@ -116,8 +116,14 @@ fn run(model: &Model) -> Vec<Observation> {
                 let Some(target) = c.v.services.iter().find(|t| t.name == dep.service) else {
                     continue;
                 };
-                // A cache (Redis, Valkey) is reconnected to by its clients; only databases count.
-                let Some((kind, _)) = target.image.as_ref().and_then(|(i, _)| database_image(i)).filter(|(k, _)| *k != "redis") else {
+                // Clients of a cache (Redis, Valkey) reconnect, and MongoDB drivers wait for the
+                // server (server selection, 30 s by default): only SQL databases refuse the app.
+                let Some((kind, _)) = target
+                    .image
+                    .as_ref()
+                    .and_then(|(i, _)| database_image(i))
+                    .filter(|(k, _)| !matches!(*k, "redis" | "mongodb"))
+                else {
                     continue;
                 };
                 let has_check = target.healthcheck.as_ref().is_some_and(|h| !h.disabled);
@@ -158,7 +164,7 @@ mod tests {
     #[test]
     fn caches_and_services_that_wait_themselves_stay_silent() {
         // A cache, an image that waits for its database, an idle admin shell, an inline wait.
-        let compose = "services:\n  app:\n    build: .\n    depends_on:\n      - cache\n  sched:\n    image: temporalio/auto-setup:1.2\n    depends_on:\n      - db\n  shell:\n    build: .\n    command: tail -f /dev/null\n    depends_on:\n      - db\n  jobs:\n    build: .\n    command: sh -c \"until pg_isready -h db; do sleep 1; done; node jobs.js\"\n    depends_on:\n      - db\n  cache:\n    image: valkey/valkey:8\n  db:\n    image: postgres:16\n";
+        let compose = "services:\n  app:\n    build: .\n    depends_on:\n      - cache\n  sched:\n    image: temporalio/auto-setup:1.2\n    depends_on:\n      - db\n  shell:\n    build: .\n    command: tail -f /dev/null\n    depends_on:\n      - db\n  jobs:\n    build: .\n    command: sh -c \"until pg_isready -h db; do sleep 1; done; node jobs.js\"\n    depends_on:\n      - db\n  cache:\n    image: valkey/valkey:8\n  db:\n    image: postgres:16\n  docs:\n    build: .\n    depends_on:\n      - mongo\n  mongo:\n    image: mongo:7\n";
         assert!(run("compose-depends-unhealthy", "vps", &[("docker-compose.yml", compose)]).is_empty());
         // The entrypoint script the service runs waits for the database.
         let compose =
