@@ -1,7 +1,7 @@
 use super::{database_image, Check, Rule};
 use crate::model::Model;
-use crate::parse::compose::MountKind;
 use crate::observe::Observation;
+use crate::parse::compose::MountKind;
 use crate::report::Aspect;
 
 pub static RULE: Rule = Rule {
