@@ -747,14 +747,21 @@ impl Model {
     }
 
     /// The compose files that describe a deployment: per directory, the best-ranked file that
-    /// is not an override or a development file (`compose.override.yml`, `docker-compose.dev.yml`).
+    /// is not an override or a development file (`compose.override.yml`, `docker-compose.dev.yml`,
+    /// a file under `dev/` or `.devcontainer/`, one whose header says it is for development or a
+    /// demonstration only), runs the app (not only databases and tools), does not run it in
+    /// development mode or as a test, and is not a one-service helper that builds an image a
+    /// bigger stack in the repository already builds.
     pub fn deploy_composes(&self) -> Vec<&Doc<compose::ComposeFile>> {
         let dev = |rel: &str| {
             let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
             let stem = name.trim_end_matches(".yml").trim_end_matches(".yaml");
-            stem.split(['.', '-', '_'])
-                .skip(1)
-                .any(|t| matches!(t, "override" | "dev" | "development" | "local" | "test" | "testing" | "ci" | "debug" | "e2e"))
+            stem.split(['.', '-', '_']).skip(1).any(|t| {
+                matches!(
+                    t,
+                    "override" | "dev" | "development" | "local" | "test" | "testing" | "integration" | "ci" | "debug" | "e2e"
+                )
+            })
         };
         let dev_dir = |rel: &str| {
             rel.split('/').rev().skip(1).any(|seg| {
@@ -763,38 +770,49 @@ impl Model {
                     || seg.split(['_', '-', '.']).any(|w| {
                         matches!(
                             w,
-                            "development" | "dev" | "testing" | "test" | "tests" | "e2e" | "cypress" | "examples" | "example" | "local" | "playwright"
+                            "development"
+                                | "dev"
+                                | "testing"
+                                | "test"
+                                | "tests"
+                                | "integration"
+                                | "e2e"
+                                | "cypress"
+                                | "examples"
+                                | "example"
+                                | "local"
+                                | "playwright"
                         )
                     })
             })
         };
-        // A deployment runs the app: a file with only databases and tools is a development helper.
-        let runs_app = |c: &compose::ComposeFile| {
-            const TOOLS: &[&str] = &[
-                "nginx",
-                "traefik",
-                "caddy",
-                "minio",
-                "mailhog",
-                "mailpit",
-                "adminer",
-                "pgadmin",
-                "pgadmin4",
-                "redis-commander",
-                "localstack",
-                "maildev",
-            ];
-            c.services.iter().any(|s| {
-                s.build.is_some()
-                    || s.image.as_ref().is_some_and(|(i, _)| {
-                        let repo = i.rsplit('/').next().unwrap_or(i).split([':', '@']).next().unwrap_or("");
-                        crate::checks::database_image(i).is_none() && !TOOLS.contains(&repo)
-                    })
-            })
+        let candidates: Vec<&Doc<compose::ComposeFile>> = self
+            .composes
+            .iter()
+            .filter(|c| !dev(&c.rel) && !dev_dir(&c.rel) && c.v.not_for_production.is_none() && runs_app(&c.v) && !runs_in_development(&c.v))
+            .collect();
+        // The Dockerfiles a compose file builds.
+        let builds = |c: &Doc<compose::ComposeFile>| -> BTreeSet<String> {
+            c.v.services
+                .iter()
+                .filter_map(|s| s.build.as_ref())
+                .map(|b| compose_build_paths(&c.rel, b).1)
+                .collect()
         };
+        let built: Vec<BTreeSet<String>> = candidates.iter().map(|c| builds(c)).collect();
         let mut dirs: BTreeMap<&str, Vec<&Doc<compose::ComposeFile>>> = BTreeMap::new();
-        for c in self.composes.iter().filter(|c| !dev(&c.rel) && !dev_dir(&c.rel) && runs_app(&c.v)) {
-            dirs.entry(parent(&c.rel)).or_default().push(c);
+        for (i, c) in candidates.iter().enumerate() {
+            // `apps/api/docker-compose.yml` building only the image a stack in another folder also
+            // builds (with its database and neighbours) is a helper to try that one image. Files
+            // in the same folder are alternatives, which the ranking below chooses between.
+            let helper = !built[i].is_empty()
+                && candidates
+                    .iter()
+                    .enumerate()
+                    .any(|(j, o)| parent(&o.rel) != parent(&c.rel) && o.v.services.len() > c.v.services.len() && built[i].is_subset(&built[j]));
+            if !helper {
+                dirs.entry(parent(&c.rel)).or_default().push(c);
+            }
         }
         dirs.into_values()
             .filter_map(|list| {
@@ -1115,6 +1133,118 @@ fn parse_all(files: Vec<RepoFile>, budget: std::time::Duration, obs: &mut Vec<Ob
     // A job still running past its budget holds a reference; the files are then copied.
     let files = std::sync::Arc::try_unwrap(files).unwrap_or_else(|shared| shared.as_ref().clone());
     (out, files)
+}
+
+/// Images of infrastructure a stack runs next to the app (proxies, object stores, mail catchers,
+/// brokers, analytics stores, observability): a compose file with only these and databases is a
+/// development helper, not the deployment of the app.
+pub fn infra_image(image: &str) -> bool {
+    const NAMES: &[&str] = &[
+        "nginx",
+        "traefik",
+        "caddy",
+        "haproxy",
+        "envoy",
+        "minio",
+        "mc",
+        "mailhog",
+        "mailpit",
+        "maildev",
+        "adminer",
+        "pgadmin",
+        "pgadmin4",
+        "redis-commander",
+        "localstack",
+        "clickhouse-server",
+        "redpanda",
+        "kafka",
+        "zookeeper",
+        "rabbitmq",
+        "nats",
+        "elasticsearch",
+        "opensearch",
+        "kibana",
+        "memcached",
+        "prometheus",
+        "grafana",
+        "loki",
+        "promtail",
+        "jaeger",
+        "zipkin",
+        "opentelemetry-collector",
+        "opentelemetry-collector-contrib",
+    ];
+    // Publishers whose every image is infrastructure.
+    const NAMESPACES: &[&str] = &[
+        "redpandadata",
+        "confluentinc",
+        "bitnami",
+        "clickhouse",
+        "temporalio",
+        "grafana",
+        "prom",
+        "otel",
+        "jaegertracing",
+        "openzipkin",
+        "minio",
+        "localstack",
+        "axllent",
+        "mailhog",
+    ];
+    let lower = image.to_ascii_lowercase();
+    let path = lower.split(['@']).next().unwrap_or("");
+    let mut segs: Vec<&str> = path.split('/').collect();
+    // A registry host (`docker.io`, `ghcr.io`, `localhost:5000`) is not a publisher.
+    if segs.len() > 1 && segs[0].contains(['.', ':']) {
+        segs.remove(0);
+    }
+    let Some(last) = segs.last() else { return false };
+    let repo = last.split(':').next().unwrap_or("");
+    NAMES.contains(&repo) || (segs.len() > 1 && NAMESPACES.contains(&segs[0]))
+}
+
+/// Does the compose file run the app: a service built from the repository, or an image that is
+/// neither a database nor infrastructure? A service named as a test or development container
+/// (`app-test`, `e2e`, `web-dev`) does not count.
+fn runs_app(c: &compose::ComposeFile) -> bool {
+    c.services.iter().any(|s| {
+        let named_test = s
+            .name
+            .to_ascii_lowercase()
+            .split(['-', '_', '.'])
+            .any(|w| matches!(w, "test" | "tests" | "e2e" | "dev" | "ci"));
+        !named_test
+            && (s.build.is_some()
+                || s.image
+                    .as_ref()
+                    .is_some_and(|(i, _)| crate::checks::database_image(i).is_none() && !infra_image(i)))
+    })
+}
+
+/// Does a service run in development mode: `NODE_ENV=development`, or a dev server
+/// (`next dev`, `npm run dev`, `nodemon`) as its command?
+fn runs_in_development(c: &compose::ComposeFile) -> bool {
+    c.services.iter().any(|s| {
+        let env_dev = s.environment.iter().any(|e| {
+            e.name == "NODE_ENV"
+                && e.value.as_deref().is_some_and(|v| {
+                    let v = crate::parse::compose::interpolate(v.trim_matches(|c| c == '"' || c == '\''), &|_| None);
+                    v.eq_ignore_ascii_case("development")
+                })
+        });
+        let dev_server = s.command.iter().chain(s.entrypoint.iter()).any(|(cmd, _)| {
+            let words: Vec<&str> = cmd
+                .split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+                .filter(|w| !w.is_empty())
+                .collect();
+            words.windows(3).any(|w| matches!(w, ["npm" | "yarn" | "pnpm" | "bun", "run", "dev"]))
+                || words
+                    .windows(2)
+                    .any(|w| matches!(w, ["yarn" | "pnpm" | "bun" | "next" | "nuxt" | "remix" | "astro", "dev"]))
+                || words.iter().any(|w| *w == "nodemon" || w.ends_with("/nodemon"))
+        });
+        env_dev || dev_server
+    })
 }
 
 /// The build context and Dockerfile path (relative to the root) of a compose `build:`.

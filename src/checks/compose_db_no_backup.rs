@@ -15,7 +15,8 @@ const DOC: &str = r#"## What it does
 For each Postgres, MySQL/MariaDB or MongoDB service in the deployment compose file, looks for any
 backup in the repository: a script, workflow, package.json script or compose service that runs
 `pg_dump`, `pg_dumpall`, `pg_basebackup`, `mysqldump`, `mariadb-dump`, `mongodump`, `wal-g`,
-`pgbackrest`, `restic` or `borg`, a backup container image, or a file named like a backup script.
+`pgbackrest`, `restic` or `borg`, a backup container image, a scheduler job in a service's labels
+(Ofelia), or a file named like a backup script.
 Reports the database when there is none.
 
 ## Why it matters
@@ -82,6 +83,9 @@ fn repository_backs_up(model: &Model) -> bool {
                 i.contains("backup") || i.contains("restic") || i.contains("borg") || i.contains("wal-g") || i.contains("pgbackrest")
             }) || s.command.as_ref().is_some_and(|(cmd, _)| mentions_backup(cmd))
                 || s.entrypoint.as_ref().is_some_and(|(cmd, _)| mentions_backup(cmd))
+                // A scheduler's job in labels (`ofelia.job-exec.dump.command: pg_dump ...`) or a
+                // backup container's labels (`docker-volume-backup.stop-during-backup`).
+                || s.labels.iter().any(|(k, v, _)| mentions_backup(v) || k.to_ascii_lowercase().contains("backup"))
         })
     })
 }
@@ -145,6 +149,15 @@ mod tests {
         assert!(
             run("compose-db-no-backup", "vps", &[("docker-compose.yml", &with_service)]).is_empty(),
             "{with_service}"
+        );
+        let ofelia = format!("{STACK}  cron:\n    image: mcuadros/ofelia:latest\n    labels:\n      ofelia.job-exec.dump.schedule: \"@daily\"\n      ofelia.job-exec.dump.command: \"pg_dump -U app app\"\n");
+        let ofelia = ofelia.replace("\nvolumes:\n  pgdata:\n  cron:", "\n  cron:");
+        assert!(run("compose-db-no-backup", "vps", &[("docker-compose.yml", &ofelia)]).is_empty(), "{ofelia}");
+        let idle_cron = ofelia.replace("pg_dump -U app app", "echo hi");
+        assert_eq!(
+            run("compose-db-no-backup", "vps", &[("docker-compose.yml", &idle_cron)]).len(),
+            1,
+            "{idle_cron}"
         );
         let cache = "services:\n  app:\n    build: .\n  cache:\n    image: redis:7\n    volumes:\n      - r:/data\n";
         assert!(run("compose-db-no-backup", "vps", &[("docker-compose.yml", cache)]).is_empty());

@@ -1,6 +1,7 @@
 use super::{database_image, Check, Rule};
 use crate::model::Model;
 use crate::observe::Observation;
+use crate::parse::compose::MountKind;
 use crate::report::Aspect;
 
 pub static RULE: Rule = Rule {
@@ -13,8 +14,8 @@ pub static RULE: Rule = Rule {
 
 const DOC: &str = r#"## What it does
 In the compose file that describes the deployment (not `*.override.yml` / `*.dev.yml`), finds a
-Postgres, MySQL/MariaDB or MongoDB service (by image) with no volume mounted at or above its data
-directory (`/var/lib/postgresql/data`, `/var/lib/mysql`, `/data/db`). Redis counts only when it
+Postgres, MySQL/MariaDB or MongoDB service (by image) with no named volume or bind mount at or
+above its data directory (`/var/lib/postgresql/data`, `/var/lib/mysql`, `/data/db`). Redis counts only when it
 persists (`--appendonly yes` or `--save`).
 
 ## Why it matters
@@ -58,7 +59,9 @@ fn run(model: &Model) -> Vec<Observation> {
                     continue;
                 }
             }
-            let covered = s.volumes.iter().any(|m| {
+            // An anonymous volume (`- /var/lib/postgresql/data`) or a tmpfs is not kept by
+            // `docker compose down` / `up`: only a named volume or a bind mount keeps the data.
+            let covered = s.volumes.iter().filter(|m| matches!(m.kind, MountKind::Named | MountKind::Bind)).any(|m| {
                 let t = m.target.trim_end_matches('/');
                 !t.is_empty()
                     && (data == t
@@ -110,5 +113,24 @@ mod tests {
         assert!(run("compose-db-no-volume", "vps", &[("docker-compose.yml", compose)]).is_empty());
         let dev = "services:\n  app:\n    build: .\n  db:\n    image: postgres:16\n";
         assert!(run("compose-db-no-volume", "vps", &[("docker-compose.dev.yml", dev)]).is_empty());
+        assert!(run("compose-db-no-volume", "vps", &[("docker-compose.integration.yml", dev)]).is_empty());
+    }
+
+    #[test]
+    fn an_anonymous_volume_at_the_data_directory_fires() {
+        let compose = "services:\n  app:\n    build: .\n  db:\n    image: postgres:16\n    volumes:\n      - /var/lib/postgresql/data\n";
+        assert_eq!(run("compose-db-no-volume", "vps", &[("docker-compose.yml", compose)]).len(), 1);
+        let bind = "services:\n  app:\n    build: .\n  db:\n    image: postgres:16\n    volumes:\n      - ./pgdata:/var/lib/postgresql/data\n";
+        assert!(run("compose-db-no-volume", "vps", &[("docker-compose.yml", bind)]).is_empty());
+    }
+
+    #[test]
+    fn a_file_whose_header_says_it_is_not_for_production_stays_silent() {
+        let demo =
+            "# Demo stack: for demonstration only, do not use in production.\nservices:\n  app:\n    image: example/app:1\n  db:\n    image: postgres:16\n";
+        assert!(run("compose-db-no-volume", "vps", &[("docker-compose.yml", demo)]).is_empty());
+        // A header that only points at the development file describes that file.
+        let prod = "# Self-hosting stack. For development only, use docker-compose.dev.yml instead.\nservices:\n  app:\n    image: example/app:1\n  db:\n    image: postgres:16\n";
+        assert_eq!(run("compose-db-no-volume", "vps", &[("docker-compose.yml", prod)]).len(), 1);
     }
 }

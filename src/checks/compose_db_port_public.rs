@@ -92,6 +92,16 @@ mod tests {
     }
 
     #[test]
+    fn a_file_of_databases_and_infrastructure_only_stays_silent() {
+        // Local services for running the app on the host: no app in the file.
+        let infra = "services:\n  db:\n    image: postgres:16\n    ports:\n      - \"5432:5432\"\n  ch:\n    image: clickhouse/clickhouse-server:24\n  broker:\n    image: redpandadata/redpanda:v24\n  ui:\n    image: redpandadata/console:v2\n  otel:\n    image: otel/opentelemetry-collector-contrib\n";
+        assert!(run("compose-db-port-public", "vps", &[("docker-compose.yml", infra)]).is_empty());
+        // With the app's own image it is the deployment.
+        let stack = format!("{infra}  web:\n    image: ghcr.io/example/web:1\n");
+        assert_eq!(run("compose-db-port-public", "vps", &[("docker-compose.yml", &stack)]).len(), 1);
+    }
+
+    #[test]
     fn loopback_binding_and_app_ports_stay_silent() {
         let compose = "services:\n  db:\n    image: postgres:16\n    ports:\n      - \"127.0.0.1:5432:5432\"\n  web:\n    image: node:20\n    ports:\n      - \"3000:3000\"\n";
         assert!(run("compose-db-port-public", "vps", &[("docker-compose.yml", compose)]).is_empty());

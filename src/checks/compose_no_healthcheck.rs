@@ -13,7 +13,8 @@ pub static RULE: Rule = Rule {
 
 const DOC: &str = r#"## What it does
 In the deployment compose file, finds the services built from the repository that run a server
-(not one-shot jobs) with no `healthcheck:` and no `HEALTHCHECK` in the Dockerfile they build.
+(not one-shot jobs, workers or schedulers) with no `healthcheck:` and no `HEALTHCHECK` in the
+Dockerfile they build.
 
 ## Why it matters
 Without a health check Docker reports the container as running even while the server is stuck
@@ -47,9 +48,11 @@ fn run(model: &Model) -> Vec<Observation> {
                 continue;
             }
             let one_shot = s.restarts_once()
-                || s.command
-                    .as_ref()
-                    .is_some_and(|(cmd, _)| ["migrate", "seed", "worker", "cron", "queue"].iter().any(|w| cmd.contains(w)));
+                || s.command.as_ref().is_some_and(|(cmd, _)| {
+                    ["migrate", "seed", "worker", "cron", "queue", "beat", "scheduler"]
+                        .iter()
+                        .any(|w| cmd.contains(w))
+                });
             if one_shot {
                 continue;
             }
@@ -98,7 +101,7 @@ mod tests {
 
     #[test]
     fn compose_or_image_healthcheck_and_one_shot_jobs_stay_silent() {
-        let y = "services:\n  app:\n    build: .\n    healthcheck:\n      test: [\"CMD\", \"wget\", \"-qO-\", \"http://127.0.0.1:3000/api/health\"]\n  migrate:\n    build: .\n    command: npx prisma migrate deploy\n    restart: \"no\"\n";
+        let y = "services:\n  app:\n    build: .\n    healthcheck:\n      test: [\"CMD\", \"wget\", \"-qO-\", \"http://127.0.0.1:3000/api/health\"]\n  migrate:\n    build: .\n    command: npx prisma migrate deploy\n    restart: \"no\"\n  beat:\n    build: .\n    command: ./bin/entrypoint-beat.sh\n";
         assert!(run("compose-no-healthcheck", "vps", &[("Dockerfile", "FROM node:20\n"), ("docker-compose.yml", y)]).is_empty());
         let df = "FROM node:20-alpine\nHEALTHCHECK CMD wget -qO- http://127.0.0.1:3000/ || exit 1\nCMD node server.js\n";
         assert!(run(

@@ -13,7 +13,9 @@ pub static RULE: Rule = Rule {
 
 const DOC: &str = r#"## What it does
 In the deployment compose file, finds `${NAME:-value}` / `${NAME-value}` substitutions where
-`NAME` is a password, secret, token or key and `value` is a literal.
+`NAME` is a password, secret, token or key and `value` is a literal. A default that cannot be
+a secret is left alone: a connection URL without a password (`redis://cache:6379`), a flag
+(`true`, `0`) or the path of a key file (`/certs/server.key`).
 
 ## Why it matters
 When the variable is not set on the server (a missing or misspelt `.env`, a new host), Compose
@@ -36,6 +38,24 @@ magic variable (`${SERVICE_PASSWORD_POSTGRES}`).
 - https://coolify.io/docs/knowledge-base/docker/compose
 "#;
 
+/// Can this default be the secret itself? A URL carries one only as the password of its user
+/// info (`postgres://app:pw@db/app`); flags and file paths name no secret.
+fn may_be_secret(default: &str) -> bool {
+    let d = default.trim_matches(|c| c == '"' || c == '\'');
+    if let Some((_, rest)) = d.split_once("://") {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        return authority
+            .rsplit_once('@')
+            .is_some_and(|(userinfo, _)| userinfo.split_once(':').is_some_and(|(_, pw)| !pw.is_empty()));
+    }
+    let flag = matches!(
+        d.to_ascii_lowercase().as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off" | "0" | "1" | "none" | "null" | "enabled" | "disabled"
+    );
+    let path = (d.starts_with('/') || d.starts_with("./") || d.starts_with("~/")) && !d.contains(char::is_whitespace);
+    !flag && !path
+}
+
 fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
     for c in model.deploy_composes() {
@@ -43,7 +63,7 @@ fn run(model: &Model) -> Vec<Observation> {
         for r in &c.v.var_refs {
             let Some(default) = r.default.as_deref() else { continue };
             let d = default.trim();
-            if d.is_empty() || d.contains('$') || !crate::parse::env_file::is_secret_name(&r.name) || !seen.insert(r.name.clone()) {
+            if d.is_empty() || d.contains('$') || !may_be_secret(d) || !crate::parse::env_file::is_secret_name(&r.name) || !seen.insert(r.name.clone()) {
                 continue;
             }
             out.push(
@@ -77,6 +97,15 @@ mod tests {
         assert_eq!(obs.len(), 1, "{obs:?}");
         assert_eq!(obs[0].line, Some(5));
         assert!(!obs[0].message.contains("postgres)"), "{}", obs[0].message);
+    }
+
+    #[test]
+    fn defaults_that_cannot_be_the_secret_stay_silent() {
+        let ok = "services:\n  app:\n    build: .\n    environment:\n      CACHE_URL: ${CACHE_URL:-redis://cache:6379/0}\n      QUEUE_REDIS_URL: ${QUEUE_REDIS_URL:-http://redis-proxy:80}\n      SKIP_AUTH_TOKENS: ${SKIP_AUTH_TOKENS:-true}\n      TLS_PRIVATE_KEY: ${TLS_PRIVATE_KEY:-/certs/tls.key}\n";
+        assert!(run("compose-secret-default", "vps", &[("docker-compose.yml", ok)]).is_empty());
+        // A URL whose user info holds a password is a secret default.
+        let url = "services:\n  app:\n    build: .\n    environment:\n      DATABASE_URL: ${DATABASE_URL:-postgres://app:hunter2@db:5432/app}\n";
+        assert_eq!(run("compose-secret-default", "vps", &[("docker-compose.yml", url)]).len(), 1);
     }
 
     #[test]

@@ -25,6 +25,9 @@ pub struct ComposeFile {
     pub volumes: Vec<(String, usize)>,
     /// Line of the obsolete top-level `version:` key.
     pub version_line: Option<usize>,
+    /// Line of a note in the file's leading comments saying it is not for production
+    /// ("for development only", "demonstration only, do not use in prod", "local-dev stack").
+    pub not_for_production: Option<usize>,
     /// Every variable reference in any string value.
     pub var_refs: Vec<VarRef>,
     /// Non-fatal problems (line, message). Messages never contain environment values.
@@ -262,7 +265,10 @@ pub fn parse(src: &str) -> Result<ComposeFile, ParseError> {
         col: e.col,
         message: e.message,
     })?;
-    let mut out = ComposeFile::default();
+    let mut out = ComposeFile {
+        not_for_production: not_for_production_note(src),
+        ..ComposeFile::default()
+    };
     let mut non_empty = docs.iter().filter(|d| !d.is_null());
     let Some(top) = non_empty.next() else {
         return Err(ParseError {
@@ -543,6 +549,7 @@ fn parse_service(name: &str, line: usize, node: &Node, w: &mut Vec<(usize, Strin
     let Some(entries) = node.as_map() else {
         return s;
     };
+    let mut deploy_restart = None;
     for (k, v) in entries {
         let Some(key) = k.scalar_string() else {
             continue;
@@ -624,6 +631,17 @@ fn parse_service(name: &str, line: usize, node: &Node, w: &mut Vec<(usize, Strin
                         None => warn_type(w, rv.line, name, "deploy.replicas", "a number"),
                     }
                 }
+                // Compose applies `deploy.restart_policy` to the container when `restart` is not
+                // set: `any` (the default condition) restarts always, `none` never.
+                if let Some((pk, pv)) = v.entry("restart_policy") {
+                    let condition = pv.get("condition").and_then(Node::scalar_string);
+                    let policy = match condition.as_deref().map(str::to_ascii_lowercase).as_deref() {
+                        None | Some("any" | "always") => "always".to_string(),
+                        Some("none" | "no") => "no".to_string(),
+                        Some(other) => other.to_string(),
+                    };
+                    deploy_restart = Some((policy, pk.line));
+                }
             }
             "scale" if s.replicas.is_none() => s.replicas = as_u64(v).map(|r| (r, kl)),
             "profiles" => s.profiles = string_list(v).into_iter().map(|(p, _)| p).collect(),
@@ -651,7 +669,63 @@ fn parse_service(name: &str, line: usize, node: &Node, w: &mut Vec<(usize, Strin
             _ => {}
         }
     }
+    if s.restart.is_none() {
+        s.restart = deploy_restart;
+    }
     s
+}
+
+/// Phrases of a header comment saying the file is not the deployment.
+const NOT_FOR_PRODUCTION: &[&str] = &[
+    "development only",
+    "dev only",
+    "demonstration only",
+    "demo only",
+    "testing only",
+    "test only",
+    "do not use in prod",
+    "do not use this in prod",
+    "do not use it in prod",
+    "dont use in prod",
+    "dont use this in prod",
+    "not for production",
+    "not for prod use",
+    "not meant for production",
+    "not intended for production",
+    "not suitable for production",
+    "not to be used in production",
+    "should not be used in production",
+    "not production ready",
+    "local dev stack",
+    "local development stack",
+];
+
+/// The line of a comment among the file's leading comments (before the first key) that says
+/// the file is for development, tests or a demonstration only. A line naming another compose
+/// file ("for development only, use compose.prod.yml") describes that file, not this one.
+fn not_for_production_note(src: &str) -> Option<usize> {
+    for (i, line) in src.lines().enumerate().take(60) {
+        let t = line.trim();
+        if t.is_empty() || t == "---" {
+            continue;
+        }
+        let Some(comment) = t.strip_prefix('#') else { break };
+        let lower = comment.to_ascii_lowercase();
+        if lower.contains(".yml") || lower.contains(".yaml") {
+            continue;
+        }
+        let words: String = lower
+            .chars()
+            .filter(|c| *c != '\'' && *c != '\u{2019}')
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+            .collect();
+        let norm = format!(" {} ", words.split_whitespace().collect::<Vec<_>>().join(" "));
+        // A word boundary before the phrase; "prod" also matches "production".
+        if NOT_FOR_PRODUCTION.iter().any(|p| norm.contains(&format!(" {p}"))) {
+            return Some(i + 1);
+        }
+    }
+    None
 }
 
 fn parse_build(v: &Node, line: usize, svc: &str, w: &mut Vec<(usize, String)>) -> Option<Build> {
@@ -1339,6 +1413,37 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
     use std::time::{Duration, Instant};
+
+    #[test]
+    fn header_notes_that_the_file_is_not_for_production() {
+        let note = |src: &str| parse(src).unwrap().not_for_production;
+        assert_eq!(note("# This is meant for local development only.\nservices:\n  a:\n    image: x\n"), Some(1));
+        assert_eq!(
+            note("---\n# Example stack\n#\n# For demonstration only, don't use it in prod!\nservices: {}\n"),
+            Some(4)
+        );
+        assert_eq!(note("# Core local-dev stack for contributors\nservices: {}\n"), Some(1));
+        assert_eq!(note("# NOT INTENDED FOR PRODUCTION USE\nservices: {}\n"), Some(1));
+        // Not a note: a profile list, a pointer to another file, a comment after the first key.
+        assert_eq!(note("# Profiles:\n# - backend: all services for local development\nservices: {}\n"), None);
+        assert_eq!(
+            note("# Production stack. For development only, see docker-compose.dev.yml\nservices: {}\n"),
+            None
+        );
+        assert_eq!(note("services:\n  # development only\n  a:\n    image: x\n"), None);
+        assert_eq!(note("# Production-ready stack\nservices: {}\n"), None);
+    }
+
+    #[test]
+    fn deploy_restart_policy_sets_the_restart_policy_unless_restart_is_given() {
+        let f = parse("services:\n  a:\n    image: x\n    deploy:\n      restart_policy:\n        condition: any\n  b:\n    image: x\n    deploy:\n      restart_policy:\n        condition: on-failure\n        max_attempts: 3\n  c:\n    image: x\n    deploy:\n      restart_policy: {}\n    restart: unless-stopped\n  d:\n    image: x\n    deploy:\n      replicas: 2\n").unwrap();
+        let r = |n: &str| f.service(n).and_then(|s| s.restart.clone()).map(|(p, _)| p);
+        assert_eq!(r("a").as_deref(), Some("always"));
+        assert_eq!(r("b").as_deref(), Some("on-failure"));
+        assert!(f.service("b").is_some_and(Service::restarts_once));
+        assert_eq!(r("c").as_deref(), Some("unless-stopped"));
+        assert_eq!(r("d"), None);
+    }
 
     const FULL: &str = r#"version: "3.8"
 x-common: &common
