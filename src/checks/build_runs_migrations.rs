@@ -33,14 +33,21 @@ Move the migration to the release / pre-deploy command, a CI step, or the contai
 - https://docs.railway.com/deployments/pre-deploy-command
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
-    let mut out = Vec::new();
-    for (_, d) in ctx.model.dockerfiles.iter().enumerate().filter(|(i, _)| ctx.model.is_used_dockerfile(*i)) {
+/// What the repository alone decides: the Dockerfile RUN lines that migrate, and each app whose
+/// build script migrates with whether its Dockerfile runs that script (`None`: no Dockerfile).
+struct Found {
+    runs: Vec<Observation>,
+    scripts: Vec<(Observation, Option<bool>)>,
+}
+
+fn found(model: &crate::model::Model) -> Found {
+    let mut runs = Vec::new();
+    for (_, d) in model.dockerfiles.iter().enumerate().filter(|(i, _)| model.is_used_dockerfile(*i)) {
         for ins in d.df.instructions.iter().filter(|i| i.keyword == "RUN") {
             let t = ins.command_text();
             let seq = migration_command(&t).or_else(|| has_seq(&t, &["prisma", "db", "push"]).then(|| "prisma db push".to_string()));
             if let Some(what) = seq {
-                out.push(
+                runs.push(
                     Observation::at(
                         RULE.id,
                         &d.rel,
@@ -53,34 +60,44 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             }
         }
     }
-    // The package's build script, when the build runs it: buildpack builds (no Dockerfile) run
-    // `npm run build`, and so does a Dockerfile RUN that calls it.
-    for app in super::deployable_apps(ctx.model) {
+    let mut scripts = Vec::new();
+    for app in super::deployable_apps(model) {
         let Some(p) = &app.package else { continue };
         let Some((_, script, line)) = p.v.script("build") else { continue };
         let Some(what) = migration_command(script).or_else(|| has_seq(script, &["prisma", "db", "push"]).then(|| "prisma db push".to_string())) else {
             continue;
         };
-        let runs_build = match ctx.model.dockerfile_of(app) {
+        let dockerfile_runs_build = model.dockerfile_of(app).map(|d| {
+            d.df.instructions
+                .iter()
+                .any(|i| i.keyword == "RUN" && (has_seq(&i.command_text(), &["run", "build"]) || has_seq(&i.command_text(), &["yarn", "build"])))
+        });
+        let o = Observation::at(
+            RULE.id,
+            &p.rel,
+            *line,
+            format!("the `build` script runs `{what}`, so every build touches the production database, which the builder usually cannot reach"),
+        )
+        .var("command", what.clone())
+        .key(format!("{}:build:{what}", p.rel));
+        scripts.push((o, dockerfile_runs_build));
+    }
+    Found { runs, scripts }
+}
+
+fn run(ctx: &Ctx) -> Vec<Observation> {
+    let found = ctx.model.memo.get("build-runs-migrations:found", || found(ctx.model));
+    let mut out = found.runs.clone();
+    // The package's build script, when the build runs it: buildpack builds (no Dockerfile) run
+    // `npm run build`, and so does a Dockerfile RUN that calls it.
+    for (o, dockerfile_runs_build) in &found.scripts {
+        let runs_build = match dockerfile_runs_build {
             // Without a Dockerfile the platform's builder runs the build script, where there is one.
             None => ctx.model.dockerfiles.is_empty() && ctx.facts.builds_without_dockerfile,
-            Some(d) => {
-                d.df.instructions
-                    .iter()
-                    .any(|i| i.keyword == "RUN" && (has_seq(&i.command_text(), &["run", "build"]) || has_seq(&i.command_text(), &["yarn", "build"])))
-            }
+            Some(runs) => *runs,
         };
         if runs_build {
-            out.push(
-                Observation::at(
-                    RULE.id,
-                    &p.rel,
-                    *line,
-                    format!("the `build` script runs `{what}`, so every build touches the production database, which the builder usually cannot reach"),
-                )
-                .var("command", what.clone())
-                .key(format!("{}:build:{what}", p.rel)),
-            );
+            out.push(o.clone());
         }
     }
     out
