@@ -477,15 +477,12 @@ impl Model {
                             line: 1,
                         });
                     }
-                    let Parsed::Source(facts) = parsed else { continue };
-                    for (line, msg) in &facts.errors {
-                        m.observations.push(parse_error(&f.rel, *line, "source file", msg));
-                    }
-                    let client = facts.directives.iter().any(|d| d == "use client");
-                    let runtime = !client && !is_script_path(&local) && !local.ends_with("next.config.js") && !local.ends_with("next.config.mjs");
                     // Custom servers declare their health routes as string literals (every needle
-                    // holds one of the four words of the prefilter).
-                    let maybe_health = ["health", "/ping", "/status", "heartbeat"].iter().any(|w| text.contains(w));
+                    // holds one of the words of the prefilter), also in files the source analysis
+                    // skips (a controller that reads no env and starts nothing).
+                    let maybe_health = ["health", "/ping", "/status", "heartbeat", "Controller('ping'", "Controller(\"ping\""]
+                        .iter()
+                        .any(|w| text.contains(w));
                     for needle in [
                         "'/health",
                         "\"/health",
@@ -503,6 +500,8 @@ impl Model {
                         "\"/heartbeat",
                         "Controller('health",
                         "Controller(\"health",
+                        "Controller('ping'",
+                        "Controller(\"ping\"",
                     ] {
                         if !maybe_health {
                             break;
@@ -518,6 +517,31 @@ impl Model {
                             });
                         }
                     }
+                    // NestJS controllers under a versioned or prefixed path: `@Controller('v1/health-check')`.
+                    if maybe_health {
+                        for (off, _) in text.match_indices("@Controller(") {
+                            let lit = text[off + 12..].trim_start();
+                            let Some(q) = lit.chars().next().filter(|c| matches!(c, '\'' | '"' | '`')) else {
+                                continue;
+                            };
+                            let body = &lit[1..];
+                            let end = body.find(q).unwrap_or(0);
+                            let path = body[..end].trim_matches('/');
+                            if path.contains("health") && !path.starts_with("health") {
+                                m.apps[a].routes.push(Route {
+                                    path: format!("/{path}"),
+                                    file: f.rel.clone(),
+                                    line: crate::text::line_of(text, off),
+                                });
+                            }
+                        }
+                    }
+                    let Parsed::Source(facts) = parsed else { continue };
+                    for (line, msg) in &facts.errors {
+                        m.observations.push(parse_error(&f.rel, *line, "source file", msg));
+                    }
+                    let client = facts.directives.iter().any(|d| d == "use client");
+                    let runtime = !client && !is_script_path(&local) && !local.ends_with("next.config.js") && !local.ends_with("next.config.mjs");
                     m.apps[a].sources.push(SourceDoc {
                         rel: f.rel.clone(),
                         facts,

@@ -15,7 +15,8 @@ const DOC: &str = r#"## What it does
 Reads the final stage's `HEALTHCHECK` (and the compose `healthcheck.test` of the service built from
 the Dockerfile) and the runtime base image: `curl` is not in Alpine, slim or distroless images,
 `wget` is not in slim or distroless images (Alpine has BusyBox `wget`). Stays silent when the
-Dockerfile installs the tool (`apk add curl`, `apt-get install … curl`).
+Dockerfile installs the tool (`apk add curl`, `apt-get install … curl`), and for the official
+`nginx:*-alpine` images, which ship `curl` (the `-alpine-slim` ones do not).
 
 ## Why it matters
 The check command fails with "not found" on every run, so the container is never healthy: Coolify
@@ -36,7 +37,18 @@ Use the tool the image has (`wget -qO- http://localhost:3000/api/health` on Alpi
 ## References
 - https://docs.docker.com/reference/dockerfile/#healthcheck
 - https://coolify.io/docs/applications/configuration/health-checks
+- https://github.com/nginx/docker-nginx/blob/master/mainline/alpine/Dockerfile
 "#;
+
+/// The official `nginx:*-alpine` images install `curl` ("to make registering on DNS SD
+/// easier", docker-nginx `alpine/Dockerfile`); `*-alpine-slim` does not.
+fn nginx_alpine_has_curl(base: &str) -> bool {
+    let name = base.split(['@']).next().unwrap_or(base);
+    let (repo, tag) = name.rsplit_once(':').filter(|(_, t)| !t.contains('/')).unwrap_or((name, "latest"));
+    let repo = repo.strip_prefix("docker.io/").unwrap_or(repo);
+    let repo = repo.strip_prefix("library/").unwrap_or(repo);
+    repo == "nginx" && tag.contains("alpine") && !tag.contains("slim")
+}
 
 fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
@@ -47,7 +59,7 @@ fn run(model: &Model) -> Vec<Observation> {
         let slim = base.contains("slim");
         let installs = |tool: &str| super::final_stage_installs(&d.df, tool);
         let missing = |tool: &str| match tool {
-            "curl" => (f == Flavor::Alpine || slim || f == Flavor::Distroless) && !installs("curl"),
+            "curl" => (f == Flavor::Alpine || slim || f == Flavor::Distroless) && !installs("curl") && !nginx_alpine_has_curl(&base),
             "wget" => (slim || f == Flavor::Distroless) && !installs("wget"),
             _ => false,
         };
@@ -101,5 +113,15 @@ mod tests {
         assert!(run("healthcheck-tool-missing", "coolify", &[("Dockerfile", df)]).is_empty());
         let df = "FROM node:20\nHEALTHCHECK CMD curl -f http://localhost:3000/\n";
         assert!(run("healthcheck-tool-missing", "coolify", &[("Dockerfile", df)]).is_empty());
+    }
+
+    #[test]
+    fn official_nginx_alpine_ships_curl_but_alpine_slim_does_not() {
+        let df = "FROM node:20-alpine AS build\nRUN npm run build\nFROM nginx:1.27-alpine\nCOPY --from=build /app/dist /usr/share/nginx/html\nHEALTHCHECK CMD curl -fsS http://localhost/ || exit 1\n";
+        assert!(run("healthcheck-tool-missing", "coolify", &[("Dockerfile", df)]).is_empty());
+        let slim = df.replace("nginx:1.27-alpine", "nginx:1.27-alpine-slim");
+        assert_eq!(run("healthcheck-tool-missing", "coolify", &[("Dockerfile", &slim)]).len(), 1);
+        let other = df.replace("nginx:1.27-alpine", "someone/nginx:alpine");
+        assert_eq!(run("healthcheck-tool-missing", "coolify", &[("Dockerfile", &other)]).len(), 1);
     }
 }

@@ -12,7 +12,10 @@ pub static RULE: Rule = Rule {
 };
 
 const DOC: &str = r#"## What it does
-Finds server code that answers with `text/event-stream` (Server-Sent Events).
+Finds server code that answers with `text/event-stream` (Server-Sent Events): the value of a
+`Content-Type` header (`{ 'Content-Type': 'text/event-stream' }`, `setHeader('Content-Type', …)`,
+`res.type(…)`). A request's `Accept: text/event-stream` (code consuming another service's stream)
+is not an answer.
 
 ## Why it matters
 An SSE connection stays open as long as the client listens. Platform proxies close idle or
@@ -69,5 +72,23 @@ mod tests {
     fn json_route_stays_silent() {
         let src = "export function GET() { return Response.json({}) }\n";
         assert!(koyeb("long-lived-responses", &[("package.json", NEXT_PKG), ("app/api/x/route.ts", src)]).is_empty());
+    }
+
+    #[test]
+    fn clients_asking_for_event_streams_and_content_type_tables_stay_silent() {
+        // A server-side client consuming someone else's stream, an MCP client's Accept list and a
+        // table of content types name the media type without answering with it.
+        let client = "export async function GET() {\n  const r = await fetch(u, { headers: { Accept: 'text/event-stream' } });\n  const h = { Accept: 'application/json, text/event-stream' };\n  const types = { sse: 'text/event-stream' };\n  if (matchContentType(r, 'text/event-stream')) log(types, h);\n  return Response.json({});\n}\n";
+        assert!(koyeb("long-lived-responses", &[("package.json", NEXT_PKG), ("app/api/x/route.ts", client)]).is_empty());
+        // The server answering with it fires, whichever way it sets the header.
+        let set = "import http from 'http';\nhttp.createServer((req, res) => {\n  res.setHeader('Content-Type', 'text/event-stream');\n  res.write('data: 1\\n\\n');\n}).listen(process.env.PORT);\n";
+        let obs = koyeb("long-lived-responses", &[("package.json", NEXT_PKG), ("app/api/x/route.ts", set)]);
+        assert_eq!(obs.len(), 1);
+        assert_eq!(obs[0].line, Some(3));
+        let head = "export function GET() {\n  const headers = new Headers({ 'content-type': `text/event-stream; charset=utf-8` });\n  return new Response(s, { headers });\n}\n";
+        assert_eq!(
+            koyeb("long-lived-responses", &[("package.json", NEXT_PKG), ("app/api/y/route.ts", head)]).len(),
+            1
+        );
     }
 }

@@ -297,6 +297,18 @@ pub fn root_declares_node(model: &Model) -> bool {
         || model.paths.contains(".node-version")
 }
 
+/// Is the package an example, a playground or a test fixture rather than the repository's service?
+pub fn is_example_app(app: &App) -> bool {
+    app.dir.split('/').any(|seg| {
+        let seg = seg.to_ascii_lowercase();
+        matches!(
+            seg.as_str(),
+            "examples" | "example" | "playground" | "playgrounds" | "templates" | "template" | "fixtures" | "__fixtures__" | "test" | "tests" | "e2e"
+        ) || seg.ends_with("-examples")
+            || seg.ends_with("-example")
+    })
+}
+
 /// The apps worth auditing.
 pub fn deployable_apps(model: &Model) -> impl Iterator<Item = &App> {
     model.apps.iter().filter(|a| is_deployable(a))

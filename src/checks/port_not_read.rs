@@ -1,4 +1,5 @@
-use super::{deployable_apps, Check, Ctx, Rule};
+use super::{app_for_config, deployable_apps, is_example_app, Check, Ctx, Rule};
+use crate::model::{App, Model};
 use crate::observe::Observation;
 use crate::parse::source::PortExpr;
 use crate::report::Aspect;
@@ -14,6 +15,8 @@ pub static RULE: Rule = Rule {
 const DOC: &str = r#"## What it does
 Finds a server that listens on a literal port (`app.listen(3000)`, `server.listen(8080, ...)`) or a
 start command with a literal `next start -p 3000` / `--port 3000`, instead of reading `PORT`.
+On Fly it stays silent when the fly.toml building the app routes `internal_port` to that port
+(fly-internal-port compares the two).
 
 ## Why it matters
 Platforms route traffic and health checks to the port they configure and pass it in `PORT`. A
@@ -34,6 +37,21 @@ Listen on `process.env.PORT` with a default (`app.listen(process.env.PORT || 300
 - https://nextjs.org/docs/app/api-reference/cli/next#next-start-options
 "#;
 
+/// Does a fly.toml that builds this app already route to `port` (`[http_service]` or
+/// `[[services]]` `internal_port`)? Then Fly's setting is in the repository and matches.
+fn fly_routes_to(model: &Model, app: &App, port: u16) -> bool {
+    model.fly_building().any(|f| {
+        app_for_config(model, &f.rel).is_some_and(|a| a.dir == app.dir)
+            && (f
+                .v
+                .http_service
+                .as_ref()
+                .and_then(|h| h.internal_port)
+                .is_some_and(|(p, _)| p == i64::from(port))
+                || f.v.services.iter().any(|s| s.internal_port.is_some_and(|(p, _)| p == i64::from(port))))
+    })
+}
+
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
     let default = ctx
@@ -41,10 +59,14 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         .default_port
         .map(|p| p.to_string())
         .unwrap_or_else(|| "the configured port".to_string());
-    for app in deployable_apps(ctx.model) {
+    let routed = |app: &App, p: u16| ctx.platform.id == "fly" && fly_routes_to(ctx.model, app, p);
+    for app in deployable_apps(ctx.model).filter(|a| !is_example_app(a)) {
         for src in app.sources.iter().filter(|s| s.runtime) {
             for l in &src.facts.listens {
                 if let PortExpr::Literal(p @ 1..) = l.port {
+                    if routed(app, p) {
+                        continue;
+                    }
                     out.push(
                         Observation::at(
                             RULE.id,
@@ -63,7 +85,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             }
         }
         for c in ctx.model.start_commands(app) {
-            if let Some(p) = super::next_start_port(&c.text) {
+            if let Some(p) = super::next_start_port(&c.text).filter(|&p| !routed(app, p)) {
                 out.push(
                     Observation::at(
                         RULE.id,
@@ -107,5 +129,29 @@ mod tests {
         assert!(koyeb("port-not-read", &[("package.json", pkg), ("server.js", src)]).is_empty());
         let pkg2 = NEXT_PKG.replace("\"start\": \"next start\"", "\"start\": \"next start -p ${PORT:-3000}\"");
         assert!(koyeb("port-not-read", &[("package.json", &pkg2)]).is_empty());
+    }
+
+    #[test]
+    fn a_fly_toml_routing_to_the_fixed_port_and_playgrounds_stay_silent() {
+        use crate::checks::testing::run;
+        let pkg = "{\"scripts\":{\"start\":\"node server.js\"},\"dependencies\":{\"express\":\"4.0.0\"}}";
+        let src = "const app = require('express')();\napp.listen(3000);\n";
+        let df = "FROM node:20-alpine\nCOPY . .\nCMD [\"node\", \"server.js\"]\n";
+        let fly = "app = \"a\"\n[http_service]\n  internal_port = 3000\n";
+        let files = [("package.json", pkg), ("server.js", src), ("Dockerfile", df), ("fly.toml", fly)];
+        assert!(run("port-not-read", "fly", &files).is_empty());
+        // Fly routing elsewhere is still told (fly-internal-port reports the mismatch too), and
+        // the other platforms, which fly.toml does not configure, still need their setting.
+        let fly8080 = fly.replace("3000", "8080");
+        let files8080 = [("package.json", pkg), ("server.js", src), ("Dockerfile", df), ("fly.toml", fly8080.as_str())];
+        assert_eq!(run("port-not-read", "fly", &files8080).len(), 1);
+        assert_eq!(run("port-not-read", "railway", &files).len(), 1);
+        // A playground beside the product is not deployed.
+        let files = [
+            ("package.json", "{\"name\":\"root\",\"private\":true}"),
+            ("playground/nest/package.json", pkg),
+            ("playground/nest/server.js", src),
+        ];
+        assert!(koyeb("port-not-read", &files).is_empty());
     }
 }

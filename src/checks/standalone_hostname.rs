@@ -1,5 +1,4 @@
-use super::{copies_standalone, deployable_apps, final_instructions, Check, Rule};
-use crate::model::Model;
+use super::{copies_standalone, deployable_apps, final_instructions, Check, Ctx, Rule};
 use crate::observe::Observation;
 use crate::report::Aspect;
 
@@ -8,12 +7,13 @@ pub static RULE: Rule = Rule {
     aspect: Aspect::Networking,
     title: "Standalone server.js without HOSTNAME=0.0.0.0",
     doc: DOC,
-    check: Check::Repo(run),
+    check: Check::Target(run),
 };
 
 const DOC: &str = r#"## What it does
 Fires when the image runs the standalone `server.js` and neither the Dockerfile nor the start
-command sets `HOSTNAME` (to `0.0.0.0` or `::`).
+command sets `HOSTNAME` (to `0.0.0.0` or `::`). Stays silent when the start script handles
+`HOSTNAME` itself, and on Coolify and a VPS when a compose service building the image sets it.
 
 ## Why it matters
 The standalone server binds to the `HOSTNAME` environment variable. Container runtimes set
@@ -35,7 +35,14 @@ Add `ENV HOSTNAME="0.0.0.0"` to the runner stage.
 - https://nextjs.org/docs/app/api-reference/config/next-config-js/output
 "#;
 
-fn run(model: &Model) -> Vec<Observation> {
+/// Platforms that run the repository's compose file, where a service's `environment` reaches the
+/// container.
+fn runs_compose(platform: &str) -> bool {
+    matches!(platform, "coolify" | "vps")
+}
+
+fn run(ctx: &Ctx) -> Vec<Observation> {
+    let model = ctx.model;
     let mut out = Vec::new();
     for app in deployable_apps(model) {
         let Some(d) = model.dockerfile_of(app) else { continue };
@@ -48,7 +55,17 @@ fn run(model: &Model) -> Vec<Observation> {
             .into_iter()
             .any(|i| i.keyword == "ENV" && i.key_values().iter().any(|(k, _)| k == "HOSTNAME"));
         let set_in_cmd = cmds.iter().any(|c| c.text.contains("HOSTNAME="));
-        if !set_in_env && !set_in_cmd {
+        // A start script that handles `HOSTNAME` itself (exports it, sets it, or points a proxy
+        // in the image at `${HOSTNAME}:3000` on purpose) decides the bind address knowingly.
+        let script_handles = cmds.iter().any(|c| model.scripts.get(&c.file).is_some_and(|t| t.contains("HOSTNAME")));
+        // On a platform that runs the compose file, a service building this image sets it.
+        let set_in_compose = runs_compose(&ctx.platform.id)
+            && model.services_building(&d.rel).any(|(_, s, _)| {
+                s.environment
+                    .iter()
+                    .any(|e| e.name == "HOSTNAME" && e.value.as_deref().is_some_and(|v| !v.is_empty()))
+            });
+        if !set_in_env && !set_in_cmd && !script_handles && !set_in_compose {
             out.push(
                 Observation::at(
                     RULE.id,
@@ -84,5 +101,42 @@ mod tests {
             &[("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), ("next.config.js", STANDALONE_CONFIG)]
         )
         .is_empty());
+    }
+
+    #[test]
+    fn a_start_script_handling_hostname_or_a_compose_service_setting_it_stays_silent() {
+        use crate::checks::testing::run;
+        let df = WITH_DOCKER
+            .replace("ENV HOSTNAME=\"0.0.0.0\"\n", "")
+            .replace("CMD [\"node\", \"server.js\"]", "COPY start.sh ./start.sh\nCMD [\"sh\", \"start.sh\"]");
+        // The image fronts the server with a proxy pointed at `${HOSTNAME}:3000` on purpose.
+        let script = "#!/bin/sh\nexport HOSTNAME\nenvsubst '${HOSTNAME}' < /etc/proxy.tpl > /etc/proxy.conf\nproxy &\nnode server.js\n";
+        let files = [
+            ("package.json", NEXT_PKG),
+            ("Dockerfile", df.as_str()),
+            ("next.config.js", STANDALONE_CONFIG),
+            ("start.sh", script),
+        ];
+        assert!(koyeb("standalone-hostname", &files).is_empty());
+        let plain = "#!/bin/sh\nnode server.js\n";
+        let files = [
+            ("package.json", NEXT_PKG),
+            ("Dockerfile", df.as_str()),
+            ("next.config.js", STANDALONE_CONFIG),
+            ("start.sh", plain),
+        ];
+        assert_eq!(koyeb("standalone-hostname", &files).len(), 1);
+        // The compose service that builds the image sets HOSTNAME: silent where compose runs it.
+        let df = WITH_DOCKER.replace("ENV HOSTNAME=\"0.0.0.0\"\n", "");
+        let compose = "services:\n  web:\n    build: .\n    environment:\n      - HOSTNAME=0.0.0.0\n";
+        let files = [
+            ("package.json", NEXT_PKG),
+            ("Dockerfile", df.as_str()),
+            ("next.config.js", STANDALONE_CONFIG),
+            ("docker-compose.yml", compose),
+        ];
+        assert!(run("standalone-hostname", "vps", &files).is_empty());
+        assert!(run("standalone-hostname", "coolify", &files).is_empty());
+        assert_eq!(run("standalone-hostname", "fly", &files).len(), 1);
     }
 }

@@ -210,7 +210,8 @@ pub struct SourceFacts {
     pub child_processes: Vec<ChildProcess>,
     /// `listen` calls and `serve({ port })` servers.
     pub listens: Vec<Listen>,
-    /// Lines with a `text/event-stream` string (server-sent events).
+    /// Lines where `text/event-stream` is the value of a `Content-Type` header (server-sent
+    /// events answered by this code).
     pub sse: Vec<usize>,
     /// Lines of `setInterval` calls.
     pub intervals: Vec<usize>,
@@ -342,6 +343,11 @@ pub enum PortExpr {
     Env { name: String, default: Option<u16> },
     /// Anything else.
     Unknown,
+}
+
+/// `Content-Type` / `content-type` / `contentType`: a header naming what a response is.
+fn is_content_type_name(name: &str) -> bool {
+    name.eq_ignore_ascii_case("content-type") || name == "contentType"
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -745,6 +751,11 @@ struct Walker<'a, 'b> {
     dev_depth: usize,
     /// Inside the arguments of an env schema call.
     in_schema: usize,
+    /// Inside the value of a `Content-Type` header (an object property `'Content-Type': …`, or
+    /// the arguments of `setHeader('Content-Type', …)` / `res.type(…)`): only there does a
+    /// `text/event-stream` string say that this code answers with Server-Sent Events (an
+    /// `Accept: 'text/event-stream'` request header, or a content-type table, is a client's).
+    in_content_type: usize,
     /// Inside the right-hand side of `||` / `??`.
     fallback_depth: usize,
     /// Nesting of function bodies (0 = module load).
@@ -776,6 +787,7 @@ pub fn analyze(src: &str, file_name: &str) -> SourceFacts {
             budget: Cell::new(RESOLVE_BUDGET),
             dev_depth: 0,
             in_schema: 0,
+            in_content_type: 0,
             fallback_depth: 0,
             fn_depth: 0,
             instrumentation: {
@@ -1768,7 +1780,7 @@ impl<'a, 'b> Walker<'a, 'b> {
 
     fn visit_template(&mut self, t: &'b TemplateLiteral<'a>) {
         for q in &t.quasis {
-            if q.value.raw.contains("text/event-stream") {
+            if self.in_content_type > 0 && q.value.raw.contains("text/event-stream") {
                 let line = self.line(q.span);
                 self.sse(line);
             }
@@ -1797,7 +1809,7 @@ impl<'a, 'b> Walker<'a, 'b> {
 
     fn visit_expr_inner(&mut self, e: &'b Expression<'a>) {
         match e {
-            Expression::StringLiteral(s) if s.value.contains("text/event-stream") => {
+            Expression::StringLiteral(s) if self.in_content_type > 0 && s.value.contains("text/event-stream") => {
                 let line = self.line(s.span);
                 self.sse(line);
             }
@@ -1923,7 +1935,10 @@ impl<'a, 'b> Walker<'a, 'b> {
                                     self.visit_expr(k);
                                 }
                             }
+                            let ct = p.key.static_name().is_some_and(|k| is_content_type_name(&k));
+                            self.in_content_type += usize::from(ct);
                             self.visit_expr(&p.value);
+                            self.in_content_type -= usize::from(ct);
                         }
                         ObjectPropertyKind::SpreadProperty(s) => self.visit_expr(&s.argument),
                     }
@@ -2008,8 +2023,17 @@ impl<'a, 'b> Walker<'a, 'b> {
             Expression::StaticMemberExpression(m) => matches!(m.property.name.as_str(), "parse" | "safeParse" | "parseAsync" | "safeParseAsync"),
             _ => false,
         };
+        // `setHeader('Content-Type', 'text/event-stream')`, `headers.set(...)`, `c.header(...)`,
+        // `res.type('text/event-stream')`, `res.contentType(...)`.
+        let ct = c
+            .arguments
+            .iter()
+            .any(|a| a.as_expression().and_then(|e| string_lit(e)).is_some_and(is_content_type_name))
+            || matches!(c.callee.get_inner_expression(), Expression::StaticMemberExpression(m) if matches!(m.property.name.as_str(), "type" | "contentType"));
         self.in_schema += usize::from(schema);
+        self.in_content_type += usize::from(ct);
         self.visit_args(&c.arguments);
+        self.in_content_type -= usize::from(ct);
         self.in_schema -= usize::from(schema);
     }
 
