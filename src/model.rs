@@ -222,7 +222,14 @@ pub fn is_test_path(rel: &str) -> bool {
     let stem = name.split('.').next().unwrap_or(name).to_ascii_lowercase();
     // Mock data (`mock.ts`, `mocks.ts`, `payment.mock.ts`, `__mocks__/`) feeds tests.
     let mock = matches!(stem.as_str(), "mock" | "mocks" | "mock-data" | "mockdata") || name.contains(".mock.") || rel.split('/').any(|seg| seg == "__mocks__");
-    mock || TEST_MARKERS.iter().any(|m| name.contains(m)) || rel.split('/').any(|seg| TEST_DIRS.contains(&seg))
+    // `e2e_tests/`, `integration-tests/`: a test suite's own folder.
+    let suite = |seg: &str| {
+        let seg = seg.to_ascii_lowercase();
+        ["_tests", "-tests", "_test", "-test"].iter().any(|t| seg.ends_with(t)) || seg.starts_with("e2e")
+    };
+    let mut dirs: Vec<&str> = rel.split('/').collect();
+    dirs.pop();
+    mock || TEST_MARKERS.iter().any(|m| name.contains(m)) || rel.split('/').any(|seg| TEST_DIRS.contains(&seg)) || dirs.iter().any(|d| suite(d))
 }
 
 /// Folders whose files are samples or served content, not the repository's own configuration:
@@ -409,7 +416,7 @@ impl Model {
                         m.observations.push(parse_error(&f.rel, e.line, "env file", &e.message));
                     }
                     let name = f.rel.rsplit('/').next().unwrap_or(&f.rel).to_ascii_lowercase();
-                    let template = ["example", "sample", "template", "dist", "defaults"].iter().any(|t| name.contains(t));
+                    let template = crate::discover::is_env_template_name(&name);
                     m.env_files.push(EnvDoc {
                         rel: f.rel.clone(),
                         template,
@@ -475,7 +482,9 @@ impl Model {
                     for (line, msg) in &facts.errors {
                         m.observations.push(parse_error(&f.rel, *line, "source file", msg));
                     }
-                    let client = facts.directives.iter().any(|d| d == "use client");
+                    // Next.js runs `instrumentation-client.*` in the browser only.
+                    let file_name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
+                    let client = facts.directives.iter().any(|d| d == "use client") || file_name.starts_with("instrumentation-client.");
                     let runtime = !client && !is_script_path(&local) && !local.ends_with("next.config.js") && !local.ends_with("next.config.mjs");
                     // Custom servers declare their health routes as string literals (every needle
                     // holds one of the four words of the prefilter).
