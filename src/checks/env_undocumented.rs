@@ -22,7 +22,7 @@ but documented nowhere; past a dozen, one finding lists them at the env template
 reads them (in its folder or the nearest above it; the root template when several apps do); with
 no env template at all, one finding lists them. Variables the platform, the operating
 system or a test runner sets (`NODE_ENV`, `PORT`, `HOSTNAME`, `CI`, platform prefixes,
-`PLAYWRIGHT`, `E2E_*`) are ignored.
+`PLAYWRIGHT`, `E2E_TESTING`) are ignored.
 
 ## Why it matters
 The deploy has to set every variable by hand in the platform's settings. One that nobody wrote down
@@ -118,10 +118,14 @@ const PROXY_AND_CLOUD: &[&str] = &[
 
 /// Name segments of variables a test runner sets or a test run passes (`PLAYWRIGHT`,
 /// `CI_PLAYWRIGHT`, `E2E_TESTING`, `VITEST`): no deployment sets them.
-const TEST_RUNNER_SEGMENTS: &[&str] = &["PLAYWRIGHT", "CYPRESS", "VITEST", "JEST", "E2E", "MOCHA"];
+const TEST_RUNNER_SEGMENTS: &[&str] = &["PLAYWRIGHT", "CYPRESS", "VITEST", "JEST", "MOCHA"];
 
 fn test_runner_var(name: &str) -> bool {
-    name.split('_').any(|s| TEST_RUNNER_SEGMENTS.contains(&s))
+    let segs: Vec<&str> = name.split('_').collect();
+    // `E2E` alone can be end-to-end encryption (`E2E_ENCRYPTION_KEY`); with `TEST` it is a test run.
+    segs.iter().any(|s| TEST_RUNNER_SEGMENTS.contains(s))
+        || (segs.contains(&"E2E") && segs.iter().any(|s| matches!(*s, "TEST" | "TESTS" | "TESTING")))
+        || name == "E2E"
 }
 
 /// Every variable the repository provides or documents, with the first place it does.
@@ -431,14 +435,16 @@ mod tests {
 
     #[test]
     fn bundler_test_runner_and_os_variables_stay_silent() {
-        // `import.meta.env.DEV` is Vite's; `PLAYWRIGHT` / `E2E_*` are set by a test run; `LOCALAPPDATA` by Windows.
-        let src = "export const dev = import.meta.env.DEV;\nexport const t = Boolean(process.env.PLAYWRIGHT || process.env.CI_PLAYWRIGHT || process.env.E2E_MODE);\nexport const d = process.env.LOCALAPPDATA;\nexport const k = import.meta.env.VITE_API_KEY;\n";
+        // `import.meta.env.DEV` is Vite's; `PLAYWRIGHT` / `E2E_TESTING` are set by a test run; `LOCALAPPDATA` by Windows.
+        let src = "export const dev = import.meta.env.DEV;\nexport const t = Boolean(process.env.PLAYWRIGHT || process.env.CI_PLAYWRIGHT || process.env.E2E_TESTING);\nexport const d = process.env.LOCALAPPDATA;\nexport const k = import.meta.env.VITE_API_KEY;\nexport const e = process.env.E2E_ENCRYPTION_KEY;\n";
         let obs = koyeb(
             "env-undocumented",
             &[("package.json", NEXT_PKG), ("lib/flags.ts", src), (".env.example", "A=\n")],
         );
-        assert_eq!(obs.len(), 1, "{obs:?}");
-        assert!(obs[0].message.contains("VITE_API_KEY"));
+        // End-to-end encryption is the deployment's.
+        assert_eq!(obs.len(), 2, "{obs:?}");
+        assert!(obs.iter().any(|o| o.message.contains("VITE_API_KEY")));
+        assert!(obs.iter().any(|o| o.message.contains("E2E_ENCRYPTION_KEY")));
     }
 
     #[test]
