@@ -225,7 +225,8 @@ pub fn is_test_path(rel: &str) -> bool {
     // `e2e_tests/`, `integration-tests/`: a test suite's own folder.
     let suite = |seg: &str| {
         let seg = seg.to_ascii_lowercase();
-        ["_tests", "-tests", "_test", "-test"].iter().any(|t| seg.ends_with(t)) || seg.starts_with("e2e")
+        // Not `-test` alone: `ab-test/` is a feature.
+        seg.ends_with("_tests") || seg.ends_with("-tests") || seg.starts_with("e2e")
     };
     let mut dirs: Vec<&str> = rel.split('/').collect();
     dirs.pop();
@@ -1228,6 +1229,10 @@ mod tests {
         assert!(is_test_path("src/__tests__/a.ts"));
         assert!(is_test_path("lib/a.test.ts"));
         assert!(!is_test_path("lib/a.ts"));
+        assert!(is_test_path("packages/e2e_tests/setup/start.ts"));
+        assert!(is_test_path("suites/integration-tests/run.ts"));
+        assert!(!is_test_path("src/features/ab-test/assign.ts"));
+        assert!(!is_test_path("src/e2e.ts"));
         assert!(is_script_path("scripts/backup.ts"));
         assert!(is_script_path("prisma/seed.ts"));
         assert!(!is_script_path("app/api/x/route.ts"));
