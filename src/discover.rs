@@ -145,7 +145,7 @@ pub fn classify(rel: &str) -> Option<FileKind> {
                 FileKind::NextConfig
             } else if lower.ends_with(".prisma") {
                 FileKind::PrismaSchema
-            } else if lower == ".env" || lower.starts_with(".env.") {
+            } else if is_env_name(&lower) {
                 FileKind::EnvFile
             } else if in_workflows && (lower.ends_with(".yml") || lower.ends_with(".yaml")) {
                 FileKind::Workflow
@@ -159,6 +159,26 @@ pub fn classify(rel: &str) -> Option<FileKind> {
         }
     };
     Some(kind)
+}
+
+/// dotenv files: `.env`, `.env.*`, `.env-template`, and templates named the other way round
+/// (`.example.env`, `example.env`, `env.sample`, `env.example`, `env.template`).
+fn is_env_name(lower: &str) -> bool {
+    if lower == ".env" || lower.starts_with(".env.") {
+        return true;
+    }
+    if lower.starts_with(".env-") || lower.starts_with(".env_") {
+        return !lower.ends_with(".md") && !lower.ends_with(".sh");
+    }
+    if let Some(stem) = lower.strip_suffix(".env") {
+        return is_env_template_name(stem);
+    }
+    matches!(lower, "env.example" | "env.sample" | "env.template" | "env.dist")
+}
+
+/// Does an env file's name say it is a template (`.env.example`, `.env-template`, `.example.env`)?
+pub fn is_env_template_name(lower: &str) -> bool {
+    ["example", "sample", "template", "dist", "defaults"].iter().any(|t| lower.contains(t))
 }
 
 fn is_compose_name(lower: &str) -> bool {
@@ -371,8 +391,11 @@ pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
                         let rel = rel_path(&root, entry.path());
                         let kind = rel.as_deref().and_then(classify);
                         // What git ignores is left out, unless it defines the deployment.
+                        // An env template in the tree is committed documentation even when a
+                        // `.env*` rule matches it (it was added with `git add -f`).
+                        let template = kind == Some(FileKind::EnvFile) && is_env_template_name(&entry.file_name().to_string_lossy().to_ascii_lowercase());
                         let skip = match kind {
-                            Some(k) if !k.follows_gitignore() => false,
+                            Some(k) if !k.follows_gitignore() || template => false,
                             _ => states.ignores_file(entry.path()),
                         };
                         if skip {
@@ -590,6 +613,11 @@ mod tests {
         assert_eq!(classify("compose.yaml"), Some(FileKind::Compose));
         assert_eq!(classify("next.config.mjs"), Some(FileKind::NextConfig));
         assert_eq!(classify("prisma/schema.prisma"), Some(FileKind::PrismaSchema));
+        for env in [".env-template", "apps/api/.env-example", "src/.example.env", "podman/env.sample", "env.example"] {
+            assert_eq!(classify(env), Some(FileKind::EnvFile), "{env}");
+        }
+        assert_eq!(classify("build.env.ts"), Some(FileKind::Source));
+        assert_eq!(classify("docker.env"), None);
         assert_eq!(classify(".env.example"), Some(FileKind::EnvFile));
         assert_eq!(classify(".env"), Some(FileKind::EnvFile));
         assert_eq!(classify("app/api/health/route.ts"), Some(FileKind::Source));
@@ -614,6 +642,19 @@ mod tests {
         assert_eq!(d.files[2].text.as_deref(), Some("{\"name\":\"a\"}"));
         assert!(d.files[1].text.is_none());
         assert!(d.observations.iter().any(|o| o.rule == "file-skipped" && o.file.as_deref() == Some("bin.js")));
+    }
+
+    #[test]
+    fn a_gitignored_env_template_is_still_read_but_a_gitignored_env_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::write(root.join(".gitignore"), ".env*\n").unwrap();
+        fs::write(root.join(".env"), "A=1\n").unwrap();
+        fs::write(root.join(".env.example"), "A=\n").unwrap();
+        fs::write(root.join(".env.local"), "A=2\n").unwrap();
+        let d = discover(root, &Limits::default()).unwrap();
+        let rels: Vec<&str> = d.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(rels, vec![".env.example", ".gitignore"]);
     }
 
     #[test]

@@ -228,7 +228,15 @@ pub fn is_test_path(rel: &str) -> bool {
         Some(ac) => ac.is_match(name),
         None => TEST_MARKERS.iter().any(|m| name.contains(m)),
     };
-    mock || marked || rel.split('/').any(|seg| seg == "__mocks__" || TEST_DIRS.contains(&seg))
+    // `e2e_tests/`, `integration-tests/`: a test suite's own folder (not `-test` alone: `ab-test/`
+    // is a feature).
+    let suite = |seg: &str| {
+        let b = seg.as_bytes();
+        let ends = |x: &[u8]| b.len() >= x.len() && b[b.len() - x.len()..].eq_ignore_ascii_case(x);
+        ends(b"_tests") || ends(b"-tests") || b.len() >= 3 && b[..3].eq_ignore_ascii_case(b"e2e")
+    };
+    let dirs = rel.rsplit_once('/').map_or("", |(d, _)| d);
+    mock || marked || rel.split('/').any(|seg| seg == "__mocks__" || TEST_DIRS.contains(&seg)) || dirs.split('/').any(suite)
 }
 
 /// Folders whose files are samples or served content, not the repository's own configuration:
@@ -415,7 +423,7 @@ impl Model {
                         m.observations.push(parse_error(&f.rel, e.line, "env file", &e.message));
                     }
                     let name = f.rel.rsplit('/').next().unwrap_or(&f.rel).to_ascii_lowercase();
-                    let template = ["example", "sample", "template", "dist", "defaults"].iter().any(|t| name.contains(t));
+                    let template = crate::discover::is_env_template_name(&name);
                     m.env_files.push(EnvDoc {
                         rel: f.rel.clone(),
                         template,
@@ -540,7 +548,9 @@ impl Model {
                     for (line, msg) in &facts.errors {
                         m.observations.push(parse_error(&f.rel, *line, "source file", msg));
                     }
-                    let client = facts.directives.iter().any(|d| d == "use client");
+                    // Next.js runs `instrumentation-client.*` in the browser only.
+                    let file_name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
+                    let client = facts.directives.iter().any(|d| d == "use client") || file_name.starts_with("instrumentation-client.");
                     let runtime = !client && !is_script_path(&local) && !local.ends_with("next.config.js") && !local.ends_with("next.config.mjs");
                     m.apps[a].sources.push(SourceDoc {
                         rel: f.rel.clone(),
@@ -1379,6 +1389,10 @@ mod tests {
         assert!(is_test_path("src/__tests__/a.ts"));
         assert!(is_test_path("lib/a.test.ts"));
         assert!(!is_test_path("lib/a.ts"));
+        assert!(is_test_path("packages/e2e_tests/setup/start.ts"));
+        assert!(is_test_path("suites/integration-tests/run.ts"));
+        assert!(!is_test_path("src/features/ab-test/assign.ts"));
+        assert!(!is_test_path("src/e2e.ts"));
         assert!(is_script_path("scripts/backup.ts"));
         assert!(is_script_path("prisma/seed.ts"));
         assert!(!is_script_path("app/api/x/route.ts"));

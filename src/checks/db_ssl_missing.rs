@@ -15,7 +15,8 @@ pub static RULE: Rule = Rule {
 const DOC: &str = r#"## What it does
 Finds a Postgres URL in an env file whose host belongs to a managed provider (Neon, Supabase, AWS
 RDS, Render, Railway's proxy, Aiven, Koyeb, DigitalOcean) and that has no `sslmode` / `ssl`
-parameter.
+parameter. A repository that reaches Postgres only through a driver that always uses TLS
+(`@vercel/postgres`, `@neondatabase/serverless`: HTTPS and secure WebSockets) is not reported.
 
 ## Why it matters
 Managed providers require TLS; a client that does not ask for it is refused ("SSL connection is
@@ -52,8 +53,36 @@ pub const MANAGED: &[&str] = &[
     "xata.sh",
 ];
 
+/// Postgres clients that speak HTTPS / secure WebSockets to the provider's proxy: TLS always, and
+/// no `sslmode` to set.
+const TLS_DRIVERS: &[&str] = &["@vercel/postgres", "@neondatabase/serverless"];
+/// Clients that open a Postgres TCP connection, where `sslmode` decides.
+const TCP_CLIENTS: &[&str] = &[
+    "pg",
+    "postgres",
+    "@prisma/client",
+    "prisma",
+    "pg-promise",
+    "knex",
+    "typeorm",
+    "sequelize",
+    "slonik",
+    "@mikro-orm/postgresql",
+];
+
+/// Does the repository reach Postgres only through a TLS-by-design driver?
+fn tls_only(model: &Model) -> bool {
+    let packages: Vec<_> = model.apps.iter().filter_map(|a| a.package.as_ref()).chain(model.libraries.iter()).collect();
+    // drizzle-kit has no driver of its own: it uses the one installed.
+    let any = |names: &[&str]| packages.iter().any(|p| names.iter().any(|n| p.v.dep(n).is_some()));
+    any(TLS_DRIVERS) && !any(TCP_CLIENTS)
+}
+
 fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
+    if tls_only(model) {
+        return out;
+    }
     for env in &model.env_files {
         for e in &env.entries {
             let Some(u) = url_parts(&e.value) else { continue };
@@ -99,5 +128,15 @@ mod tests {
     fn sslmode_or_local_host_stays_silent() {
         let env = "DATABASE_URL=postgresql://app:pw@ep-x.neon.tech/app?sslmode=require\nLOCAL_URL=postgresql://u:p@localhost:5432/app\n";
         assert!(koyeb("db-ssl-missing", &[("package.json", NEXT_PKG), (".env.example", env)]).is_empty());
+    }
+
+    #[test]
+    fn a_tls_only_driver_needs_no_sslmode() {
+        let env = "POSTGRES_URL=postgres://app:Zq8rL2mP0xVb@aws-0-eu.pooler.supabase.com:6543/postgres\n";
+        let serverless = r#"{ "name": "web", "scripts": { "start": "next start" }, "dependencies": { "next": "15.0.0", "@vercel/postgres": "^0.10.0" } }"#;
+        assert!(koyeb("db-ssl-missing", &[("package.json", serverless), (".env.example", env)]).is_empty());
+        let tcp =
+            r#"{ "name": "web", "scripts": { "start": "next start" }, "dependencies": { "next": "15.0.0", "@vercel/postgres": "^0.10.0", "pg": "^8.0.0" } }"#;
+        assert_eq!(koyeb("db-ssl-missing", &[("package.json", tcp), (".env.example", env)]).len(), 1);
     }
 }

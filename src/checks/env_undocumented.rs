@@ -1,5 +1,5 @@
 use super::{deployable_apps, Check, Rule};
-use crate::model::Model;
+use crate::model::{App, Model};
 use crate::observe::Observation;
 use crate::parse::prisma::PValue;
 use crate::report::Aspect;
@@ -16,10 +16,13 @@ pub static RULE: Rule = Rule {
 const DOC: &str = r#"## What it does
 Collects every environment variable the server code reads (`process.env.X`, `process.env['X']`,
 destructuring, Prisma `env("X")`) and every variable the repository provides or documents (env
-templates and env files, compose `environment` and `${VAR}` references, Dockerfile `ENV` / `ARG`).
-Reports each variable read but documented nowhere; with no env template at all, one finding lists
-them. Variables the platform or runtime sets (`NODE_ENV`, `PORT`, `HOSTNAME`, `CI`, platform
-prefixes) are ignored.
+templates and env files, compose `environment` and `${VAR}` references, Dockerfile `ENV` / `ARG`,
+fly.toml `[env]`, render.yaml `envVars`, an env schema's `.default(…)`). Reports each variable read
+but documented nowhere; past a dozen, one finding lists them at the env template of the app that
+reads them (in its folder or the nearest above it; the root template when several apps do); with
+no env template at all, one finding lists them. Variables the platform, the operating
+system or a test runner sets (`NODE_ENV`, `PORT`, `HOSTNAME`, `CI`, platform prefixes,
+`PLAYWRIGHT`, `E2E_TESTING`) are ignored.
 
 ## Why it matters
 The deploy has to set every variable by hand in the platform's settings. One that nobody wrote down
@@ -80,7 +83,7 @@ pub fn builtin(name: &str) -> bool {
     // Environment variables are UPPER_SNAKE_CASE; a lower-case name is a config object's member.
     let env_like =
         name.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-    !env_like || BUILTIN.contains(&name) || PLATFORM_PREFIXES.iter().any(|p| name.starts_with(p)) || PROXY_AND_CLOUD.contains(&name)
+    !env_like || BUILTIN.contains(&name) || PLATFORM_PREFIXES.iter().any(|p| name.starts_with(p)) || PROXY_AND_CLOUD.contains(&name) || test_runner_var(name)
 }
 
 /// Variables set by the host, proxies or cloud SDKs rather than by the deployment's settings.
@@ -97,7 +100,33 @@ const PROXY_AND_CLOUD: &[&str] = &[
     "USER",
     "SHELL",
     "TERM",
+    // Windows and POSIX session variables (set by the operating system).
+    "APPDATA",
+    "LOCALAPPDATA",
+    "PROGRAMFILES",
+    "HOMEPATH",
+    "HOMEDRIVE",
+    "USERPROFILE",
+    "SYSTEMROOT",
+    "WINDIR",
+    "COMSPEC",
+    "TMPDIR",
+    "TEMP",
+    "TMP",
+    "KUBERNETES_SERVICE_HOST",
 ];
+
+/// Name segments of variables a test runner sets or a test run passes (`PLAYWRIGHT`,
+/// `CI_PLAYWRIGHT`, `E2E_TESTING`, `VITEST`): no deployment sets them.
+const TEST_RUNNER_SEGMENTS: &[&str] = &["PLAYWRIGHT", "CYPRESS", "VITEST", "JEST", "MOCHA"];
+
+fn test_runner_var(name: &str) -> bool {
+    let segs: Vec<&str> = name.split('_').collect();
+    // `E2E` alone can be end-to-end encryption (`E2E_ENCRYPTION_KEY`); with `TEST` it is a test run.
+    segs.iter().any(|s| TEST_RUNNER_SEGMENTS.contains(s))
+        || (segs.contains(&"E2E") && segs.iter().any(|s| matches!(*s, "TEST" | "TESTS" | "TESTING")))
+        || name == "E2E"
+}
 
 /// Every variable the repository provides or documents, with the first place it does.
 pub fn documented(model: &Model) -> BTreeMap<String, String> {
@@ -125,6 +154,18 @@ pub fn documented(model: &Model) -> BTreeMap<String, String> {
             }
         }
     }
+    // Platform configs: fly.toml `[env]`, render.yaml `envVars` (a `sync: false` entry is how
+    // render.yaml documents a secret set in the dashboard).
+    for f in &m.fly {
+        for (k, _, _) in &f.v.env {
+            out.entry(k.clone()).or_insert_with(|| f.rel.clone());
+        }
+    }
+    for r in &m.render {
+        for e in r.v.services.iter().flat_map(|s| &s.env_vars) {
+            out.entry(e.key.clone()).or_insert_with(|| r.rel.clone());
+        }
+    }
     for d in &m.dockerfiles {
         for ins in d.df.instructions.iter().filter(|i| i.keyword == "ENV" || i.keyword == "ARG") {
             for (k, _) in ins.key_values() {
@@ -140,42 +181,103 @@ pub fn documented(model: &Model) -> BTreeMap<String, String> {
 
 /// Every variable the deployed code reads: name → (file, line, has default).
 pub fn reads(model: &Model) -> BTreeMap<String, (String, usize, bool)> {
-    let mut out = BTreeMap::new();
+    let mut out: BTreeMap<String, (String, usize, bool)> = BTreeMap::new();
     for app in deployable_apps(model) {
-        // An env schema decides whether a variable is optional; `runtimeEnv: { X: process.env.X }`
-        // reads it without a fallback either way.
-        let schema: BTreeMap<&str, (&str, usize, bool)> = app
-            .sources
-            .iter()
-            .filter(|s| s.runtime)
-            .flat_map(|s| {
-                s.facts
-                    .env_reads
-                    .iter()
-                    .filter(|r| r.schema)
-                    .map(move |r| (r.name.as_str(), (s.rel.as_str(), r.line, r.has_default)))
-            })
-            .collect();
-        for (name, (file, line, has_default)) in &schema {
-            out.insert(name.to_string(), (file.to_string(), *line, *has_default));
+        for (name, r) in app_reads(app) {
+            let e = out.entry(name).or_insert_with(|| (r.file.clone(), r.line, r.has_default));
+            e.2 &= r.has_default;
         }
-        for s in app.sources.iter().filter(|s| s.runtime) {
-            for r in s.facts.env_reads.iter().filter(|r| !schema.contains_key(r.name.as_str())) {
-                let e = out.entry(r.name.clone()).or_insert_with(|| (s.rel.clone(), r.line, r.has_default));
-                e.2 &= r.has_default;
-            }
+    }
+    out
+}
+
+/// One variable an app reads.
+struct Read {
+    file: String,
+    line: usize,
+    has_default: bool,
+    /// An env schema declares it with a `.default(…)`: the schema documents it and the app runs
+    /// without it.
+    schema_default: bool,
+}
+
+/// The variables one app's server code reads.
+fn app_reads(app: &App) -> BTreeMap<String, Read> {
+    let mut out = BTreeMap::new();
+    // An env schema decides whether a variable is optional; `runtimeEnv: { X: process.env.X }`
+    // reads it without a fallback either way.
+    for s in app.sources.iter().filter(|s| s.runtime && !crate::model::is_test_path(&s.rel)) {
+        for r in s.facts.env_reads.iter().filter(|r| r.schema) {
+            out.entry(r.name.clone()).or_insert_with(|| Read {
+                file: s.rel.clone(),
+                line: r.line,
+                has_default: r.has_default,
+                schema_default: r.default.is_some(),
+            });
         }
-        if let Some(schema) = &app.prisma {
-            for ds in &schema.v.datasources {
-                for (v, line) in [&ds.url, &ds.direct_url].into_iter().flatten() {
-                    if let PValue::Env(name) = v {
-                        out.entry(name.clone()).or_insert_with(|| (schema.rel.clone(), *line, false)).2 = false;
-                    }
+    }
+    let schema: BTreeSet<String> = out.keys().cloned().collect();
+    for s in app.sources.iter().filter(|s| s.runtime && !crate::model::is_test_path(&s.rel)) {
+        for r in s.facts.env_reads.iter().filter(|r| !schema.contains(&r.name)) {
+            let e = out.entry(r.name.clone()).or_insert_with(|| Read {
+                file: s.rel.clone(),
+                line: r.line,
+                has_default: r.has_default,
+                schema_default: false,
+            });
+            e.has_default &= r.has_default;
+        }
+    }
+    if let Some(schema) = &app.prisma {
+        for ds in &schema.v.datasources {
+            for (v, line) in [&ds.url, &ds.direct_url].into_iter().flatten() {
+                if let PValue::Env(name) = v {
+                    out.entry(name.clone())
+                        .or_insert_with(|| Read {
+                            file: schema.rel.clone(),
+                            line: *line,
+                            has_default: false,
+                            schema_default: false,
+                        })
+                        .has_default = false;
                 }
             }
         }
     }
     out
+}
+
+/// How plainly a template's name says it documents the deployment: `.env.example` first, then a
+/// production one, then others, and development / test variants last.
+fn template_rank(rel: &str) -> (u8, usize) {
+    let name = rel.rsplit('/').next().unwrap_or(rel).to_ascii_lowercase();
+    let rank = if matches!(name.as_str(), ".env.example" | ".env.sample" | ".env.template" | ".example.env") {
+        0
+    } else if name.contains("prod") {
+        1
+    } else if ["dev", "test", "local", "ci", "e2e"]
+        .iter()
+        .any(|w| name.split(['.', '-', '_']).any(|p| p == *w))
+    {
+        3
+    } else {
+        2
+    };
+    (rank, name.len())
+}
+
+/// The env template that documents an app: the nearest one in its folder or above it, else the
+/// repository's first template (or env file).
+fn template_of<'a>(model: &'a Model, app: &App) -> Option<&'a crate::model::EnvDoc> {
+    let dir_of = |rel: &str| rel.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+    let encloses = |d: &str| d.is_empty() || app.dir == d || app.dir.starts_with(&format!("{d}/"));
+    model
+        .env_files
+        .iter()
+        .filter(|e| e.template && encloses(&dir_of(&e.rel)))
+        .max_by_key(|e| (dir_of(&e.rel).len(), std::cmp::Reverse(template_rank(&e.rel))))
+        .or_else(|| model.env_files.iter().find(|e| e.template))
+        .or(model.env_files.first())
 }
 
 /// Up to this many undocumented variables are reported one by one.
@@ -184,14 +286,16 @@ const MAX_SEPARATE: usize = 12;
 fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
     let documented = documented(model);
-    let missing: Vec<(String, (String, usize, bool))> = reads(model).into_iter().filter(|(n, _)| !builtin(n) && !documented.contains_key(n)).collect();
-    if missing.is_empty() {
-        return out;
-    }
+    let undocumented = |name: &str, r: &Read| !builtin(name) && !r.schema_default && !documented.contains_key(name);
     let has_template = model.env_files.iter().any(|e| e.template);
     if !has_template && model.env_files.is_empty() {
-        let names: BTreeSet<&str> = missing.iter().map(|(n, _)| n.as_str()).collect();
-        let list: Vec<&str> = names.iter().copied().take(12).collect();
+        let names: BTreeSet<String> = deployable_apps(model)
+            .flat_map(|a| app_reads(a).into_iter().filter(|(n, r)| undocumented(n, r)).map(|(n, _)| n))
+            .collect();
+        if names.is_empty() {
+            return out;
+        }
+        let list: Vec<&str> = names.iter().map(String::as_str).take(12).collect();
         let more = if names.len() > 12 {
             format!(" and {} more", names.len() - 12)
         } else {
@@ -212,14 +316,37 @@ fn run(model: &Model) -> Vec<Observation> {
         );
         return out;
     }
-    // Past a dozen, one finding at the template lists them: a report of a hundred lines that
+    // Each variable once, at its first read, with the app that reads it.
+    let mut missing: BTreeMap<String, (Read, &App)> = BTreeMap::new();
+    for app in deployable_apps(model) {
+        for (n, r) in app_reads(app).into_iter().filter(|(n, r)| undocumented(n, r)) {
+            missing.entry(n).or_insert((r, app));
+        }
+    }
+    if missing.is_empty() {
+        return out;
+    }
+    // Past a dozen, one finding at the env template lists them: a report of a hundred lines that
     // all say "add this to .env.example" hides the findings that matter.
     if missing.len() > MAX_SEPARATE {
-        let template = model.env_files.iter().find(|e| e.template).or(model.env_files.first());
-        let mut sorted: Vec<&(String, (String, usize, bool))> = missing.iter().collect();
+        let mut per_app: BTreeMap<&str, (usize, &App)> = BTreeMap::new();
+        for (_, app) in missing.values() {
+            per_app.entry(app.dir.as_str()).or_insert((0, app)).0 += 1;
+        }
+        // One app's variables: its template. Several apps': the repository's root template,
+        // else the template of the app that reads most of them.
+        let templates: BTreeSet<&str> = per_app.values().filter_map(|(_, a)| template_of(model, a)).map(|t| t.rel.as_str()).collect();
+        let root = model
+            .env_files
+            .iter()
+            .filter(|e| e.template && !e.rel.contains('/'))
+            .min_by_key(|e| template_rank(&e.rel));
+        let main = per_app.values().max_by_key(|(n, a)| (*n, std::cmp::Reverse(a.dir.len()))).map(|(_, a)| *a);
+        let template = if templates.len() > 1 { root } else { None }.or_else(|| main.and_then(|a| template_of(model, a)));
+        let mut sorted: Vec<(&String, &Read)> = missing.iter().map(|(n, (r, _))| (n, r)).collect();
         // Variables read without a default first: those are the ones a deploy cannot do without.
-        sorted.sort_by_key(|(n, (_, _, has_default))| (*has_default, n.clone()));
-        let required = sorted.iter().filter(|(_, (_, _, d))| !d).count();
+        sorted.sort_by_key(|(n, r)| (r.has_default, (*n).clone()));
+        let required = sorted.iter().filter(|(_, r)| !r.has_default).count();
         let list: Vec<&str> = sorted.iter().take(12).map(|(n, _)| n.as_str()).collect();
         let mut o = Observation::new(
             RULE.id,
@@ -234,18 +361,18 @@ fn run(model: &Model) -> Vec<Observation> {
         )
         .var("name", list.first().copied().unwrap_or("").to_string())
         .key("many");
-        for (n, (file, line, _)) in sorted.iter().take(5) {
-            o = o.related(file, Some(*line), format!("`{n}` is read here"));
+        for (n, r) in sorted.iter().take(5) {
+            o = o.related(&r.file, Some(r.line), format!("`{n}` is read here"));
         }
         out.push(o);
         return out;
     }
-    for (name, (file, line, _)) in missing {
+    for (name, (r, _)) in missing {
         out.push(
             Observation::at(
                 RULE.id,
-                &file,
-                line,
+                &r.file,
+                r.line,
                 format!("`{name}` is read here but no env template, compose file or Dockerfile documents it"),
             )
             .var("name", name.clone())
@@ -304,5 +431,85 @@ mod tests {
         assert_eq!(obs[0].file.as_deref(), Some(".env.example"));
         assert!(obs[0].message.starts_with("21 environment variables"), "{}", obs[0].message);
         assert_eq!(obs[0].related.len(), 5);
+    }
+
+    #[test]
+    fn bundler_test_runner_and_os_variables_stay_silent() {
+        // `import.meta.env.DEV` is Vite's; `PLAYWRIGHT` / `E2E_TESTING` are set by a test run; `LOCALAPPDATA` by Windows.
+        let src = "export const dev = import.meta.env.DEV;\nexport const t = Boolean(process.env.PLAYWRIGHT || process.env.CI_PLAYWRIGHT || process.env.E2E_TESTING);\nexport const d = process.env.LOCALAPPDATA;\nexport const k = import.meta.env.VITE_API_KEY;\nexport const e = process.env.E2E_ENCRYPTION_KEY;\n";
+        let obs = koyeb(
+            "env-undocumented",
+            &[("package.json", NEXT_PKG), ("lib/flags.ts", src), (".env.example", "A=\n")],
+        );
+        // End-to-end encryption is the deployment's.
+        assert_eq!(obs.len(), 2, "{obs:?}");
+        assert!(obs.iter().any(|o| o.message.contains("VITE_API_KEY")));
+        assert!(obs.iter().any(|o| o.message.contains("E2E_ENCRYPTION_KEY")));
+    }
+
+    #[test]
+    fn a_schema_default_and_platform_configs_document_a_variable() {
+        let schema = "import { z } from 'zod';\nexport const env = z.object({\n  LEVEL: z.string().default('6'),\n  OPTIONAL_FLAG: z.string().optional(),\n}).parse(process.env);\nexport const a = process.env.FLY_SET + process.env.RENDER_SET;\n";
+        let fly = "app = 'x'\n[env]\n  FLY_SET = '1'\n";
+        let render = "services:\n  - type: web\n    name: web\n    envVars:\n      - key: RENDER_SET\n        sync: false\n";
+        let obs = koyeb(
+            "env-undocumented",
+            &[
+                ("package.json", NEXT_PKG),
+                ("lib/env.ts", schema),
+                (".env.example", "A=\n"),
+                ("fly.toml", fly),
+                ("render.yaml", render),
+            ],
+        );
+        // `.optional()` without a default is still a variable nobody wrote down.
+        assert_eq!(obs.len(), 1, "{obs:?}");
+        assert!(obs[0].message.contains("OPTIONAL_FLAG"), "{}", obs[0].message);
+    }
+
+    #[test]
+    fn test_suites_client_instrumentation_and_nested_packages_are_not_server_code() {
+        let setup = "export const noBuild = process.env.SUITE_NO_BUILD;\n";
+        let client = "if (!process.env.NEXT_PUBLIC_TRACING_OFF) { console.log('on'); }\n";
+        let tool_pkg = r#"{ "name": "gen", "scripts": { "start": "node dist/index.js" } }"#;
+        let tool = "export const owner = process.env.GEN_OWNER;\n";
+        let obs = koyeb(
+            "env-undocumented",
+            &[
+                ("package.json", NEXT_PKG),
+                (".env.example", "A=\n"),
+                ("suite/e2e_tests/setup/start.ts", setup),
+                ("instrumentation-client.ts", client),
+                ("site/utils/packages/gen/package.json", tool_pkg),
+                ("site/utils/packages/gen/src/index.ts", tool),
+            ],
+        );
+        assert!(obs.is_empty(), "{obs:?}");
+        // The same read in server code fires.
+        let obs = koyeb(
+            "env-undocumented",
+            &[("package.json", NEXT_PKG), (".env.example", "A=\n"), ("lib/start.ts", setup)],
+        );
+        assert_eq!(obs.len(), 1, "{obs:?}");
+    }
+
+    #[test]
+    fn the_grouped_finding_sits_at_the_template_of_the_app_that_reads_the_variables() {
+        let mut src = String::new();
+        for i in 0..14 {
+            src.push_str(&format!("export const v{i} = process.env.FEATURE_{i};\n"));
+        }
+        let api_pkg = r#"{ "name": "api", "scripts": { "start": "node dist/main.js" } }"#;
+        let files = [
+            ("package.json", r#"{ "name": "root", "private": true, "workspaces": ["apps/*"] }"#),
+            ("apps/api/package.json", api_pkg),
+            ("apps/api/src/flags.ts", src.as_str()),
+            ("apps/api/.env.example", "PORT=\n"),
+            ("bench/load/.env.example", "TARGET=\n"),
+            (".env.test.example", "A=\n"),
+        ];
+        let obs = koyeb("env-undocumented", &files);
+        assert_eq!(obs.len(), 1, "{obs:?}");
+        assert_eq!(obs[0].file.as_deref(), Some("apps/api/.env.example"));
     }
 }

@@ -20,7 +20,8 @@ on compose platforms) and connection URLs passed as literals to a client in serv
 fallbacks, not development branches) for connection URLs and hosts (`DATABASE_URL`, `REDIS_URL`, `*_URL`,
 a backing service's `*_HOST` such as `DB_HOST` / `REDIS_HOST`…) and reports those whose host is `localhost` / `127.0.0.1` / `::1`, a private IP
 (10/8, 172.16/12, 192.168/16), or, where the platform does not run the compose file, the name of
-a compose service (`postgres`, `db`, `redis`…). Public URLs and `${VAR}` references are ignored;
+a compose service (`postgres`, `db`, `redis`…). Public URLs, `${VAR}` references and a compose
+service's own URL (`http://localhost:3000` on a service publishing `3000:3000`) are ignored;
 values are shown redacted.
 
 ## Why it matters
@@ -132,6 +133,18 @@ pub fn internal_host(name: &str, value: &str, services: &BTreeSet<String>) -> Op
     }
 }
 
+/// A loopback URL on a port the service itself publishes unchanged.
+fn own_url(value: &str, own: &BTreeSet<u16>) -> bool {
+    let v = value.trim().trim_matches(|c| c == '"' || c == '\'');
+    let Some(u) = url_parts(v) else { return false };
+    let port = u.port.or(match u.scheme.as_str() {
+        "http" | "ws" => Some(80),
+        "https" | "wss" => Some(443),
+        _ => None,
+    });
+    loopback(&u.host) && port.is_some_and(|p| own.contains(&p))
+}
+
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let m = ctx.model;
     let compose_platform = ctx.facts.config_file == "compose";
@@ -174,8 +187,20 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     if compose_platform {
         for c in m.deploy_composes() {
             for s in c.v.services.iter().filter(|s| s.build.is_some()) {
+                // Ports the service publishes as themselves (`3000:3000`): `http://localhost:3000`
+                // is this service both from the host's browser and from inside the container
+                // (its own public URL, `DASHBOARD_URL`).
+                let own: BTreeSet<u16> = s
+                    .ports
+                    .iter()
+                    .filter(|p| p.host_port.as_deref() == Some(p.container_port.as_str()))
+                    .filter_map(|p| p.container_port.parse().ok())
+                    .collect();
                 for x in &s.environment {
                     if let Some(v) = &x.value {
+                        if own_url(v, &own) {
+                            continue;
+                        }
                         values.push((x.name.clone(), v.clone(), c.rel.clone(), x.line, format!("compose service `{}`", s.name)));
                     }
                 }
@@ -270,5 +295,13 @@ mod tests {
             &[("package.json", NEXT_PKG), ("Dockerfile", df), (".env", env), (".env.example", tpl)],
         );
         assert!(obs.is_empty(), "{obs:?}");
+    }
+
+    #[test]
+    fn a_compose_services_own_published_url_stays_silent() {
+        let compose = "services:\n  app:\n    build: .\n    ports:\n      - \"3000:3000\"\n    environment:\n      DASHBOARD_URL: \"http://localhost:3000\"\n      SEARCH_URL: \"http://localhost:7700\"\n";
+        let obs = run("hardcoded-internal-host", "vps", &[("package.json", NEXT_PKG), ("docker-compose.yml", compose)]);
+        assert_eq!(obs.len(), 1, "{obs:?}");
+        assert!(obs[0].message.contains("SEARCH_URL"));
     }
 }

@@ -95,4 +95,12 @@ mod tests {
         let dev = "export const u = process.env.NODE_ENV === 'production' ? process.env.API_URL : (process.env.API_URL ?? 'http://localhost:4000');\nexport const s = process.env.SEARCH_URL || 'https://search.acme.io';\n";
         assert!(koyeb("internal-host-fallback", &[("package.json", NEXT_PKG), ("lib/api.ts", dev)]).is_empty());
     }
+
+    #[test]
+    fn a_fallback_shown_as_a_form_placeholder_stays_silent() {
+        let ui = "export const inputs = [{\n  label: 'Parser URL',\n  placeholder: process.env.PARSER_URL || 'http://localhost:8000/parse',\n}];\n";
+        assert!(koyeb("internal-host-fallback", &[("package.json", NEXT_PKG), ("lib/inputs.ts", ui)]).is_empty());
+        let used = "export const parser = { url: process.env.PARSER_URL || 'http://localhost:8000/parse' };\n";
+        assert_eq!(koyeb("internal-host-fallback", &[("package.json", NEXT_PKG), ("lib/inputs.ts", used)]).len(), 1);
+    }
 }

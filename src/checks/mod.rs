@@ -275,7 +275,7 @@ pub fn is_deployable(app: &App) -> bool {
     let dir = app.dir.as_str();
     let last = dir.rsplit('/').next().unwrap_or(dir);
     if ["cli", "mobile", "desktop", "docs", "ui", "utils", "config", "types", "email", "emails"].contains(&last)
-        || (dir.starts_with("packages/") && !app.is_next())
+        || ((dir.starts_with("packages/") || dir.contains("/packages/")) && !app.is_next())
     {
         return false;
     }

@@ -1,8 +1,10 @@
+use super::stage_chain;
 use super::{Check, Rule};
 use crate::model::Model;
 use crate::observe::Observation;
-use crate::parse::env_file::{is_placeholder, is_secret_name};
+use crate::parse::env_file::{is_placeholder, is_secret_name, url_parts};
 use crate::report::Aspect;
+use std::collections::BTreeSet;
 
 pub static RULE: Rule = Rule {
     id: "secret-build-arg",
@@ -16,7 +18,11 @@ const DOC: &str = r#"## What it does
 In each Dockerfile a deployment builds, finds `ARG` instructions with a secret-like name
 (`DATABASE_URL`, `*_SECRET`, `*_TOKEN`, `*_PASSWORD`, `*_KEY`…) that either carry a literal default
 (`ARG NPM_TOKEN=abc…`) or are followed by a `RUN` (or an `ENV` copying them) in the same stage.
-`NEXT_PUBLIC_*` arguments are not secrets and are ignored.
+`NEXT_PUBLIC_*` arguments are not secrets and are ignored, and so are defaults that are
+placeholders or URLs without credentials (`ARG DATABASE_URL=postgresql://`). In a builder stage
+the deployed image does not keep (not the built stage nor one it is built `FROM`), the finding
+says so: that stage's history and config are discarded, but the build cache and provenance
+attestations still hold the value.
 
 ## Why it matters
 Build arguments are recorded in the image: every `RUN` after the `ARG` stores its value in the
@@ -39,10 +45,37 @@ that need production credentials (migrations) out of the build into a release or
 - https://docs.docker.com/reference/build-checks/secrets-used-in-arg-or-env/
 "#;
 
-/// A literal default that can be a secret: not a placeholder, a reference, a number or a flag.
+/// A literal default that can be a secret: not a placeholder, a reference, a number or a flag,
+/// nor a URL without credentials (`postgresql://`, the dummy `prisma generate` needs).
 fn secret_default(v: &str) -> bool {
     let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
+    if url_parts(v).is_some_and(|u| !u.has_password && !u.params.iter().any(|(k, _)| SECRET_PARAMS.iter().any(|p| k.to_ascii_lowercase().contains(p)))) {
+        return false;
+    }
     v.chars().count() >= 8 && !v.contains('$') && !is_placeholder(v) && !v.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '_')
+}
+
+/// Query parameters that carry a credential in a URL.
+const SECRET_PARAMS: &[&str] = &["pass", "pwd", "token", "key", "secret", "sig", "auth"];
+
+/// The stages a deployment's image is made of: the stage it builds (the last one, or a compose
+/// `build.target`, or fly.toml `build-target`) and the stages that one is built `FROM`. A builder
+/// stage outside them is discarded once its files are copied.
+fn shipped_stages(m: &Model, d: &crate::model::DockerfileDoc) -> BTreeSet<usize> {
+    let df = &d.df;
+    let mut targets: Vec<usize> = m
+        .services_building(&d.rel)
+        .filter_map(|(_, s, _)| s.build.as_ref()?.target.clone())
+        .chain(m.fly.iter().filter_map(|f| f.v.build_target.as_ref().map(|(t, _)| t.clone())))
+        .filter_map(|t| df.stage_by_name(&t).map(|s| s.index))
+        .collect();
+    if targets.is_empty()
+        || m.services_building(&d.rel)
+            .any(|(_, s, _)| s.build.as_ref().is_some_and(|b| b.target.is_none()))
+    {
+        targets.extend(df.final_stage().map(|s| s.index));
+    }
+    targets.into_iter().flat_map(|t| stage_chain(df, t)).collect()
 }
 
 fn run(model: &Model) -> Vec<Observation> {
@@ -66,7 +99,11 @@ fn run(model: &Model) -> Vec<Observation> {
                 );
             }
         }
+        let shipped = shipped_stages(m, d);
         for stage in &d.df.stages {
+            // A builder stage the image does not keep: its history and config are not in the
+            // deployed image, but the build cache and provenance attestations hold build args.
+            let builder = (!shipped.contains(&stage.index)).then(|| stage.name.clone().unwrap_or_else(|| stage.index.to_string()));
             let ins: Vec<_> = stage.instructions.iter().filter_map(|&i| d.df.instructions.get(i)).collect();
             for (pos, a) in ins.iter().enumerate().filter(|(_, i)| i.keyword == "ARG") {
                 // An ARG whose default is a number or a flag is a setting, not a secret.
@@ -81,19 +118,23 @@ fn run(model: &Model) -> Vec<Observation> {
                     let later = ins.iter().skip(pos + 1).find(|i| {
                         i.keyword == "RUN" || (i.keyword == "ENV" && (i.text.contains(&format!("${name}")) || i.text.contains(&format!("${{{name}}}"))))
                     });
-                    let msg = match (literal, later) {
-                        (true, _) => format!("`ARG {name}` commits a default value for a secret in the Dockerfile"),
-                        (false, Some(i)) if i.keyword == "ENV" => {
+                    let msg = match (literal, later, &builder) {
+                        (true, _, _) => format!("`ARG {name}` commits a default value for a secret in the Dockerfile"),
+                        (false, Some(i), Some(stage)) => format!(
+                            "the `{name}` build argument reaches the `{}` at line {} of build stage `{stage}`: the deployed image does not keep that stage, but the build cache and provenance attestations can still hold its value",
+                            i.keyword, i.line
+                        ),
+                        (false, Some(i), None) if i.keyword == "ENV" => {
                             format!(
                                 "the `{name}` build argument is copied into `ENV` at line {}, so its value is stored in the image config",
                                 i.line
                             )
                         }
-                        (false, Some(i)) => format!(
+                        (false, Some(i), None) => format!(
                             "the `{name}` build argument is in scope of the `RUN` at line {}, so its value is recorded in the image history",
                             i.line
                         ),
-                        (false, None) => continue,
+                        (false, None, _) => continue,
                     };
                     let mut o = Observation::at(RULE.id, &d.rel, a.line, msg)
                         .var("name", name.clone())
@@ -126,5 +167,30 @@ mod tests {
         let df = "FROM node:20-alpine\nARG NEXT_PUBLIC_API_URL\nRUN npm run build\nARG SENTRY_AUTH_TOKEN\nARG API_KEY=changeme\nCMD [\"npm\", \"start\"]\n";
         let obs = koyeb("secret-build-arg", &[("package.json", NEXT_PKG), ("Dockerfile", df)]);
         assert!(obs.is_empty(), "{obs:?}");
+    }
+
+    #[test]
+    fn credential_free_url_defaults_and_hex_stand_ins_are_no_committed_secret() {
+        let df =
+            "FROM node:20-alpine AS builder\nARG DATABASE_URL=postgresql://\nARG ENCRYPTION_KEY=\"CAFEBABE\"\nFROM node:20-alpine\nCMD [\"npm\", \"start\"]\n";
+        let obs = koyeb("secret-build-arg", &[("package.json", NEXT_PKG), ("Dockerfile", df)]);
+        assert!(obs.is_empty(), "{obs:?}");
+        let real = "FROM node:20-alpine\nARG DATABASE_URL=postgresql://app:Zq8rL2mP0xVb7TkN@db.acme.io/app\nCMD [\"npm\", \"start\"]\n";
+        let obs = koyeb("secret-build-arg", &[("package.json", NEXT_PKG), ("Dockerfile", real)]);
+        assert_eq!(obs.len(), 1, "{obs:?}");
+        assert!(obs[0].message.contains("commits a default"));
+    }
+
+    #[test]
+    fn a_builder_stage_the_image_does_not_keep_is_named_as_such() {
+        let df = "FROM node:20-alpine AS base\nARG API_TOKEN\nENV API_TOKEN=$API_TOKEN\nFROM node:20-alpine AS builder\nARG SENTRY_AUTH_TOKEN\nRUN npm run build\nFROM base AS runner\nCMD [\"npm\", \"start\"]\n";
+        let obs = koyeb("secret-build-arg", &[("package.json", NEXT_PKG), ("Dockerfile", df)]);
+        assert_eq!(obs.len(), 2, "{obs:?}");
+        // The runner is built FROM base: its ENV is in the deployed image's config.
+        let base = obs.iter().find(|o| o.line == Some(2)).expect("base");
+        assert!(base.message.contains("stored in the image config"), "{}", base.message);
+        let builder = obs.iter().find(|o| o.line == Some(5)).expect("builder");
+        assert!(builder.message.contains("build stage `builder`"), "{}", builder.message);
+        assert!(!builder.message.contains("recorded in the image history"));
     }
 }

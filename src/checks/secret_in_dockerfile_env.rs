@@ -1,7 +1,7 @@
 use super::{Check, Rule};
 use crate::model::Model;
 use crate::observe::Observation;
-use crate::parse::env_file::{is_placeholder, is_secret_name, url_parts};
+use crate::parse::env_file::{is_file_path, is_placeholder, is_secret_name, url_parts};
 use crate::report::Aspect;
 
 pub static RULE: Rule = Rule {
@@ -55,7 +55,8 @@ fn run(model: &Model) -> Vec<Observation> {
                 // A placeholder is still the value a signing secret takes when the platform does not
                 // override it (`ENV JWT_SECRET=secret`).
                 let signing = crate::checks::secret_fallback::signing_secret(&name);
-                if !is_secret_name(&name) || v.is_empty() || v.contains('$') || (!signing && (is_placeholder(v) || v.chars().count() < 8)) {
+                // A path (`ENV DB_URL=/app/data/db.sqlite`) says where the database or key file is.
+                if !is_secret_name(&name) || v.is_empty() || v.contains('$') || is_file_path(v) || (!signing && (is_placeholder(v) || v.chars().count() < 8)) {
                     continue;
                 }
                 if let Some(u) = url_parts(v) {
@@ -102,5 +103,13 @@ mod tests {
         let df = "FROM node:20-alpine\nARG JWT_SECRET\nENV JWT_SECRET=$JWT_SECRET\nENV API_KEY=changeme\nENV DATABASE_URL=postgresql://postgres:postgres@localhost:5432/app\nENV NODE_ENV=production\nCMD [\"npm\", \"start\"]\n";
         let obs = koyeb("secret-in-dockerfile-env", &[("package.json", NEXT_PKG), ("Dockerfile", df)]);
         assert!(obs.is_empty(), "{obs:?}");
+    }
+
+    #[test]
+    fn a_file_path_under_a_url_name_is_no_secret() {
+        let df = "FROM node:20-alpine\nENV DB_URL='/srv/data/db/app.sqlite'\nCMD [\"npm\", \"start\"]\n";
+        assert!(koyeb("secret-in-dockerfile-env", &[("package.json", NEXT_PKG), ("Dockerfile", df)]).is_empty());
+        let url = "FROM node:20-alpine\nENV DB_URL=postgresql://app:Zq8rL2mP0xVb7TkN@db.acme.io:5432/app\nCMD [\"npm\", \"start\"]\n";
+        assert_eq!(koyeb("secret-in-dockerfile-env", &[("package.json", NEXT_PKG), ("Dockerfile", url)]).len(), 1);
     }
 }

@@ -15,8 +15,8 @@ pub static RULE: Rule = Rule {
 const DOC: &str = r#"## What it does
 Finds secret-looking variables (names with SECRET, PASSWORD, TOKEN, KEY, DATABASE_URL…) given a
 literal value in fly.toml `[env]` or render.yaml `envVars` `value:`, or in a compose service's
-`environment:` of the deployment compose file. Placeholders and `${VAR}` references are ignored;
-values are never printed.
+`environment:` of the deployment compose file. Placeholders, `${VAR}` references and render.yaml
+`generateValue: true` (Render generates the value) are ignored; values are never printed.
 
 ## Why it matters
 These files are committed: the value is visible to everyone with access to the repository and its
@@ -54,7 +54,9 @@ fn run(model: &Model) -> Vec<Observation> {
     for r in &model.render {
         for s in &r.v.services {
             for e in &s.env_vars {
-                if is_secret_name(&e.key) && e.has_value && !e.sync_false && !e.from {
+                // `generateValue: true` commits no value; a placeholder `value:` is no secret.
+                let placeholder = e.value.as_deref().is_some_and(|v| v.contains('$') || is_placeholder(v));
+                if is_secret_name(&e.key) && e.has_value && !placeholder && !e.sync_false && !e.from {
                     out.push(
                         Observation::at(RULE.id, &r.rel, e.line, format!("render.yaml commits a `value:` for `{}`", e.key))
                             .var("name", e.key.clone())
@@ -106,6 +108,16 @@ mod tests {
         let y = "services:\n  - type: web\n    name: a\n    envVars:\n      - key: SECRET_KEY\n        sync: false\n      - key: DATABASE_URL\n        fromDatabase:\n          name: db\n          property: connectionString\n";
         assert!(run("secrets-in-committed-config", "render", &[("render.yaml", y)]).is_empty());
         let compose = "services:\n  app:\n    build: .\n    environment:\n      DATABASE_URL: postgresql://u:${DB_PASSWORD}@db:5432/app\n      JWT_SECRET: ${JWT_SECRET}\n";
+        assert!(run("secrets-in-committed-config", "vps", &[("docker-compose.yml", compose)]).is_empty());
+    }
+
+    #[test]
+    fn render_generated_values_and_realm_names_stay_silent_but_a_literal_value_fires() {
+        let y = "services:\n  - type: web\n    name: a\n    envVars:\n      - key: SESSION_SECRET\n        generateValue: true\n      - key: API_TOKEN\n        value: q8Zr2LmP0xVb7TkN4wYe1HsJ\n";
+        let obs = run("secrets-in-committed-config", "render", &[("render.yaml", y)]);
+        assert_eq!(obs.len(), 1, "{obs:?}");
+        assert!(obs[0].message.contains("API_TOKEN"));
+        let compose = "services:\n  hub:\n    image: registry:2\n    environment:\n      REGISTRY_AUTH_HTPASSWD_REALM: Hub Realm\n      REGISTRY_AUTH_HTPASSWD_PATH: /auth/htpasswd\n";
         assert!(run("secrets-in-committed-config", "vps", &[("docker-compose.yml", compose)]).is_empty());
     }
 }

@@ -98,6 +98,8 @@ const NOT_SECRET_LAST: &[&str] = &[
     "LIMIT",
     "VERSION",
     "DEBUG",
+    // `REGISTRY_AUTH_HTPASSWD_REALM`: the name of an auth realm.
+    "REALM",
     "SCOPE",
     "SCOPES",
     "CALLBACK",
@@ -228,6 +230,13 @@ const PLACEHOLDER_VALUES: &[&str] = &[
     "tbd",
     "todo",
     "n/a",
+    // Hex "magic words" written as obvious stand-ins for a hex key.
+    "deadbeef",
+    "cafebabe",
+    "feedface",
+    "baadf00d",
+    "decafbad",
+    "deadc0de",
 ];
 
 /// Substrings that mark a stand-in anywhere in the value (lowercased).
@@ -627,6 +636,13 @@ fn path_like(v: &str) -> bool {
         || v.starts_with('/')
         || v.starts_with("~/")
         || [".json", ".pem", ".key", ".p12", ".crt", ".txt"].iter().any(|e| v.ends_with(e))
+}
+
+/// A file path (`/app/data/db.sqlite`, `./certs/key.pem`) rather than a secret: where a value
+/// lives, not the value.
+pub fn is_file_path(v: &str) -> bool {
+    let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
+    path_like(v) && !v.contains(char::is_whitespace) && !random_looking(v, 16)
 }
 
 fn looks_live(secret_name: bool, value: &str, kind: ValueKind) -> bool {

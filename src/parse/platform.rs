@@ -406,7 +406,12 @@ pub fn railway(root: &Node) -> RailwayConfig {
 #[derive(Debug, Clone, Default)]
 pub struct RenderEnvVar {
     pub key: String,
+    /// A literal `value:` is written.
     pub has_value: bool,
+    /// The literal `value:`, when it is a scalar.
+    pub value: Option<String>,
+    /// `generateValue: true`: Render generates a random value; nothing is committed.
+    pub generated: bool,
     pub sync_false: bool,
     pub from: bool,
     pub line: usize,
@@ -452,7 +457,9 @@ fn render_env(list: Option<&Node>) -> Vec<RenderEnvVar> {
         .iter()
         .map(|e| RenderEnvVar {
             key: s(e, "key").map(|x| x.0).unwrap_or_default(),
-            has_value: e.get("value").is_some() || e.get("generateValue").is_some(),
+            has_value: e.get("value").is_some(),
+            value: s(e, "value").map(|x| x.0),
+            generated: e.get("generateValue").is_some(),
             sync_false: e.get("sync").and_then(Node::as_bool) == Some(false),
             from: e.get("fromDatabase").is_some() || e.get("fromService").is_some() || e.get("fromGroup").is_some(),
             line: e.line,

@@ -758,6 +758,9 @@ struct Walker<'a, 'b> {
     in_content_type: usize,
     /// Inside the right-hand side of `||` / `??`.
     fallback_depth: usize,
+    /// Inside the value of a UI hint property (`placeholder:`, `description:`): a fallback there
+    /// is text shown in a form, not a value the code uses.
+    hint_depth: usize,
     /// Nesting of function bodies (0 = module load).
     fn_depth: usize,
     /// The file is Next.js `instrumentation.*`: its `register()` runs at server start.
@@ -789,6 +792,7 @@ pub fn analyze(src: &str, file_name: &str) -> SourceFacts {
             in_schema: 0,
             in_content_type: 0,
             fallback_depth: 0,
+            hint_depth: 0,
             fn_depth: 0,
             instrumentation: {
                 let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
@@ -1067,6 +1071,11 @@ impl<'a, 'b> Walker<'a, 'b> {
         }
     }
 
+    fn is_import_meta_env(e: &Expression<'a>) -> bool {
+        matches!(e.get_inner_expression(), Expression::StaticMemberExpression(m)
+            if m.property.name == "env" && matches!(m.object.get_inner_expression(), Expression::ImportMeta(_)))
+    }
+
     fn is_env_object(&self, e: &Expression<'a>) -> bool {
         if Self::is_process_env(e) {
             return true;
@@ -1081,8 +1090,15 @@ impl<'a, 'b> Walker<'a, 'b> {
     }
 
     /// `process.env.X`, `process.env['X']`, `import.meta.env.X`, `Bun.env.X`, `env.X` → "X".
+    /// Vite's own `import.meta.env.DEV` / `PROD` / `MODE` / `SSR` / `BASE_URL` are set by the
+    /// bundler, not by the environment.
     fn env_member(&self, e: &Expression<'a>) -> Option<&'a str> {
         match e.get_inner_expression() {
+            Expression::StaticMemberExpression(m)
+                if matches!(m.property.name.as_str(), "DEV" | "PROD" | "MODE" | "SSR" | "BASE_URL") && Self::is_import_meta_env(&m.object) =>
+            {
+                None
+            }
             Expression::StaticMemberExpression(m) if self.is_env_object(&m.object) => Some(m.property.name.as_str()),
             Expression::ComputedMemberExpression(m) if self.is_env_object(&m.object) => string_lit(&m.expression),
             _ => None,
@@ -1102,7 +1118,11 @@ impl<'a, 'b> Walker<'a, 'b> {
 
     fn record_env(&mut self, name: &str, span: Span, default: Option<&Expression<'a>>) {
         let line = self.line(span);
-        let lit = default.and_then(|d| literal_text(d).or_else(|| self.const_literal(d)));
+        let lit = if self.hint_depth > 0 {
+            None
+        } else {
+            default.and_then(|d| literal_text(d).or_else(|| self.const_literal(d)))
+        };
         self.facts.env_reads.push(EnvRead {
             name: name.to_string(),
             line,
@@ -1936,8 +1956,14 @@ impl<'a, 'b> Walker<'a, 'b> {
                                 }
                             }
                             let ct = p.key.static_name().is_some_and(|k| is_content_type_name(&k));
+                            let hint = !p.computed
+                                && p.key
+                                    .static_name()
+                                    .is_some_and(|k| matches!(k.as_ref(), "placeholder" | "description" | "helperText" | "hint" | "label"));
                             self.in_content_type += usize::from(ct);
+                            self.hint_depth += usize::from(hint);
                             self.visit_expr(&p.value);
+                            self.hint_depth -= usize::from(hint);
                             self.in_content_type -= usize::from(ct);
                         }
                         ObjectPropertyKind::SpreadProperty(s) => self.visit_expr(&s.argument),
