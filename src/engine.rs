@@ -375,7 +375,7 @@ fn env_rows(ctx: &Ctx) -> Vec<EnvVarRow> {
             .filter(|s| s.rel == file)
             .any(|s| s.facts.env_reads.iter().any(|r| r.schema && r.name == name && r.line == line))
     };
-    for (name, (file, line, has_default)) in &reads {
+    for (name, (file, line, has_default)) in reads.iter() {
         if checks::env_builtin(name) {
             continue;
         }

@@ -488,9 +488,12 @@ impl Model {
                     // Custom servers declare their health routes as string literals (every needle
                     // holds one of the words of the prefilter), also in files the source analysis
                     // skips (a controller that reads no env and starts nothing).
-                    let maybe_health = ["health", "/ping", "/status", "heartbeat", "Controller('ping'", "Controller(\"ping\""]
-                        .iter()
-                        .any(|w| text.contains(w));
+                    static HEALTH_WORDS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> = std::sync::OnceLock::new();
+                    const WORDS: [&str; 6] = ["health", "/ping", "/status", "heartbeat", "Controller('ping'", "Controller(\"ping\""];
+                    let maybe_health = match HEALTH_WORDS.get_or_init(|| aho_corasick::AhoCorasick::new(WORDS).ok()) {
+                        Some(ac) => ac.is_match(text),
+                        None => WORDS.iter().any(|w| text.contains(w)),
+                    };
                     for needle in [
                         "'/health",
                         "\"/health",

@@ -206,7 +206,8 @@ fn app_reads(app: &App) -> BTreeMap<String, Read> {
     let mut out = BTreeMap::new();
     // An env schema decides whether a variable is optional; `runtimeEnv: { X: process.env.X }`
     // reads it without a fallback either way.
-    for s in app.sources.iter().filter(|s| s.runtime && !crate::model::is_test_path(&s.rel)) {
+    // (The model keeps no test files among an app's sources.)
+    for s in app.sources.iter().filter(|s| s.runtime) {
         for r in s.facts.env_reads.iter().filter(|r| r.schema) {
             out.entry(r.name.clone()).or_insert_with(|| Read {
                 file: s.rel.clone(),
@@ -217,7 +218,7 @@ fn app_reads(app: &App) -> BTreeMap<String, Read> {
         }
     }
     let schema: BTreeSet<String> = out.keys().cloned().collect();
-    for s in app.sources.iter().filter(|s| s.runtime && !crate::model::is_test_path(&s.rel)) {
+    for s in app.sources.iter().filter(|s| s.runtime) {
         for r in s.facts.env_reads.iter().filter(|r| !schema.contains(&r.name)) {
             let e = out.entry(r.name.clone()).or_insert_with(|| Read {
                 file: s.rel.clone(),

@@ -35,21 +35,20 @@ Redis adapter for socket.io, or keep the service at exactly one instance.
 - https://socket.io/docs/v4/redis-adapter/
 "#;
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
-    let mut out = Vec::new();
-    if !ctx.facts.multi_instance {
-        return out;
-    }
-    for app in deployable_apps(ctx.model) {
+/// In-process state found in the server code: (file, what, line). The same under every
+/// platform, so found once per model.
+fn found(model: &crate::model::Model) -> Vec<(String, &'static str, usize)> {
+    let mut all = Vec::new();
+    for app in deployable_apps(model) {
         let app_has_adapter = app
             .sources
             .iter()
             .any(|s| s.facts.imports.iter().any(|(i, _)| i.starts_with("@socket.io/") && i.ends_with("adapter")));
         for s in app.sources.iter().filter(|s| s.runtime) {
-            let Some(text) = ctx.model.file_text(&s.rel) else { continue };
+            let Some(text) = model.file_text(&s.rel) else { continue };
             let imports = |m: &str| s.facts.imports.iter().any(|(i, _)| i == m);
             let line_of = |needle: &str| text.find(needle).map(|o| crate::text::line_of(text, o));
-            let mut found: Vec<(&str, usize)> = Vec::new();
+            let mut found: Vec<(&'static str, usize)> = Vec::new();
             if imports("express-rate-limit") && !text.contains("store:") && !text.contains("store,") {
                 if let Some(l) = line_of("rateLimit(").or_else(|| line_of("express-rate-limit")) {
                     found.push(("rate limiter (express-rate-limit with its default memory store)", l));
@@ -61,35 +60,47 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                 }
             }
             // socket.io: only a file that creates the server, and only when no adapter is set up anywhere in the app.
-            let creates_server = text.contains("new Server(") || text.contains("socket.io')(") || text.contains("socket.io\")(");
-            if (imports("socket.io") || s.facts.ws_servers.iter().any(|(k, _)| k == "socket.io")) && creates_server && !app_has_adapter {
+            let socket_io = imports("socket.io") || s.facts.ws_servers.iter().any(|(k, _)| k == "socket.io");
+            let creates_server = socket_io && (text.contains("new Server(") || text.contains("socket.io')(") || text.contains("socket.io\")("));
+            if creates_server && !app_has_adapter {
                 if let Some(l) = line_of("new Server(").or_else(|| line_of("socket.io")) {
                     found.push(("socket.io rooms and broadcasts (no adapter)", l));
                 }
             }
-            for (what, line) in found {
-                let o = match ctx.declared.instance_count().filter(|(n, _)| *n > 1) {
-                    Some((n, l)) => Observation::at(
-                        RULE.id,
-                        &s.rel,
-                        line,
-                        format!(
-                            "{what} live in this process's memory, so each of the {n} instances declared in {} keeps its own copy",
-                            ctx.declared.file
-                        ),
-                    )
-                    .related(&ctx.declared.file, Some(l), format!("{n} instances declared here"))
-                    .var("declared", n.to_string()),
-                    None => Observation::at(
-                        RULE.id,
-                        &s.rel,
-                        line,
-                        format!("{what} live in this process's memory, so each instance keeps its own copy"),
-                    ),
-                };
-                out.push(o.key(format!("{}:{what}", s.rel)));
-            }
+            all.extend(found.into_iter().map(|(what, line)| (s.rel.clone(), what, line)));
         }
+    }
+    all
+}
+
+fn run(ctx: &Ctx) -> Vec<Observation> {
+    let mut out = Vec::new();
+    if !ctx.facts.multi_instance {
+        return out;
+    }
+    let found = ctx.model.memo.get("in-memory-state:found", || found(ctx.model));
+    for (rel, what, line) in found.iter() {
+        let (what, line) = (*what, *line);
+        let o = match ctx.declared.instance_count().filter(|(n, _)| *n > 1) {
+            Some((n, l)) => Observation::at(
+                RULE.id,
+                rel,
+                line,
+                format!(
+                    "{what} live in this process's memory, so each of the {n} instances declared in {} keeps its own copy",
+                    ctx.declared.file
+                ),
+            )
+            .related(&ctx.declared.file, Some(l), format!("{n} instances declared here"))
+            .var("declared", n.to_string()),
+            None => Observation::at(
+                RULE.id,
+                rel,
+                line,
+                format!("{what} live in this process's memory, so each instance keeps its own copy"),
+            ),
+        };
+        out.push(o.key(format!("{rel}:{what}")));
     }
     out
 }

@@ -588,8 +588,8 @@ pub fn no_health_route_paths() -> &'static [&'static str] {
 }
 
 /// Environment variables the deployed code reads (for the env table).
-pub fn env_reads(model: &Model) -> std::collections::BTreeMap<String, (String, usize, bool)> {
-    env_undocumented::reads(model)
+pub fn env_reads(model: &Model) -> std::sync::Arc<std::collections::BTreeMap<String, (String, usize, bool)>> {
+    model.memo.get("env-reads", || env_undocumented::reads(model))
 }
 
 /// Does a `NEXT_PUBLIC_` name say it holds a server secret (for the env table)?

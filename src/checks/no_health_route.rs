@@ -247,30 +247,28 @@ fn image_of_other_app(model: &Model, app: &App) -> bool {
     })
 }
 
-fn run(ctx: &Ctx) -> Vec<Observation> {
+/// The apps without a health endpoint in the repository (the same under every platform).
+fn missing(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for app in deployable_apps(ctx.model) {
-        if is_example_app(app) || !serves_http(ctx.model, app) || image_of_other_app(ctx.model, app) {
+    for app in deployable_apps(model) {
+        if is_example_app(app) || !serves_http(model, app) || image_of_other_app(model, app) {
             continue;
         }
-        if has_health_route(ctx.model, app) {
+        if has_health_route(model, app) {
             continue;
         }
         // A container health check the repository already configures counts as the endpoint.
-        let df_check = ctx.model.dockerfile_of(app).is_some_and(|d| {
+        let df_check = model.dockerfile_of(app).is_some_and(|d| {
             d.df.instructions
                 .iter()
                 .any(|i| i.keyword == "HEALTHCHECK" && checked_path(&i.command_text()).is_some())
         });
-        let compose_check = ctx.model.composes.iter().any(|c| {
+        let compose_check = model.composes.iter().any(|c| {
             c.v.services
                 .iter()
                 .any(|s| s.build.is_some() && s.healthcheck.as_ref().is_some_and(|h| checked_path(&h.test.join(" ")).is_some()))
         });
-        // So does a health check path declared in deploy-audit.toml (healthcheck-path-no-route
-        // reports it when no route answers there).
-        let declared_check = ctx.declared.health_check_path.is_some();
-        if df_check || compose_check || declared_check {
+        if df_check || compose_check {
             continue;
         }
         let file = app.package.as_ref().map(|p| p.rel.clone());
@@ -288,6 +286,15 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         );
     }
     out
+}
+
+fn run(ctx: &Ctx) -> Vec<Observation> {
+    // A health check path declared in deploy-audit.toml counts as the endpoint
+    // (healthcheck-path-no-route reports it when no route answers there).
+    if ctx.declared.health_check_path.is_some() {
+        return Vec::new();
+    }
+    ctx.model.memo.get("no-health-route:missing", || missing(ctx.model)).as_ref().clone()
 }
 
 #[cfg(test)]
