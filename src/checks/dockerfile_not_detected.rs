@@ -208,4 +208,27 @@ mod tests {
         )
         .is_empty());
     }
+
+    #[test]
+    fn dev_container_and_base_image_dockerfiles_are_not_the_apps() {
+        let dev = "FROM mcr.microsoft.com/devcontainers/javascript-node:20\n";
+        let files = [("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), (".devcontainer/Dockerfile", dev)];
+        assert!(run("dockerfile-not-detected", "railway", &files).is_empty());
+        let files = [("package.json", NEXT_PKG), (".devcontainer/Dockerfile", dev)];
+        assert!(run("dockerfile-not-detected", "railway", &files).is_empty());
+        // An image whose start script runs the development server is no deployment either.
+        let web = "FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nCMD [\"/bin/sh\", \"/app/docker/start-dev.sh\"]\n";
+        let files = [
+            ("package.json", NEXT_PKG),
+            ("docker/Dockerfile.web", web),
+            ("docker/start-dev.sh", "#!/bin/sh\npnpm install\npnpm run dev\n"),
+        ];
+        assert!(run("dockerfile-not-detected", "railway", &files).is_empty());
+        // Two Dockerfiles at the same depth: the one that copies the app is the app's.
+        let base = "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN apt-get update\n";
+        let files = [("package.json", NEXT_PKG), ("base/Dockerfile", base), ("docker/Dockerfile", WITH_DOCKER)];
+        let obs = run("dockerfile-not-detected", "railway", &files);
+        assert_eq!(obs.len(), 1, "{obs:?}");
+        assert_eq!(obs[0].file.as_deref(), Some("docker/Dockerfile"));
+    }
 }
