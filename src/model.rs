@@ -783,14 +783,18 @@ impl Model {
             .filter(|(_, d)| !d.is_empty())
             .collect();
         let pkg_index: std::collections::HashMap<&str, usize> = pkgs.iter().enumerate().map(|(i, (n, _))| (n.as_str(), i)).collect();
+        let pkg_dirs: std::collections::HashMap<&str, usize> = pkgs.iter().enumerate().map(|(i, (_, d))| (d.as_str(), i)).collect();
         let pkg_of: Vec<Option<usize>> = all
             .iter()
             .map(|e| {
-                pkgs.iter()
-                    .enumerate()
-                    .filter(|(_, (_, d))| under(&e.rel, d))
-                    .max_by_key(|(_, (_, d))| d.len())
-                    .map(|(i, _)| i)
+                let mut d = parent(&e.rel);
+                while !d.is_empty() {
+                    if let Some(&i) = pkg_dirs.get(d) {
+                        return Some(i);
+                    }
+                    d = parent(d);
+                }
+                None
             })
             .collect();
         let mut importers: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); all.len()];
@@ -842,12 +846,9 @@ impl Model {
                 }
             }
         }
-        for (k, p) in pkg_of.iter().enumerate() {
-            if let Some(p) = p {
-                let extra: Vec<usize> = pkg_importers[*p].iter().copied().collect();
-                importers[k].extend(extra);
-            }
-        }
+        // A file's importers: its own, and those of the workspace package it belongs to.
+        let empty = BTreeSet::new();
+        let via_pkg = |k: usize| pkg_of[k].map(|p| &pkg_importers[p]).unwrap_or(&empty);
         // Not server code because it is a script or tool (not a client component; config files
         // such as `payload.config.ts` load modules at run time, so they do not count).
         let tool = |e: &Entry| !e.runtime && !e.client && !e.rel.rsplit('/').next().unwrap_or(&e.rel).contains(".config.");
@@ -860,10 +861,11 @@ impl Model {
         for _ in 0..64 {
             let mut changed = false;
             for k in 0..all.len() {
-                if !all[k].runtime || importers[k].is_empty() || importers[k].contains(&k) {
+                let (own, pkg) = (&importers[k], via_pkg(k));
+                if !all[k].runtime || (own.is_empty() && pkg.is_empty()) || own.contains(&k) || pkg.contains(&k) {
                     continue;
                 }
-                if importers[k].iter().all(|&j| tool(&all[j])) && !started(self, &all[k]) {
+                if own.iter().chain(pkg).all(|&j| tool(&all[j])) && !started(self, &all[k]) {
                     all[k].runtime = false;
                     changed = true;
                 }
@@ -884,13 +886,13 @@ impl Model {
         }
         let tool_dirs: BTreeSet<&str> = in_dir.iter().filter(|(_, (t, n))| *t >= 2 && t * 2 >= *n).map(|(d, _)| *d).collect();
         let served_dirs: BTreeSet<String> = (0..all.len())
-            .filter(|&k| importers[k].iter().any(|&j| all[j].runtime))
+            .filter(|&k| importers[k].iter().chain(via_pkg(k)).any(|&j| all[j].runtime))
             .map(|k| parent(&all[k].rel).to_string())
             .collect();
         let mut orphans = Vec::new();
         for (k, e) in all.iter().enumerate() {
             let dir = parent(&e.rel);
-            if !e.runtime || !importers[k].is_empty() || dir.is_empty() || !tool_dirs.contains(dir) || served_dirs.contains(dir) {
+            if !e.runtime || !importers[k].is_empty() || !via_pkg(k).is_empty() || dir.is_empty() || !tool_dirs.contains(dir) || served_dirs.contains(dir) {
                 continue;
             }
             let local = self.apps[e.app].local(&e.rel);
