@@ -956,11 +956,38 @@ impl Model {
                     }
                 }
             }
-            let app = votes
-                .into_iter()
-                .max_by_key(|(_, n)| *n)
-                .map(|(a, _)| a)
-                .or_else(|| self.deepest_app(&self.dockerfiles[i].rel));
+            // `turbo prune web --docker` / `--scope=web` names the app the image builds.
+            let pruned_for = self.dockerfiles[i].df.instructions.iter().filter(|i| i.keyword == "RUN").find_map(|ins| {
+                let t = ins.command_text();
+                let words: Vec<&str> = t.split_whitespace().collect();
+                let at = words
+                    .windows(2)
+                    .position(|w| w[0].split('@').next().is_some_and(|x| x.ends_with("turbo")) && w[1] == "prune")?
+                    + 2;
+                let mut rest = words[at..].iter().take_while(|w| !matches!(**w, "&&" | "||" | ";"));
+                let mut name = None;
+                while let Some(w) = rest.next() {
+                    let w = w.trim_matches(|c| c == '"' || c == '\'');
+                    if let Some(v) = w.strip_prefix("--scope=").or_else(|| w.strip_prefix("--filter=")) {
+                        name = Some(v.to_string());
+                    } else if w == "--scope" || w == "--filter" {
+                        name = rest.next().map(|v| v.trim_matches(|c| c == '"' || c == '\'').to_string());
+                    } else if !w.starts_with('-') && name.is_none() {
+                        name = Some(w.to_string());
+                    }
+                }
+                let name = name?;
+                self.apps
+                    .iter()
+                    .position(|a| a.package.as_ref().and_then(|p| p.v.name.as_deref()) == Some(name.as_str()))
+            });
+            let app = pruned_for.or_else(|| {
+                votes
+                    .into_iter()
+                    .max_by_key(|(_, n)| *n)
+                    .map(|(a, _)| a)
+                    .or_else(|| self.deepest_app(&self.dockerfiles[i].rel))
+            });
             // A dev container's Dockerfile builds an editor environment, never a deployment.
             let rel = &self.dockerfiles[i].rel;
             let dev_container = rel
@@ -1132,9 +1159,26 @@ impl Model {
                 return a;
             }
         }
+        // An app whose Dockerfile copies nothing from the repository (a base image built from
+        // build arguments) comes after the apps whose Dockerfile builds them.
+        let builds_nothing = |i: usize| {
+            self.dockerfile_of(&self.apps[i]).is_some_and(|d| {
+                !d.df
+                    .instructions
+                    .iter()
+                    .any(|ins| (ins.keyword == "COPY" || ins.keyword == "ADD") && ins.flag("from").is_none())
+            })
+        };
         (0..self.apps.len())
             .filter(|&i| !self.apps[i].dockerfiles.is_empty() || self.apps[i].is_next())
-            .min_by_key(|&i| (self.apps[i].dockerfiles.is_empty(), !self.apps[i].is_next(), self.apps[i].dir.len()))
+            .min_by_key(|&i| {
+                (
+                    self.apps[i].dockerfiles.is_empty(),
+                    builds_nothing(i),
+                    !self.apps[i].is_next(),
+                    self.apps[i].dir.len(),
+                )
+            })
             .unwrap_or(0)
     }
 

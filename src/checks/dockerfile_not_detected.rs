@@ -231,4 +231,24 @@ mod tests {
         assert_eq!(obs.len(), 1, "{obs:?}");
         assert_eq!(obs[0].file.as_deref(), Some("docker/Dockerfile"));
     }
+
+    #[test]
+    fn the_app_a_turbo_prune_names_owns_the_dockerfile_over_a_base_image() {
+        let root = "{\"name\": \"mono\", \"private\": true, \"workspaces\": [\"apps/*\", \"packages/*\"]}";
+        let web = "{\"name\": \"webapp\", \"scripts\": {\"start\": \"node server.js\"}}";
+        let schema = "{\"name\": \"schema\", \"scripts\": {\"start\": \"node x.js\"}}";
+        let app_df = "FROM node:22 AS prune\nWORKDIR /w\nCOPY . .\nRUN npx turbo@2 prune --scope=webapp --docker\nFROM node:22\nCOPY packages/schema/sql ./sql\nCMD [\"node\", \"server.js\"]\n";
+        let base = "ARG BASE\nFROM ${BASE}\nRUN apt-get update\n";
+        let files = [
+            ("package.json", root),
+            ("apps/webapp/package.json", web),
+            ("packages/schema/package.json", schema),
+            ("packages/schema/sql/a.sql", ""),
+            ("docker/Dockerfile", app_df),
+            ("images/Dockerfile", base),
+        ];
+        let obs = run("dockerfile-not-detected", "railway", &files);
+        assert_eq!(obs.len(), 1, "{obs:?}");
+        assert_eq!(obs[0].file.as_deref(), Some("docker/Dockerfile"));
+    }
 }
