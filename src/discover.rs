@@ -557,7 +557,11 @@ fn visit(root: &Path, path: &Path, rel: Option<String>, ftype: Option<fs::FileTy
         Err(_) => return,
     };
     let probe = &text[..text.len().min(8192)];
-    if memchr::memchr(0, probe).is_some() {
+    // Binary: NUL bytes, unless a rare one sits in otherwise valid UTF-8 text (a source file
+    // with a `\0` written literally in a string).
+    let nuls = memchr::memchr_iter(0, probe).count();
+    let rare_in_text = nuls > 0 && nuls * 1024 <= probe.len() && std::str::from_utf8(&text).is_ok();
+    if nuls > 0 && !rare_in_text {
         obs.push(Observation::new(
             "file-skipped",
             Some(&rel),
@@ -625,6 +629,20 @@ mod tests {
         assert_eq!(classify("README.md"), None);
         assert_eq!(classify(".github/workflows/ci.yml"), Some(FileKind::Workflow));
         assert_eq!(classify("config.yml"), None);
+    }
+
+    #[test]
+    fn a_rare_nul_in_a_text_source_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let mut src = "export const key = (a: string, b: string) => `${a}".as_bytes().to_vec();
+        src.push(0);
+        src.extend_from_slice("${b}`;\n".as_bytes());
+        src.extend_from_slice("// padding\n".repeat(120).as_bytes());
+        fs::write(root.join("key.ts"), &src).unwrap();
+        let d = discover(root, &Limits::default()).unwrap();
+        assert!(d.files.iter().any(|f| f.rel == "key.ts" && f.text.is_some()));
+        assert!(!d.observations.iter().any(|o| o.rule == "file-skipped"));
     }
 
     #[test]

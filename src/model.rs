@@ -279,6 +279,27 @@ fn is_script_path(local: &str) -> bool {
             .any(|e| local.ends_with(e))
 }
 
+/// Module specifiers a file imports, read from its text (for files not parsed because they hold
+/// no fact): `from '…'`, `require('…')`, `import('…')`, `import '…'`.
+fn text_imports(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for key in ["from ", "require(", "import(", "import "] {
+        for (i, _) in text.match_indices(key) {
+            let rest = text[i + key.len()..].trim_start();
+            let Some(q) = rest.chars().next().filter(|c| matches!(c, '\'' | '"' | '`')) else {
+                continue;
+            };
+            if let Some(end) = rest[1..].find(q) {
+                let spec = &rest[1..1 + end];
+                if !spec.is_empty() && spec.len() < 300 && !spec.contains('\n') {
+                    out.push(spec.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
 fn parse_error(rel: &str, line: usize, what: &str, msg: &str) -> Observation {
     Observation::at(
         "parse-error",
@@ -628,9 +649,33 @@ impl Model {
         for p in packages {
             let dir = parent(&p.rel);
             for (name, cmd, _) in &p.v.scripts {
-                let server = ["start", "dev", "serve", "preview", "prestart", "poststart"]
-                    .iter()
-                    .any(|n| name == n || name.starts_with(&format!("{n}:")));
+                // `start`, `dev:api`, `start-server`, `serve_prod`: a word of the name says it serves.
+                let server = name.split([':', '-', '_', '.']).any(|w| {
+                    matches!(
+                        w,
+                        "start" | "dev" | "serve" | "server" | "preview" | "prestart" | "poststart" | "prod" | "production"
+                    )
+                });
+                // A bundler's or compiler's entry (`bun build src/index.ts`) is built into the
+                // server, not run as a tool.
+                let compiles = [
+                    "bun build",
+                    "esbuild",
+                    "tsup",
+                    "ncc build",
+                    "rollup",
+                    "webpack",
+                    "swc ",
+                    "tsc ",
+                    "vite build",
+                    "babel",
+                    "pkg ",
+                ]
+                .iter()
+                .any(|b| cmd.contains(b));
+                if compiles && !server {
+                    continue;
+                }
                 for w in cmd.split_whitespace() {
                     let w = w.trim_matches(|c| c == '"' || c == '\'');
                     if exts.iter().any(|e| w.ends_with(e)) && !w.contains("config.") {
@@ -644,18 +689,34 @@ impl Model {
                 }
             }
         }
-        // CI workflows and shell scripts that run a file with node / tsx / ts-node / bun.
+        // CI workflows and shell scripts that run a file with node / tsx / ts-node / bun, and
+        // Dockerfile `RUN` lines (the image build runs them, not the server).
         let runners = ["node", "tsx", "ts-node", "bun", "npx", "zx", "vite-node"];
-        for (rel, text) in self.workflows.iter().map(|(r, t)| (r, t)).chain(self.scripts.iter()) {
-            let in_workflow = rel.starts_with(".github/");
+        let runs: Vec<(Vec<String>, String)> = self
+            .dockerfiles
+            .iter()
+            .map(|d| {
+                let bases = vec![d.context.clone(), d.dir.clone()];
+                let text: Vec<String> = d.df.instructions.iter().filter(|i| i.keyword == "RUN").map(|i| i.command_text()).collect();
+                (bases, text.join("\n"))
+            })
+            .collect();
+        let texts = self
+            .workflows
+            .iter()
+            .map(|(_, t)| (vec![String::new()], t.as_str()))
+            .chain(self.scripts.iter().map(|(r, t)| (vec![parent(r).to_string()], t.as_str())))
+            .chain(runs.iter().map(|(b, t)| (b.clone(), t.as_str())));
+        for (bases, text) in texts {
             for line in text.lines() {
                 let words: Vec<&str> = line.split_whitespace().collect();
                 for (i, w) in words.iter().enumerate().skip(1) {
                     let w = w.trim_matches(|c| c == '"' || c == '\'');
                     let prev = words[i - 1].rsplit('/').next().unwrap_or("");
                     if runners.contains(&prev) && exts.iter().any(|e| w.ends_with(e)) {
-                        let base = if in_workflow { "" } else { parent(rel) };
-                        tools.insert(join(base, w.trim_start_matches("./")));
+                        for base in &bases {
+                            tools.insert(join(base, w.trim_start_matches("./")));
+                        }
                     }
                 }
             }
@@ -675,6 +736,221 @@ impl Model {
                 if !starts.iter().any(|t| t.contains(no_ext) || (tail.contains('/') && t.contains(&tail))) {
                     s.runtime = false;
                 }
+            }
+        }
+        let only_tools: BTreeSet<String> = tools.difference(&servers).cloned().collect();
+        self.demote_tool_modules(&only_tools, &servers);
+    }
+
+    /// Modules that only tools import are tools too (a backup helper imported by an admin
+    /// script), and so is a file nothing imports that sits among the tools of a tool folder
+    /// (`extra/` of release and maintenance scripts, none of them used by the server). Imports
+    /// are matched loosely (a relative path, or an alias / package path ending like the file),
+    /// so a file any server module might import stays server code.
+    fn demote_tool_modules(&mut self, tools: &BTreeSet<String>, servers: &BTreeSet<String>) {
+        fn strip_ext(rel: &str) -> &str {
+            let name_start = rel.rfind('/').map(|i| i + 1).unwrap_or(0);
+            match rel[name_start..].rfind('.') {
+                Some(i) if i > 0 => &rel[..name_start + i],
+                _ => rel,
+            }
+        }
+        // Every JS/TS file that is not a test, parsed or not (a file with no facts of its own
+        // still imports): its path, its place among its app's sources, its imports, and
+        // whether it is server code, a client component, a config file.
+        struct Entry {
+            rel: String,
+            source: Option<(usize, usize)>,
+            app: usize,
+            imports: Vec<String>,
+            runtime: bool,
+            client: bool,
+        }
+        let mut index: std::collections::HashMap<&str, (usize, usize)> = std::collections::HashMap::new();
+        for (a, app) in self.apps.iter().enumerate() {
+            for (i, s) in app.sources.iter().enumerate() {
+                index.insert(s.rel.as_str(), (a, i));
+            }
+        }
+        let mut all: Vec<Entry> = Vec::new();
+        for f in self.files.iter().filter(|f| f.kind == FileKind::Source && !is_test_path(&f.rel)) {
+            let Some(text) = f.text.as_deref() else { continue };
+            if let Some(&(a, i)) = index.get(f.rel.as_str()) {
+                let s = &self.apps[a].sources[i];
+                all.push(Entry {
+                    rel: f.rel.clone(),
+                    source: Some((a, i)),
+                    app: a,
+                    imports: s.facts.imports.iter().map(|(m, _)| m.clone()).collect(),
+                    runtime: s.runtime,
+                    client: s.facts.directives.iter().any(|d| d == "use client"),
+                });
+                continue;
+            }
+            let a = self.deepest_app(&f.rel).unwrap_or(0);
+            let local = self.apps.get(a).map(|x| x.local(&f.rel)).unwrap_or(&f.rel);
+            let mut n = text.len().min(300);
+            while !text.is_char_boundary(n) {
+                n -= 1;
+            }
+            let head = &text[..n];
+            let client = head.contains("\"use client\"") || head.contains("'use client'");
+            let no_ext = strip_ext(&f.rel);
+            let started = self.apps.get(a).is_some_and(|x| x.start.iter().any(|c| c.text.contains(x.local(no_ext))));
+            let tool = tools.contains(&f.rel) && !servers.contains(&f.rel) && !started;
+            all.push(Entry {
+                rel: f.rel.clone(),
+                source: None,
+                app: a,
+                imports: text_imports(text),
+                runtime: !client && !is_script_path(local) && !local.contains("next.config.") && !tool,
+                client,
+            });
+        }
+        // Path without extension (and without `/index`) → files; basename → files.
+        let mut by_base: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+        let mut by_name: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+        for (k, e) in all.iter().enumerate() {
+            let base = strip_ext(&e.rel);
+            by_base.entry(base.to_string()).or_default().push(k);
+            let short = base.strip_suffix("/index").unwrap_or(base);
+            if short != base {
+                by_base.entry(short.to_string()).or_default().push(k);
+            }
+            by_name.entry(short.rsplit('/').next().unwrap_or(short).to_string()).or_default().push(k);
+        }
+        // Workspace packages: name → index; each file → the package it belongs to.
+        let pkgs: Vec<(String, String)> = self
+            .packages()
+            .filter_map(|p| p.v.name.clone().map(|n| (n, parent(&p.rel).to_string())))
+            .filter(|(_, d)| !d.is_empty())
+            .collect();
+        let pkg_index: std::collections::HashMap<&str, usize> = pkgs.iter().enumerate().map(|(i, (n, _))| (n.as_str(), i)).collect();
+        let pkg_dirs: std::collections::HashMap<&str, usize> = pkgs.iter().enumerate().map(|(i, (_, d))| (d.as_str(), i)).collect();
+        let pkg_of: Vec<Option<usize>> = all
+            .iter()
+            .map(|e| {
+                let mut d = parent(&e.rel);
+                while !d.is_empty() {
+                    if let Some(&i) = pkg_dirs.get(d) {
+                        return Some(i);
+                    }
+                    d = parent(d);
+                }
+                None
+            })
+            .collect();
+        let mut importers: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); all.len()];
+        let mut pkg_importers: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); pkgs.len()];
+        for (k, e) in all.iter().enumerate() {
+            let dir = parent(&e.rel);
+            for spec in &e.imports {
+                let spec = spec.split(['?', '#']).next().unwrap_or(spec);
+                if spec.is_empty() {
+                    continue;
+                }
+                if spec.starts_with("./") || spec.starts_with("../") || spec == "." || spec == ".." {
+                    let target = join(dir, spec);
+                    let target = strip_ext(&target);
+                    for key in [target.to_string(), format!("{target}/index")] {
+                        for &t in by_base.get(&key).into_iter().flatten() {
+                            importers[t].insert(k);
+                        }
+                    }
+                    continue;
+                }
+                let pkg = if spec.starts_with('@') {
+                    spec.splitn(3, '/').take(2).collect::<Vec<_>>().join("/")
+                } else {
+                    spec.split('/').next().unwrap_or(spec).to_string()
+                };
+                if let Some(&p) = pkg_index.get(pkg.as_str()) {
+                    pkg_importers[p].insert(k);
+                }
+                // An alias (`@/lib/x`, `~/lib/x`, `@jobs/utils/x` for `src/utils/x`): any file whose
+                // path ends like its last two segments (or its name, for `~/x`). Loose on purpose:
+                // a file any server module might import stays server code.
+                let aliased = spec.starts_with("@/") || spec.starts_with("~/") || spec.starts_with('#');
+                let tail = strip_ext(spec.trim_start_matches(['@', '~', '#']).trim_start_matches('/'));
+                let tail = tail.strip_suffix("/index").unwrap_or(tail);
+                let segs: Vec<&str> = tail.split('/').collect();
+                if segs.len() < 2 && !aliased {
+                    continue;
+                }
+                let tail = segs[segs.len().saturating_sub(2)..].join("/");
+                let name = segs.last().copied().unwrap_or("");
+                let suffix = format!("/{tail}");
+                for &t in by_name.get(name).into_iter().flatten() {
+                    let tb = strip_ext(&all[t].rel);
+                    let tb = tb.strip_suffix("/index").unwrap_or(tb);
+                    if tb == tail || tb.ends_with(&suffix) {
+                        importers[t].insert(k);
+                    }
+                }
+            }
+        }
+        // A file's importers: its own, and those of the workspace package it belongs to.
+        let empty = BTreeSet::new();
+        let via_pkg = |k: usize| pkg_of[k].map(|p| &pkg_importers[p]).unwrap_or(&empty);
+        // Not server code because it is a script or tool (not a client component; config files
+        // such as `payload.config.ts` load modules at run time, so they do not count).
+        let tool = |e: &Entry| !e.runtime && !e.client && !e.rel.rsplit('/').next().unwrap_or(&e.rel).contains(".config.");
+        // Files the start command names stay server code.
+        let started = |m: &Model, e: &Entry| {
+            let local = m.apps[e.app].local(strip_ext(&e.rel));
+            m.apps[e.app].start.iter().any(|c| c.text.contains(local))
+        };
+        // 1. Imported only by tools: a tool (to a fixpoint, for chains of helpers).
+        for _ in 0..64 {
+            let mut changed = false;
+            for k in 0..all.len() {
+                let (own, pkg) = (&importers[k], via_pkg(k));
+                if !all[k].runtime || (own.is_empty() && pkg.is_empty()) || own.contains(&k) || pkg.contains(&k) {
+                    continue;
+                }
+                if own.iter().chain(pkg).all(|&j| tool(&all[j])) && !started(self, &all[k]) {
+                    all[k].runtime = false;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        // 2. Nothing imports it, and its folder is a tool folder: at least two tools, and tools
+        // are at least half of its files, none of which the server imports.
+        let mut in_dir: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        for e in &all {
+            let c = in_dir.entry(parent(&e.rel)).or_default();
+            c.1 += 1;
+            if tools.contains(&e.rel) {
+                c.0 += 1;
+            }
+        }
+        let tool_dirs: BTreeSet<&str> = in_dir.iter().filter(|(_, (t, n))| *t >= 2 && t * 2 >= *n).map(|(d, _)| *d).collect();
+        let served_dirs: BTreeSet<String> = (0..all.len())
+            .filter(|&k| importers[k].iter().chain(via_pkg(k)).any(|&j| all[j].runtime))
+            .map(|k| parent(&all[k].rel).to_string())
+            .collect();
+        let mut orphans = Vec::new();
+        for (k, e) in all.iter().enumerate() {
+            let dir = parent(&e.rel);
+            if !e.runtime || !importers[k].is_empty() || !via_pkg(k).is_empty() || dir.is_empty() || !tool_dirs.contains(dir) || served_dirs.contains(dir) {
+                continue;
+            }
+            let local = self.apps[e.app].local(&e.rel);
+            let framework = route_of(local).is_some() || ["app/", "pages/", "src/app/", "src/pages/"].iter().any(|p| local.starts_with(p));
+            if framework || started(self, e) || servers.contains(&e.rel) {
+                continue;
+            }
+            orphans.push(k);
+        }
+        for k in orphans {
+            all[k].runtime = false;
+        }
+        for e in &all {
+            if let Some((a, i)) = e.source {
+                self.apps[a].sources[i].runtime = e.runtime;
             }
         }
     }
@@ -723,11 +999,68 @@ impl Model {
                     }
                 }
             }
-            let app = votes
-                .into_iter()
-                .max_by_key(|(_, n)| *n)
-                .map(|(a, _)| a)
-                .or_else(|| self.deepest_app(&self.dockerfiles[i].rel));
+            // `turbo prune web --docker` / `--scope=web` names the app the image builds.
+            let pruned_for = self.dockerfiles[i].df.instructions.iter().filter(|i| i.keyword == "RUN").find_map(|ins| {
+                let t = ins.command_text();
+                let words: Vec<&str> = t.split_whitespace().collect();
+                let at = words
+                    .windows(2)
+                    .position(|w| w[0].split('@').next().is_some_and(|x| x.ends_with("turbo")) && w[1] == "prune")?
+                    + 2;
+                let mut rest = words[at..].iter().take_while(|w| !matches!(**w, "&&" | "||" | ";"));
+                let mut name = None;
+                while let Some(w) = rest.next() {
+                    let w = w.trim_matches(|c| c == '"' || c == '\'');
+                    if let Some(v) = w.strip_prefix("--scope=").or_else(|| w.strip_prefix("--filter=")) {
+                        name = Some(v.to_string());
+                    } else if w == "--scope" || w == "--filter" {
+                        name = rest.next().map(|v| v.trim_matches(|c| c == '"' || c == '\'').to_string());
+                    } else if !w.starts_with('-') && name.is_none() {
+                        name = Some(w.to_string());
+                    }
+                }
+                let name = name?;
+                self.apps
+                    .iter()
+                    .position(|a| a.package.as_ref().and_then(|p| p.v.name.as_deref()) == Some(name.as_str()))
+            });
+            let app = pruned_for.or_else(|| {
+                votes
+                    .into_iter()
+                    .max_by_key(|(_, n)| *n)
+                    .map(|(a, _)| a)
+                    .or_else(|| self.deepest_app(&self.dockerfiles[i].rel))
+            });
+            // A dev container's Dockerfile builds an editor environment, never a deployment.
+            let rel = &self.dockerfiles[i].rel;
+            let dev_container = rel
+                .split('/')
+                .any(|seg| matches!(seg, ".devcontainer" | ".gitpod" | ".cursor" | ".codesandbox" | ".github"))
+                || rel.rsplit('/').next().is_some_and(|n| n.to_ascii_lowercase().starts_with(".gitpod"));
+            // So does an image whose start runs the development server (`pnpm run dev`), directly
+            // or through the script its CMD names, unless a compose file or platform builds it.
+            let dev_server = |t: &str| {
+                ["npm run dev", "pnpm run dev", "pnpm dev", "yarn dev", "yarn run dev", "bun run dev", "next dev"]
+                    .iter()
+                    .any(|d| t.contains(d))
+            };
+            let starts_dev = self.dockerfiles[i]
+                .df
+                .instructions
+                .iter()
+                .filter(|i| matches!(i.keyword.as_str(), "CMD" | "ENTRYPOINT"))
+                .any(|ins| {
+                    let t = ins.command_text();
+                    dev_server(&t)
+                        || t.split_whitespace().filter(|w| w.ends_with(".sh")).any(|w| {
+                            let w = w.trim_matches(|c| c == '"' || c == '\'').trim_start_matches('/');
+                            self.scripts
+                                .iter()
+                                .any(|(rel, text)| (w.ends_with(rel.as_str()) || rel.ends_with(w)) && dev_server(text))
+                        })
+                });
+            let referenced = self.services_building(&self.dockerfiles[i].rel).next().is_some();
+            let app = if dev_container || (starts_dev && !referenced) { None } else { app };
             self.dockerfiles[i].context = context;
             self.dockerfiles[i].app = app;
             if let Some(a) = app {
@@ -749,7 +1082,16 @@ impl Model {
         };
         for a in 0..self.apps.len() {
             let mut list = std::mem::take(&mut self.apps[a].dockerfiles);
-            list.sort_by_key(|&i| (rank(&self.dockerfiles[i].rel), self.dockerfiles[i].rel.matches('/').count()));
+            // At equal name and depth, one that copies files from its context builds the app
+            // before one that copies nothing (a base image built from build arguments).
+            let copies_nothing = |i: usize| {
+                !self.dockerfiles[i]
+                    .df
+                    .instructions
+                    .iter()
+                    .any(|ins| (ins.keyword == "COPY" || ins.keyword == "ADD") && ins.flag("from").is_none())
+            };
+            list.sort_by_key(|&i| (rank(&self.dockerfiles[i].rel), self.dockerfiles[i].rel.matches('/').count(), copies_nothing(i)));
             self.apps[a].dockerfiles = list;
         }
     }
@@ -878,9 +1220,26 @@ impl Model {
                 return a;
             }
         }
+        // An app whose Dockerfile copies nothing from the repository (a base image built from
+        // build arguments) comes after the apps whose Dockerfile builds them.
+        let builds_nothing = |i: usize| {
+            self.dockerfile_of(&self.apps[i]).is_some_and(|d| {
+                !d.df
+                    .instructions
+                    .iter()
+                    .any(|ins| (ins.keyword == "COPY" || ins.keyword == "ADD") && ins.flag("from").is_none())
+            })
+        };
         (0..self.apps.len())
             .filter(|&i| !self.apps[i].dockerfiles.is_empty() || self.apps[i].is_next())
-            .min_by_key(|&i| (self.apps[i].dockerfiles.is_empty(), !self.apps[i].is_next(), self.apps[i].dir.len()))
+            .min_by_key(|&i| {
+                (
+                    self.apps[i].dockerfiles.is_empty(),
+                    builds_nothing(i),
+                    !self.apps[i].is_next(),
+                    self.apps[i].dir.len(),
+                )
+            })
             .unwrap_or(0)
     }
 

@@ -15,7 +15,8 @@ const DOC: &str = r#"## What it does
 For a Dockerfile a deployment builds, checks the sources of its `COPY` / `ADD` instructions
 (not `--from` stages) against the build context: when there are at least two and none of them
 exists in the repository, it reports the Dockerfile once instead of one `copy-source-missing` per
-line.
+line. A single missing source that a CI workflow or shell script creates before it builds an image
+(`cp .env.example .env.production`, then `docker build`) is reported here too, on its COPY line.
 
 ## Why it matters
 A Dockerfile whose every source is missing is built from a context that something else
@@ -42,8 +43,15 @@ Dockerfile build from the repository itself (e.g. `turbo prune` inside a builder
 
 fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for a in super::copy_source_missing::analyze(model).into_iter().filter(|a| a.context_generated()) {
-        let (rel, missing, checked) = (a.dockerfile, a.missing, a.checked);
+    for a in super::copy_source_missing::analyze(model) {
+        if !a.context_generated() {
+            // Single files a CI step creates before building.
+            out.extend(a.prepared);
+            continue;
+        }
+        let (rel, mut missing, checked) = (a.dockerfile, a.missing, a.checked);
+        missing.extend(a.prepared);
+        missing.sort_by_key(|o| o.line);
         let first = missing.first().and_then(|o| o.line).unwrap_or(1);
         let mut o = Observation::at(
             RULE.id,

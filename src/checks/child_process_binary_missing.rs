@@ -19,7 +19,9 @@ Dockerfile that builds the app: an official `node` image (`-alpine`, `-slim` or 
 and the packages its `apk add` / `apt-get install` lines (in the final stage or the stages it is
 built on) install, or a `COPY` of the binary. Reported only when the program is known to be absent
 from that image; npm packages that bundle the binary (`ffmpeg-static`, `@ffmpeg-installer/ffmpeg`,
-puppeteer's Chromium) count as present.
+puppeteer's Chromium) count as present. A call the code guards is left alone: it looks the program
+up first (`which('python')`, `commandExists('ffmpeg')`), or it reads git metadata inside a `try`
+whose `catch` falls back.
 
 ## Why it matters
 The build succeeds and the app starts; the feature fails with `spawn ffmpeg ENOENT` the first time a
@@ -130,6 +132,19 @@ fn in_base(image: &str, prog: &str) -> Option<bool> {
     }
 }
 
+/// Does the file look the program up before using it (`which('python')`, `commandExists('ffmpeg')`,
+/// `command -v ffmpeg`)?
+fn checks_for(text: &str, prog: &str) -> bool {
+    ["which", "commandExists", "commandExistsSync", "hasbin", "lookpath", "isInstalled"]
+        .iter()
+        .any(|f| {
+            [format!("{f}('{prog}'"), format!("{f}(\"{prog}\""), format!("{f}(`{prog}`")]
+                .iter()
+                .any(|n| text.contains(n.as_str()))
+        })
+        || text.contains(&format!("command -v {prog}"))
+}
+
 fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
     for app in deployable_apps(model) {
@@ -145,16 +160,24 @@ fn run(model: &Model) -> Vec<Observation> {
             .collect();
         let mut seen = Vec::new();
         for src in app.sources.iter().filter(|s| s.runtime) {
+            let text = model.file_text(&src.rel).unwrap_or("");
             for c in &src.facts.child_processes {
                 let Some(prog) = c.program.as_deref() else { continue };
                 let prog = prog.rsplit('/').next().unwrap_or(prog);
+                // The code checks that the program exists first, or reads git metadata with a
+                // fallback for an image without git: the missing program is handled.
+                if checks_for(text, prog) || (prog == "git" && c.caught) {
+                    continue;
+                }
                 let Some((_, pkgs)) = PROGRAMS.iter().find(|(p, _)| *p == prog) else {
                     continue;
                 };
                 if in_base(&image, prog) != Some(false) {
                     continue;
                 }
-                let installed = runs.iter().any(|r| pkgs.iter().any(|p| super::has_word(r, p)) || r.contains(prog));
+                // Alpine's `py3-*` packages depend on python3.
+                let python = prog.starts_with("python") && runs.iter().any(|r| super::installed_packages(r).iter().any(|p| p.starts_with("py3-")));
+                let installed = python || runs.iter().any(|r| pkgs.iter().any(|p| super::has_word(r, p)) || r.contains(prog));
                 let copied = copies.iter().any(|t| t.contains(prog));
                 let bundled = BUNDLED.iter().any(|(p, dep)| *p == prog && app.dep(dep).is_some());
                 if installed || copied || bundled || seen.contains(&prog) {
@@ -225,5 +248,23 @@ mod tests {
             &[("package.json", NEXT_PKG), ("app/api/v/route.ts", SRC), ("Dockerfile", custom)]
         )
         .is_empty());
+    }
+
+    #[test]
+    fn looked_up_programs_and_git_with_a_fallback_stay_silent() {
+        let df = "FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nCMD [\"npm\", \"start\"]\n";
+        let guarded = "import { spawn } from 'child_process';\nimport shell from 'shelljs';\nconst hasPy = shell.which('python');\nexport function POST() {\n  if (!hasPy) return new Response('off');\n  spawn('python', ['x.py']);\n  return new Response('');\n}\n";
+        let git = "export function info() {\n  try {\n    return require('child_process').execSync('git rev-parse HEAD').toString();\n  } catch (e) {\n    return 'unknown';\n  }\n}\n";
+        let files = [
+            ("package.json", NEXT_PKG),
+            ("app/api/a/route.ts", guarded),
+            ("lib/info.ts", git),
+            ("Dockerfile", df),
+        ];
+        assert!(koyeb("child-process-binary-missing", &files).is_empty());
+        // A catch that rethrows handles nothing.
+        let rethrow = git.replace("return 'unknown';", "throw e;");
+        let files = [("package.json", NEXT_PKG), ("lib/info.ts", rethrow.as_str()), ("Dockerfile", df)];
+        assert_eq!(koyeb("child-process-binary-missing", &files).len(), 1);
     }
 }

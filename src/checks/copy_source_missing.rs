@@ -18,7 +18,8 @@ For each `COPY` / `ADD` from the build context (not `--from`, not a URL, heredoc
 that the source exists in the repository under the build context (the compose `build.context`,
 else the directory the COPY paths resolve from) and that `.dockerignore` at the context root does
 not exclude it. Sources under folders a build usually generates (`dist`, `build`, `.next`…) are
-left alone.
+left alone, and so is a file a CI workflow or script creates before it builds the image (reported
+by `build-context-generated`).
 
 ## Why it matters
 The build fails at that step ("failed to compute cache key: … not found"). Typical causes: a path
@@ -50,13 +51,87 @@ pub struct CopyAnalysis {
     pub checked: usize,
     /// Sources above the context or excluded by `.dockerignore`.
     pub other: Vec<Observation>,
+    /// Missing sources a CI workflow or script creates before it builds the image: reported by
+    /// `build-context-generated` (a warning), not as a broken build.
+    pub prepared: Vec<Observation>,
+}
+
+/// The workflow or shell script line that creates `path` (root-relative) in a file that builds
+/// `dockerfile`: `cp x path`, `mv x path`, `touch path`, `echo … > path`, `… | tee path`.
+pub fn created_before_build(model: &Model, path: &str, dockerfile: &str) -> Option<(String, usize)> {
+    let texts = model
+        .workflows
+        .iter()
+        .map(|(r, t)| (r.as_str(), "", t.as_str()))
+        .chain(model.scripts.iter().map(|(r, t)| (r.as_str(), crate::text::parent(r), t.as_str())));
+    for (rel, base, text) in texts {
+        let builds = [
+            "docker build",
+            "docker buildx",
+            "docker/build-push-action",
+            "docker compose build",
+            "docker-compose build",
+        ]
+        .iter()
+        .any(|b| text.contains(b));
+        // It builds this Dockerfile: names it, or builds the default `Dockerfile` naming none.
+        let named = text.match_indices(dockerfile).any(|(i, _)| {
+            let before = text[..i].chars().next_back();
+            let after = text[i + dockerfile.len()..].chars().next();
+            !before.is_some_and(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
+                && !after.is_some_and(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        });
+        let default = crate::text::parent(dockerfile).is_empty()
+            && dockerfile == "Dockerfile"
+            && !text.contains("file:")
+            && !text.contains(" -f ")
+            && !text.contains("--file");
+        if !builds || !(named || default) {
+            continue;
+        }
+        for (n, line) in text.lines().enumerate() {
+            let words: Vec<&str> = line
+                .split_whitespace()
+                .map(|w| w.trim_matches(|c| c == '"' || c == '\''))
+                .filter(|w| !w.is_empty())
+                .collect();
+            let mut targets: Vec<&str> = Vec::new();
+            for (i, w) in words.iter().enumerate() {
+                match *w {
+                    "cp" | "mv" | "touch" | "ln" | "install" => {
+                        // The destination is the last operand of the command.
+                        let end = words[i + 1..]
+                            .iter()
+                            .position(|x| matches!(*x, "&&" | "||" | ";" | "|"))
+                            .map(|p| i + 1 + p)
+                            .unwrap_or(words.len());
+                        if end > i + 1 {
+                            targets.push(words[end - 1].trim_end_matches(';'));
+                        }
+                    }
+                    ">" | ">>" | "tee" => {
+                        if let Some(t) = words.get(i + 1) {
+                            targets.push(t);
+                        }
+                    }
+                    w if w.starts_with(">>") => targets.push(&w[2..]),
+                    w if w.starts_with('>') && w.len() > 1 && !w.starts_with(">&") => targets.push(&w[1..]),
+                    _ => {}
+                }
+            }
+            if targets.iter().any(|t| !t.contains('$') && join(base, t) == path) {
+                return Some((rel.to_string(), n + 1));
+            }
+        }
+    }
+    None
 }
 
 impl CopyAnalysis {
     /// No COPY source at all is in the repository: the context is prepared elsewhere (a script,
     /// a CI step), which `build-context-generated` reports once instead of a finding per line.
     pub fn context_generated(&self) -> bool {
-        self.checked >= 2 && self.missing.len() == self.checked
+        self.checked >= 2 && self.missing.len() + self.prepared.len() == self.checked
     }
 }
 
@@ -67,6 +142,7 @@ pub fn analyze(model: &Model) -> Vec<CopyAnalysis> {
     for (_, d) in m.dockerfiles.iter().enumerate().filter(|(i, _)| m.is_used_dockerfile(*i)) {
         let mut out = Vec::new();
         let mut missing = Vec::new();
+        let mut prepared = Vec::new();
         let mut checked = 0usize;
         let ignore = m.dockerignores.iter().find(|i| i.rel == join(&d.context, ".dockerignore"));
         for ins in
@@ -101,6 +177,22 @@ pub fn analyze(model: &Model) -> Vec<CopyAnalysis> {
                     continue;
                 }
                 if !m.has_path_or_dir(&full) {
+                    if let Some((wf, line)) = created_before_build(m, &full, &d.rel) {
+                        prepared.push(
+                            Observation::at(
+                                super::build_context_generated::RULE.id,
+                                &d.rel,
+                                ins.line,
+                                format!(
+                                    "`{}` is not in the repository: {wf} creates it before building the image, so the build works there but fails where a platform builds from the repository",
+                                    crate::text::sanitize(&src)
+                                ),
+                            )
+                            .related(&wf, Some(line), "this step creates it")
+                            .key(format!("{}:{src}", d.rel)),
+                        );
+                        continue;
+                    }
                     let out = &mut missing;
                     let ctx_name = if d.context.is_empty() {
                         "the repository root".to_string()
@@ -147,6 +239,7 @@ pub fn analyze(model: &Model) -> Vec<CopyAnalysis> {
             missing,
             checked,
             other: out,
+            prepared,
         });
     }
     all
@@ -203,5 +296,27 @@ mod tests {
             ("packages/shared/index.js", ""),
         ];
         assert!(koyeb("copy-source-missing", &files).is_empty());
+    }
+
+    #[test]
+    fn a_file_the_ci_workflow_creates_before_building_is_a_warning_not_a_broken_build() {
+        let df = "FROM node:20-alpine\nWORKDIR /app\nCOPY package.json ./\nCOPY .env.ci ./.env\nCMD [\"npm\",\"start\"]\n";
+        let wf = "jobs:\n  image:\n    steps:\n      - run: cp app/.env.example .env.ci\n      - uses: docker/build-push-action@v6\n";
+        let files = [("package.json", NEXT_PKG), ("Dockerfile", df), (".github/workflows/image.yml", wf)];
+        assert!(koyeb("copy-source-missing", &files).is_empty());
+        let obs = koyeb("build-context-generated", &files);
+        assert_eq!(obs.len(), 1, "{obs:?}");
+        assert_eq!(obs[0].line, Some(4));
+        assert_eq!(obs[0].related[0].line, Some(4));
+        // A workflow that creates it but builds another Dockerfile, or no image, proves nothing.
+        let other = wf.replace(
+            "      - uses: docker/build-push-action@v6\n",
+            "      - uses: docker/build-push-action@v6\n        with:\n          file: ./prod.Dockerfile\n",
+        );
+        let files = [("package.json", NEXT_PKG), ("Dockerfile", df), (".github/workflows/image.yml", other.as_str())];
+        assert_eq!(koyeb("copy-source-missing", &files).len(), 1);
+        let wf2 = "jobs:\n  test:\n    steps:\n      - run: cp app/.env.example .env.ci\n";
+        let files = [("package.json", NEXT_PKG), ("Dockerfile", df), (".github/workflows/test.yml", wf2)];
+        assert_eq!(koyeb("copy-source-missing", &files).len(), 1);
     }
 }

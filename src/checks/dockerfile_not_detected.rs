@@ -208,4 +208,47 @@ mod tests {
         )
         .is_empty());
     }
+
+    #[test]
+    fn dev_container_and_base_image_dockerfiles_are_not_the_apps() {
+        let dev = "FROM mcr.microsoft.com/devcontainers/javascript-node:20\n";
+        let files = [("package.json", NEXT_PKG), ("Dockerfile", WITH_DOCKER), (".devcontainer/Dockerfile", dev)];
+        assert!(run("dockerfile-not-detected", "railway", &files).is_empty());
+        let files = [("package.json", NEXT_PKG), (".devcontainer/Dockerfile", dev)];
+        assert!(run("dockerfile-not-detected", "railway", &files).is_empty());
+        // An image whose start script runs the development server is no deployment either.
+        let web = "FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nCMD [\"/bin/sh\", \"/app/docker/start-dev.sh\"]\n";
+        let files = [
+            ("package.json", NEXT_PKG),
+            ("docker/Dockerfile.web", web),
+            ("docker/start-dev.sh", "#!/bin/sh\npnpm install\npnpm run dev\n"),
+        ];
+        assert!(run("dockerfile-not-detected", "railway", &files).is_empty());
+        // Two Dockerfiles at the same depth: the one that copies the app is the app's.
+        let base = "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN apt-get update\n";
+        let files = [("package.json", NEXT_PKG), ("base/Dockerfile", base), ("docker/Dockerfile", WITH_DOCKER)];
+        let obs = run("dockerfile-not-detected", "railway", &files);
+        assert_eq!(obs.len(), 1, "{obs:?}");
+        assert_eq!(obs[0].file.as_deref(), Some("docker/Dockerfile"));
+    }
+
+    #[test]
+    fn the_app_a_turbo_prune_names_owns_the_dockerfile_over_a_base_image() {
+        let root = "{\"name\": \"mono\", \"private\": true, \"workspaces\": [\"apps/*\", \"packages/*\"]}";
+        let web = "{\"name\": \"webapp\", \"scripts\": {\"start\": \"node server.js\"}}";
+        let schema = "{\"name\": \"schema\", \"scripts\": {\"start\": \"node x.js\"}}";
+        let app_df = "FROM node:22 AS prune\nWORKDIR /w\nCOPY . .\nRUN npx turbo@2 prune --scope=webapp --docker\nFROM node:22\nCOPY packages/schema/sql ./sql\nCMD [\"node\", \"server.js\"]\n";
+        let base = "ARG BASE\nFROM ${BASE}\nRUN apt-get update\n";
+        let files = [
+            ("package.json", root),
+            ("apps/webapp/package.json", web),
+            ("packages/schema/package.json", schema),
+            ("packages/schema/sql/a.sql", ""),
+            ("docker/Dockerfile", app_df),
+            ("images/Dockerfile", base),
+        ];
+        let obs = run("dockerfile-not-detected", "railway", &files);
+        assert_eq!(obs.len(), 1, "{obs:?}");
+        assert_eq!(obs[0].file.as_deref(), Some("docker/Dockerfile"));
+    }
 }

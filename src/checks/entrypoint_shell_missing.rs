@@ -234,4 +234,14 @@ mod tests {
         assert_eq!(shebang_shell("echo hi\n"), None);
         assert_eq!(shebang_shell(""), None);
     }
+
+    #[test]
+    fn a_pinned_bash_counts_and_a_removed_virtual_group_does_not() {
+        let build_only = "FROM python:3.12-alpine\nWORKDIR /code\nRUN apk add --no-cache --virtual .deps \"bash~=5.2\" gcc && pip install -r r.txt && apk del .deps\nCOPY ./bin ./bin/\nCMD [\"./bin/start.sh\"]\n";
+        let files = [("package.json", NEXT_PKG), ("Dockerfile", build_only), ("bin/start.sh", BASH)];
+        assert_eq!(koyeb("entrypoint-shell-missing", &files).len(), 1);
+        let kept = build_only.replace("COPY ./bin", "RUN apk --no-cache add \"bash~=5.2\"\nCOPY ./bin");
+        let files = [("package.json", NEXT_PKG), ("Dockerfile", kept.as_str()), ("bin/start.sh", BASH)];
+        assert!(koyeb("entrypoint-shell-missing", &files).is_empty());
+    }
 }

@@ -16,7 +16,11 @@ Finds server-side code (route handlers, API routes, server modules; not scripts,
 `"use client"` components) that writes files with `writeFile`, `createWriteStream`, `appendFile`,
 multer `diskStorage` / `dest`, to a path that resolves to the working directory, `public/`
 or an absolute path (an env var with such a default counts). Writes to `/tmp` or `os.tmpdir()` are
-ignored; SQLite files and log files are reported by `sqlite-ephemeral` and `local-log-file`.
+ignored, and so are writes that hold no user data: scratch and cache folders (`tmp/`,
+`temp_files/`, `.cache/`), code written into `generated/`, and an `openapi.json` / `swagger.json`
+the server writes from its own routes. Modules imported only by scripts, and files only scripts,
+workflows or the image build run, are tools, not server code. SQLite files and log files are
+reported by `sqlite-ephemeral` and `local-log-file`.
 
 ## Why it matters
 On platforms whose disk is ephemeral, files written at runtime disappear when the instance
@@ -142,6 +146,26 @@ pub fn volume_config(ctx: &Ctx, app: &crate::model::App) -> Option<(String, Opti
     }
 }
 
+/// A path whose loss costs no data: a scratch folder (`tmp`, `temp_uploads`), a cache, code or
+/// files a generator writes (`generated/`), or an API description the server writes from its
+/// own routes at every start (`openapi.json`, `swagger.yaml`).
+fn scratch_or_generated(target: &str) -> bool {
+    let segs: Vec<String> = target.trim_end_matches('/').split('/').map(|s| s.to_ascii_lowercase()).collect();
+    let scratch = segs.iter().any(|seg| {
+        let seg = seg.trim_start_matches('.');
+        matches!(seg, "tmp" | "temp" | "cache")
+            || ["tmp_", "tmp-", "temp_", "temp-"].iter().any(|p| seg.starts_with(p))
+            || ["_tmp", "-tmp", "_temp", "-temp", "-cache", "_cache"].iter().any(|p| seg.ends_with(p))
+    });
+    let name = segs.last().map(String::as_str).unwrap_or("");
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+    let api_spec = (stem.starts_with("openapi") || stem.starts_with("swagger")) && matches!(ext, "json" | "yaml" | "yml");
+    // Code a generator writes into `generated/` (not images an app generates for its users).
+    let code = matches!(ext, "js" | "mjs" | "cjs" | "ts" | "mts" | "json" | "graphql" | "gql");
+    let generated = code && segs.iter().any(|seg| matches!(seg.as_str(), "generated" | "__generated__" | ".generated"));
+    scratch || api_spec || generated
+}
+
 /// Does a line after `line` remove `path` (`rmSync("x")`, `unlink('x')`, `fs.promises.rm(`x`)`)?
 fn removed_later(text: &str, path: &str, line: usize) -> bool {
     if path.is_empty() {
@@ -181,7 +205,7 @@ fn candidates(model: &crate::model::Model) -> Vec<Candidate> {
                 // `.` alone means the rest of the path was not resolved; a build-output folder
                 // (`dist`, `.next`…) is rewritten from the image at every start, not user data.
                 let build_output = target.split('/').any(|seg| matches!(seg, "dist" | ".next" | "build" | "out" | ".output"));
-                if target == "." || target.is_empty() || build_output || seen.contains(&target) {
+                if target == "." || target.is_empty() || build_output || scratch_or_generated(&target) || seen.contains(&target) {
                     continue;
                 }
                 // A scratch file the same code removes again (`rmSync('build.env')`) is no data.
@@ -349,5 +373,47 @@ mod tests {
         let obs = crate::checks::testing::koyeb("ephemeral-disk-write", &[("package.json", pkg), ("server.mjs", src)]);
         assert_eq!(obs.len(), 1, "{obs:?}");
         assert_eq!(obs[0].line, Some(5));
+    }
+
+    #[test]
+    fn scratch_folders_generated_code_and_api_descriptions_are_not_data() {
+        let pkg = "{\"scripts\":{\"start\":\"node server.js\"}}";
+        let src = "const fs = require('fs');\nconst path = require('path');\nfunction load(buf) {\n  const dir = path.join(process.cwd(), 'temp_parts');\n  fs.writeFileSync(path.join(dir, 'a.bin'), buf);\n}\nfunction boot(spec) {\n  fs.writeFileSync(path.join(__dirname, 'swagger.json'), spec);\n  fs.writeFileSync(path.resolve('generated', 'menu.mjs'), spec);\n}\nfunction save(buf) {\n  fs.writeFileSync(path.join(process.cwd(), 'generated', 'pic.png'), buf);\n  fs.writeFileSync(path.join(process.cwd(), 'uploads', 'a.bin'), buf);\n}\nmodule.exports = { load, boot, save };\n";
+        let obs = crate::checks::testing::koyeb("ephemeral-disk-write", &[("package.json", pkg), ("server.js", src)]);
+        // Only the user's files (an image it generated, an upload) are data.
+        let lines: Vec<_> = obs.iter().map(|o| o.line).collect();
+        assert_eq!(lines, vec![Some(12), Some(13)], "{obs:?}");
+    }
+
+    #[test]
+    fn helpers_only_tools_import_and_files_the_image_build_runs_are_tools() {
+        let pkg = "{\"scripts\":{\"start\":\"node server.js\",\"admin:purge\":\"ts-node admin/purge.ts\",\"release\":\"node extra/release.js\"}}";
+        let helper = "import { promises } from 'fs';\nexport async function keep(o: unknown) {\n  await promises.writeFile(`${__dirname}/copies/x.json`, JSON.stringify(o));\n}\n";
+        let purge = "import { keep } from './keep';\nkeep({});\n";
+        let build = "const fs = require('fs');\nfs.renameSync('bin-amd64', './tool');\n";
+        let orphan = "const fs = require('fs');\nfs.writeFileSync('../lang/en.json', '{}');\n";
+        let df = "FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN node extra/build.js\nCMD [\"node\", \"server.js\"]\n";
+        let server = "require('http').createServer().listen(process.env.PORT);\n";
+        // A file with no facts, in a multi-byte script, is still read for its imports.
+        let zh = format!("export default {{ a: '{}' }};\n", "添加".repeat(80));
+        let mut files: Vec<(&str, &str)> = vec![
+            ("package.json", pkg),
+            ("server.js", server),
+            ("admin/keep.ts", helper),
+            ("admin/purge.ts", purge),
+            ("extra/build.js", build),
+            ("extra/fix-lang.js", orphan),
+            ("extra/release.js", "console.log(process.env.TAG);\n"),
+            ("locales/zh.ts", &zh),
+            ("Dockerfile", df),
+        ];
+        let obs = crate::checks::testing::koyeb("ephemeral-disk-write", &files);
+        assert!(obs.is_empty(), "{obs:?}");
+        // The same helper imported by the server is server code.
+        let server2 = "const { keep } = require('./admin/keep');\nrequire('http').createServer((q, r) => keep({})).listen(process.env.PORT);\n";
+        files[1] = ("server.js", server2);
+        let obs = crate::checks::testing::koyeb("ephemeral-disk-write", &files);
+        assert_eq!(obs.len(), 1, "{obs:?}");
+        assert_eq!(obs[0].file.as_deref(), Some("admin/keep.ts"));
     }
 }

@@ -44,6 +44,24 @@ fn run(model: &Model) -> Vec<Observation> {
         if !app.is_next() {
             continue;
         }
+        // A fly.toml beside another language's project (a Go service's `go.mod`) deploys that
+        // service, not the Next.js app the folder falls back to.
+        let dir = crate::text::parent(&f.rel);
+        let foreign = [
+            "go.mod",
+            "Cargo.toml",
+            "requirements.txt",
+            "pyproject.toml",
+            "Gemfile",
+            "composer.json",
+            "mix.exs",
+            "deno.json",
+        ]
+        .iter()
+        .any(|m| model.paths.contains(&crate::text::join(dir, m)));
+        if !dir.is_empty() && dir != app.dir && foreign && !model.paths.contains(&crate::text::join(dir, "package.json")) {
+            continue;
+        }
         if !f.v.has_vm {
             out.push(
                 Observation::new(
@@ -108,5 +126,18 @@ mod tests {
         .is_empty());
         let pkg = "{\"scripts\":{\"start\":\"node server.js\"}}";
         assert!(run("fly-vm-memory", "fly", &[("package.json", pkg), ("fly.toml", "app = \"a\"\n")]).is_empty());
+    }
+
+    #[test]
+    fn a_fly_toml_of_another_languages_service_stays_silent() {
+        let fly = "app = \"ssh\"\n[[vm]]\n  memory = \"256MB\"\n";
+        let files = [
+            ("package.json", NEXT_PKG),
+            ("services/ssh/fly.toml", fly),
+            ("services/ssh/go.mod", "module x\n"),
+        ];
+        assert!(run("fly-vm-memory", "fly", &files).is_empty());
+        let files = [("package.json", NEXT_PKG), ("services/ssh/fly.toml", fly)];
+        assert_eq!(run("fly-vm-memory", "fly", &files).len(), 1);
     }
 }

@@ -35,6 +35,16 @@ Redis adapter for socket.io, or keep the service at exactly one instance.
 - https://socket.io/docs/v4/redis-adapter/
 "#;
 
+/// Does the file pass a `store` option (`store: new RedisStore()`, shorthand `{ store }`,
+/// `...(store && { store })`)?
+fn sets_store(text: &str) -> bool {
+    text.match_indices("store").any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + 5..].trim_start().chars().next();
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') && matches!(after, Some(':' | ',' | '}'))
+    })
+}
+
 /// In-process state found in the server code: (file, what, line). The same under every
 /// platform, so found once per model.
 fn found(model: &crate::model::Model) -> Vec<(String, &'static str, usize)> {
@@ -49,12 +59,12 @@ fn found(model: &crate::model::Model) -> Vec<(String, &'static str, usize)> {
             let imports = |m: &str| s.facts.imports.iter().any(|(i, _)| i == m);
             let line_of = |needle: &str| text.find(needle).map(|o| crate::text::line_of(text, o));
             let mut found: Vec<(&'static str, usize)> = Vec::new();
-            if imports("express-rate-limit") && !text.contains("store:") && !text.contains("store,") {
+            if imports("express-rate-limit") && !sets_store(text) {
                 if let Some(l) = line_of("rateLimit(").or_else(|| line_of("express-rate-limit")) {
                     found.push(("rate limiter (express-rate-limit with its default memory store)", l));
                 }
             }
-            if imports("express-session") && !text.contains("store:") && !text.contains("store,") {
+            if imports("express-session") && !sets_store(text) {
                 if let Some(l) = line_of("session(").or_else(|| line_of("express-session")) {
                     found.push(("sessions (express-session's MemoryStore)", l));
                 }
@@ -157,5 +167,13 @@ mod tests {
     fn redis_store_stays_silent() {
         let src = "import express from 'express';\nimport rateLimit from 'express-rate-limit';\nimport { RedisStore } from 'rate-limit-redis';\nconst app = express();\napp.use(rateLimit({ windowMs: 60000, limit: 100, store: new RedisStore({}) }));\napp.listen(process.env.PORT);\n";
         assert!(run("in-memory-state", "railway", &[("package.json", PKG), ("server.ts", src)]).is_empty());
+    }
+
+    #[test]
+    fn a_store_passed_in_shorthand_stays_silent() {
+        let src = "import rateLimit from 'express-rate-limit';\nimport { RedisStore } from 'rate-limit-redis';\nimport express from 'express';\nconst app = express();\nconst redis = process.env.REDIS_URL;\nconst store = redis ? new RedisStore({ sendCommand: (...a) => a }) : undefined;\napp.use(rateLimit({ windowMs: 1000, ...(store && { store }) }));\napp.listen(process.env.PORT);\n";
+        assert!(run("in-memory-state", "railway", &[("package.json", PKG), ("limiter.ts", src)]).is_empty());
+        let plain = "import express from 'express';\nimport rateLimit from 'express-rate-limit';\nconst app = express();\nconst restore = { a: 1 };\napp.use(rateLimit({ windowMs: 1000, limit: 5 }));\napp.listen(process.env.PORT);\n";
+        assert_eq!(run("in-memory-state", "railway", &[("package.json", PKG), ("limiter.ts", plain)]).len(), 1);
     }
 }

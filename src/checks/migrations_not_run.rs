@@ -12,8 +12,8 @@ pub static RULE: Rule = Rule {
 };
 
 const DOC: &str = r#"## What it does
-Fires when `prisma/migrations/*/migration.sql` exist and no Dockerfile, start command,
-package.json script, shell script or CI workflow runs `prisma migrate deploy`.
+Fires when `prisma/migrations/*/migration.sql` exist and no Dockerfile, compose service, start
+command, package.json script, shell script or CI workflow runs `prisma migrate deploy`.
 
 ## Why it matters
 The new schema then only reaches production if someone remembers to apply it by hand; the deploy
@@ -35,7 +35,18 @@ fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
     let m = model;
     let seq = ["prisma", "migrate", "deploy"];
-    let elsewhere = m.scripts.values().any(|s| has_seq(s, &seq)) || m.workflows.iter().any(|(_, t)| has_seq(t, &seq));
+    // A compose service (a one-off `migrate` service, a `command:`) or any Dockerfile runs it.
+    let compose = m
+        .composes
+        .iter()
+        .flat_map(|c| &c.v.services)
+        .any(|s| s.command.iter().chain(&s.entrypoint).any(|(t, _)| has_seq(t, &seq)));
+    let dockerfiles = m
+        .dockerfiles
+        .iter()
+        .flat_map(|d| &d.df.instructions)
+        .any(|i| matches!(i.keyword.as_str(), "CMD" | "ENTRYPOINT" | "RUN") && has_seq(&i.command_text(), &seq));
+    let elsewhere = m.scripts.values().any(|s| has_seq(s, &seq)) || m.workflows.iter().any(|(_, t)| has_seq(t, &seq)) || compose || dockerfiles;
     for app in deployable_apps(m) {
         if !app.has_migrations || elsewhere {
             continue;
@@ -91,5 +102,17 @@ mod tests {
         )
         .is_empty());
         assert!(koyeb("migrations-not-run", &[("package.json", NEXT_PKG), ("prisma/schema.prisma", SCHEMA)]).is_empty());
+    }
+
+    #[test]
+    fn a_compose_service_that_migrates_stays_silent() {
+        let compose = "services:\n  web:\n    build: .\n  migrate:\n    build: .\n    command: sh -c \"npx prisma migrate deploy\"\n";
+        let files = [
+            ("package.json", NEXT_PKG),
+            ("prisma/schema.prisma", SCHEMA),
+            ("prisma/migrations/1_init/migration.sql", "x"),
+            ("docker-compose.yml", compose),
+        ];
+        assert!(koyeb("migrations-not-run", &files).is_empty());
     }
 }

@@ -6,6 +6,7 @@ use crate::model::{App, DockerfileDoc, Model};
 use crate::observe::Observation;
 use crate::packs::{Facts, PlatformInfo};
 use crate::parse::dockerfile::{Dockerfile, Instruction};
+use crate::parse::package_json::DepKind;
 use crate::report::Aspect;
 
 mod auth_check_fail_open;
@@ -274,8 +275,15 @@ pub fn is_deployable(app: &App) -> bool {
     }
     let dir = app.dir.as_str();
     let last = dir.rsplit('/').next().unwrap_or(dir);
+    // A library built for Next.js apps (`next` as a peer or dev dependency, no next.config, no
+    // script running `next`) is not a Next.js app.
+    let next_app = app.is_next()
+        && (app.next_config.is_some()
+            || p.v.scripts.iter().any(|(_, c, _)| has_word(c, "next"))
+            || p.v.deps.iter().any(|d| d.name == "next" && d.kind == DepKind::Prod) && !is_config_package(p));
     if ["cli", "mobile", "desktop", "docs", "ui", "utils", "config", "types", "email", "emails"].contains(&last)
-        || ((dir.starts_with("packages/") || dir.contains("/packages/")) && !app.is_next())
+        || is_config_package(p)
+        || (dir.split('/').any(|seg| seg == "packages") && !next_app)
     {
         return false;
     }
@@ -283,7 +291,22 @@ pub fn is_deployable(app: &App) -> bool {
         // A workspace root: deployable only if it is itself the Next.js app.
         return app.is_next() && app.next_config.is_some();
     }
-    app.is_next() || p.v.script("start").is_some()
+    next_app || p.v.script("start").is_some()
+}
+
+/// A shared lint / TypeScript configuration package (`eslint-config-*`, `@acme/tsconfig`).
+fn is_config_package(p: &crate::model::Doc<crate::parse::package_json::PackageJson>) -> bool {
+    let dir_name = parent_name(&p.rel);
+    let name = p.v.name.as_deref().unwrap_or(dir_name);
+    let base = name.rsplit('/').next().unwrap_or(name);
+    [base, dir_name]
+        .iter()
+        .any(|n| n.starts_with("eslint-config") || n.starts_with("prettier-config") || *n == "tsconfig" || n.starts_with("tsconfig-"))
+}
+
+fn parent_name(rel: &str) -> &str {
+    let dir = crate::text::parent(rel);
+    dir.rsplit('/').next().unwrap_or(dir)
 }
 
 /// Does the repository root declare the Node.js version (root `engines.node`, `.nvmrc`,
@@ -343,14 +366,69 @@ pub fn final_instructions(df: &Dockerfile) -> Vec<&Instruction> {
 /// Does a RUN of the final stage (or the stages it inherits) install `pkg` with the image's
 /// package manager (`apk add`, `apt-get install`)?
 pub fn final_stage_installs(df: &Dockerfile, pkg: &str) -> bool {
-    final_instructions(df).into_iter().any(|i| {
-        let t = i.command_text();
-        i.keyword == "RUN"
-            && ["apk add", "apk --no-cache add", "apt-get install", "apt install"]
-                .iter()
-                .any(|m| t.contains(m))
-            && has_word(&t, pkg)
-    })
+    final_instructions(df)
+        .into_iter()
+        .filter(|i| i.keyword == "RUN")
+        .any(|i| installed_packages(&i.command_text()).iter().any(|p| p == pkg))
+}
+
+/// The packages a RUN line installs with `apk add` / `apt-get install` / `apt install`, without
+/// version constraints (`bash~=5.2`, `curl=7.88.1-10`); packages of an `apk add --virtual NAME`
+/// group that the same line removes again (`apk del NAME`) are not installed.
+pub fn installed_packages(cmd: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut removed_groups: Vec<String> = Vec::new();
+    let segments: Vec<&str> = cmd.split(['&', ';', '|', '\n']).collect();
+    for seg in &segments {
+        let words: Vec<&str> = seg
+            .split_whitespace()
+            .map(|w| w.trim_matches(|c| c == '"' || c == '\'' || c == '\\'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        if let Some(p) = words.iter().position(|w| *w == "del") {
+            if p > 0 && words[..p].contains(&"apk") {
+                removed_groups.extend(words[p + 1..].iter().filter(|w| !w.starts_with('-')).map(|w| w.to_string()));
+            }
+        }
+    }
+    for seg in segments {
+        let words: Vec<&str> = seg
+            .split_whitespace()
+            .map(|w| w.trim_matches(|c| c == '"' || c == '\'' || c == '\\'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let verb = words.iter().position(|w| *w == "add" || *w == "install");
+        let Some(v) = verb else { continue };
+        let manager = words[..v].iter().any(|w| matches!(*w, "apk" | "apt-get" | "apt"));
+        if !manager {
+            continue;
+        }
+        let mut pkgs = Vec::new();
+        let mut group: Option<&str> = None;
+        let mut i = v + 1;
+        while i < words.len() {
+            let w = words[i];
+            if w == "--virtual" || w == "-t" {
+                group = words.get(i + 1).copied();
+                i += 2;
+                continue;
+            }
+            if let Some(g) = w.strip_prefix("--virtual=") {
+                group = Some(g);
+            } else if !w.starts_with('-') {
+                let name = w.split(['=', '~', '>', '<']).next().unwrap_or(w);
+                if !name.is_empty() {
+                    pkgs.push(name.to_string());
+                }
+            }
+            i += 1;
+        }
+        if group.is_some_and(|g| removed_groups.iter().any(|r| r == g)) {
+            continue;
+        }
+        out.extend(pkgs);
+    }
+    out
 }
 
 /// The external image a stage is built on (following `FROM <stage>`), lower-cased.

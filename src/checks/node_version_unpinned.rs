@@ -76,4 +76,21 @@ mod tests {
         let pkg = "{\"scripts\":{\"start\":\"next start\"},\"engines\":{\"node\":\">=20\"},\"dependencies\":{\"next\":\"15.0.0\"}}";
         assert!(koyeb("node-version-unpinned", &[("package.json", pkg)]).is_empty());
     }
+
+    #[test]
+    fn tool_and_library_packages_nested_under_packages_are_not_apps() {
+        let root = "{\"name\": \"root\", \"private\": true, \"engines\": {}, \"workspaces\": [\"site/*/packages/*\"]}";
+        let tool = "{\"name\": \"doc-gen\", \"scripts\": {\"start\": \"node dist/index.js\"}}";
+        let ui =
+            "{\"name\": \"site-ui\", \"scripts\": {\"build\": \"tsc\"}, \"peerDependencies\": {\"next\": \"*\"}, \"devDependencies\": {\"next\": \"15.0.0\"}}";
+        let files = [
+            ("package.json", root),
+            ("site/utils/packages/doc-gen/package.json", tool),
+            ("site/packages/ui-kit/package.json", ui),
+        ];
+        assert!(koyeb("node-version-unpinned", &files).is_empty());
+        // A Next.js app in the same tree still needs a version.
+        let files = [("package.json", root), ("site/apps/web/package.json", NEXT_PKG)];
+        assert_eq!(koyeb("node-version-unpinned", &files).len(), 1);
+    }
 }

@@ -16,7 +16,9 @@ pub static RULE: Rule = Rule {
 const DOC: &str = r#"## What it does
 Fires when what the container runs at start calls `prisma` (`migrate deploy`, `db push`, …) while
 the runtime stage has no prisma CLI: it copies only the standalone output, or installs production
-dependencies only while `prisma` is a devDependency, and installs no `prisma` itself.
+dependencies only while `prisma` is a devDependency, and installs no `prisma` itself. A folder
+copied from a builder stage that installed all dependencies (or ran the prisma CLI) in it brings
+its `node_modules` along.
 
 ## Why it matters
 The container fails at start with `prisma: not found`; with `npx prisma`, npx instead downloads
@@ -48,6 +50,40 @@ fn stage_prunes(df: &Dockerfile, name: &str) -> bool {
             .filter_map(|&i| df.instructions.get(i))
             .any(|i| i.keyword == "RUN" && PRUNE.iter().any(|p| i.command_text().contains(p)))
     })
+}
+
+/// The WORKDIRs of the `from` stage (and the stages it is built on) where a RUN installs all
+/// dependencies or runs the prisma CLI: a COPY of such a folder brings its `node_modules`.
+fn install_dirs(df: &Dockerfile, name: &str) -> Vec<String> {
+    let Some(stage) = df.stage_by_name(name) else { return Vec::new() };
+    let mut out = Vec::new();
+    let mut workdir = "/".to_string();
+    for s in super::stage_chain(df, stage.index).into_iter().rev().filter_map(|s| df.stages.get(s)) {
+        for ins in s.instructions.iter().filter_map(|&i| df.instructions.get(i)) {
+            let t = ins.command_text();
+            match ins.keyword.as_str() {
+                "WORKDIR" => {
+                    workdir = if t.starts_with('/') {
+                        t.trim_end_matches('/').to_string()
+                    } else {
+                        format!("{}/{}", workdir.trim_end_matches('/'), t.trim_end_matches('/'))
+                    }
+                }
+                "RUN" => {
+                    let install = ["npm ci", "npm install", "npm i", "yarn install", "pnpm install", "bun install"]
+                        .iter()
+                        .any(|p| has_seq(&t, &p.split(' ').collect::<Vec<_>>()))
+                        || t.trim() == "yarn";
+                    let pruned = PRUNE.iter().any(|p| t.contains(p));
+                    if (install && !pruned) || has_seq(&t, &["prisma", "generate"]) {
+                        out.push(workdir.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 /// Does any package.json in the repository list `prisma` in `dependencies`?
@@ -100,7 +136,10 @@ fn run(model: &Model) -> Vec<Observation> {
                     if let Some((srcs, _)) = ins.copy_parts() {
                         for s in srcs {
                             let s = s.trim_end_matches('/');
-                            if s.contains("node_modules/prisma") || s.contains("node_modules/.bin") {
+                            let from_installed = ins
+                                .flag("from")
+                                .is_some_and(|f| s.starts_with('/') && install_dirs(&d.df, f).iter().any(|w| crate::text::under(w, s)));
+                            if s.contains("node_modules/prisma") || s.contains("node_modules/.bin") || (from_installed && dep.is_some()) {
                                 has_cli = true;
                             } else if s.ends_with("node_modules")
                                 || s == "."
@@ -186,5 +225,18 @@ mod tests {
             &[("package.json", PKG), ("Dockerfile", df2), ("next.config.js", STANDALONE_CONFIG)]
         )
         .is_empty());
+    }
+
+    #[test]
+    fn a_copied_folder_where_the_builder_installed_dependencies_has_the_cli() {
+        let df = "FROM node:22-slim AS builder\nWORKDIR /src\nCOPY . .\nRUN npm install && npm run build\nWORKDIR /src/out/server\nRUN npm install\nFROM node:22-slim\nCOPY --from=builder /src/out /srv/\nCOPY start.sh /srv/\nWORKDIR /srv/server\nCMD [\"/srv/start.sh\"]\n";
+        let pkg = "{\"scripts\":{\"start\":\"node main.js\"},\"dependencies\":{\"@prisma/client\":\"6.0.0\"},\"devDependencies\":{\"prisma\":\"6.0.0\"}}";
+        let start = "#!/bin/sh\nnpx prisma migrate deploy\nexec node main\n";
+        let files = [("package.json", pkg), ("Dockerfile", df), ("start.sh", start)];
+        assert!(koyeb("prisma-cli-missing", &files).is_empty());
+        // Copying a folder the builder only compiled into still lacks it.
+        let df2 = df.replace("WORKDIR /src/out/server\nRUN npm install\n", "");
+        let files = [("package.json", pkg), ("Dockerfile", df2.as_str()), ("start.sh", start)];
+        assert_eq!(koyeb("prisma-cli-missing", &files).len(), 1);
     }
 }

@@ -54,6 +54,13 @@ fn run(model: &Model) -> Vec<Observation> {
             if local.starts_with("node_modules") || local.is_empty() {
                 continue;
             }
+            // The runtime stage (or a stage it is built on) generates the client in place.
+            if super::final_instructions(&d.df)
+                .iter()
+                .any(|i| i.keyword == "RUN" && super::has_seq(&i.command_text(), &["prisma", "generate"]))
+            {
+                continue;
+            }
             let copies = final_copies(&d.df);
             let copied = copies.iter().any(|(ins, srcs, _)| {
                 srcs.iter().any(|s| {
@@ -123,6 +130,16 @@ mod tests {
         assert!(koyeb(
             "prisma-output-not-copied",
             &[("package.json", NEXT_PKG), ("Dockerfile", df2), ("prisma/schema.prisma", SCHEMA)]
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn a_runtime_stage_built_on_the_stage_that_generates_stays_silent() {
+        let df = "FROM node:20 AS builder\nWORKDIR /app\nCOPY ./api .\nRUN npm ci\nRUN npx prisma generate\nFROM builder AS prod\nCMD [\"npm\",\"start\"]\n";
+        assert!(koyeb(
+            "prisma-output-not-copied",
+            &[("package.json", NEXT_PKG), ("Dockerfile", df), ("prisma/schema.prisma", SCHEMA)]
         )
         .is_empty());
     }

@@ -55,11 +55,7 @@ fn run(model: &Model) -> Vec<Observation> {
                     held.push(name);
                 }
             }
-            let what = if held.is_empty() {
-                "the settings in this file".to_string()
-            } else {
-                held.join(", ")
-            };
+            let what = if held.is_empty() { "the settings".to_string() } else { held.join(", ") };
             let msg = match iac {
                 Some(f) => {
                     format!("Railway stopped reading Config as Code files on 2026-12-01 and this repository also has `{f}`: {what} here no longer apply")
@@ -118,5 +114,16 @@ mod tests {
         )
         .is_empty());
         assert_eq!(run("railway-config-deprecated", "railway", &[("apps/web/railway.json", rw)]).len(), 1);
+    }
+
+    #[test]
+    fn a_file_without_known_settings_says_so_once() {
+        let obs = run(
+            "railway-config-deprecated",
+            "railway",
+            &[("railway.toml", "[phases.setup]\nnixPkgs = ['nodejs']\n")],
+        );
+        assert_eq!(obs.len(), 1);
+        assert!(!obs[0].message.contains("in this file in this file"), "{}", obs[0].message);
     }
 }

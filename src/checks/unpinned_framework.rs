@@ -41,7 +41,15 @@ fn run(model: &Model) -> Vec<Observation> {
     for app in deployable_apps(model) {
         let Some(pkg) = &app.package else { continue };
         for name in WATCHED {
-            let Some(dep) = pkg.v.dep(name) else { continue };
+            // A peer range says which versions a library accepts; it installs nothing.
+            let Some(dep) = pkg
+                .v
+                .deps
+                .iter()
+                .find(|d| d.name == *name && d.kind != crate::parse::package_json::DepKind::Peer)
+            else {
+                continue;
+            };
             if is_unpinned(&dep.spec) {
                 let spec = if dep.spec.is_empty() { "\"\"".to_string() } else { dep.spec.clone() };
                 out.push(
@@ -79,5 +87,26 @@ mod tests {
     fn caret_and_tilde_ranges_stay_silent() {
         let pkg = "{\"scripts\": {\"start\": \"next start\"}, \"dependencies\": {\"next\": \"^15.0.0\", \"prisma\": \"~6.1.0\", \"lodash\": \"*\"}}";
         assert!(koyeb("unpinned-framework", &[("package.json", pkg)]).is_empty());
+    }
+
+    #[test]
+    fn peer_ranges_and_config_or_library_packages_stay_silent() {
+        let app = "{\"scripts\": {\"start\": \"next start\"}, \"dependencies\": {\"next\": \"^15.0.0\"}, \"peerDependencies\": {\"react\": \">=17\"}}";
+        assert!(koyeb("unpinned-framework", &[("package.json", app)]).is_empty());
+        // A Next.js SDK in a nested packages folder, and a shared eslint config depending on next.
+        let sdk = "{\"name\": \"@acme/next-sdk\", \"scripts\": {\"build\": \"tsup\"}, \"devDependencies\": {\"next\": \"15.0.0\"}, \"peerDependencies\": {\"next\": \">=13\"}}";
+        let lint = "{\"name\": \"eslint-config-site\", \"main\": \"base.js\", \"dependencies\": {\"next\": \"latest\"}}";
+        let root = "{\"name\": \"root\", \"private\": true, \"workspaces\": [\"web/packages/*\"]}";
+        let files = [
+            ("package.json", root),
+            ("web/packages/next-sdk/package.json", sdk),
+            ("web/packages/eslint-config-site/package.json", lint),
+        ];
+        assert!(koyeb("unpinned-framework", &files).is_empty());
+        assert!(koyeb("node-version-unpinned", &files).is_empty());
+        // The same `latest` in an app fires.
+        let web = "{\"name\": \"web\", \"scripts\": {\"build\": \"next build\", \"start\": \"next start\"}, \"dependencies\": {\"next\": \"latest\"}}";
+        let files = [("package.json", root), ("web/app/package.json", web)];
+        assert_eq!(koyeb("unpinned-framework", &files).len(), 1);
     }
 }

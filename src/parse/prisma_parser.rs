@@ -80,7 +80,7 @@ struct Token {
     line: usize,
 }
 
-/// Split a schema into tokens. `//` and `///` comments are dropped; a string that reaches the end
+/// Split a schema into tokens. `//`, `///` and `/* */` comments are dropped; a string that reaches the end
 /// of its line is an error and ends there.
 fn tokenize(src: &str, errors: &mut Vec<(usize, String)>) -> Vec<Token> {
     let mut out = Vec::new();
@@ -96,6 +96,27 @@ fn tokenize(src: &str, errors: &mut Vec<(usize, String)>) -> Vec<Token> {
             '/' if chars.peek() == Some(&'/') => {
                 while chars.peek().is_some_and(|&n| n != '\n') {
                     chars.next();
+                }
+            }
+            // Block comments (`/* … */`, Prisma 6+): dropped, their line breaks kept.
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let start = line;
+                let mut closed = false;
+                let mut prev = '\0';
+                for n in chars.by_ref() {
+                    if n == '\n' {
+                        out.push(Token { tok: Tok::Newline, line });
+                        line += 1;
+                    }
+                    if prev == '*' && n == '/' {
+                        closed = true;
+                        break;
+                    }
+                    prev = n;
+                }
+                if !closed {
+                    errors.push((start, "unterminated block comment".into()));
                 }
             }
             '"' => {
@@ -819,6 +840,17 @@ mod tests {
     use super::*;
 
     const SCHEMA: &str = "// comment\n/// doc comment\ngenerator client {\n  provider      = \"prisma-client-js\" // js\n  binaryTargets = [\n    \"native\",\n    \"linux-musl-openssl-3.0.x\", // alpine\n  ]\n  output        = \"../src/generated/prisma\"\n  previewFeatures = [\"driverAdapters\", \"multiSchema\"]\n  engineType    = \"library\"\n}\n\ndatasource db {\n  provider  = \"postgresql\"\n  url       = env(\"DATABASE_URL\")\n  directUrl = env( \"DIRECT_URL\" )\n  relationMode = \"prisma\"\n  schemas   = [\"public\", \"auth\"]\n}\n\nmodel User {\n  id    Int    @id @default(autoincrement())\n  email String @unique // \"x\" {\n  meta  Json   @default(\"{\\\"a\\\": \\\"}\\\"}\")\n  @@map(\"users\")\n}\n\nenum Role {\n  USER\n  ADMIN\n}\n\nview Stats {\n  n Int @unique\n}\n\ntype Address {\n  street String\n}\n";
+
+    #[test]
+    fn block_comments_are_comments() {
+        let src = "datasource db {\n  provider = \"postgresql\" /* inline */\n}\n\n/**\n * Kept in another store.\n */\nmodel Event {\n  /* a field note */\n  id String @id\n}\n";
+        let s = parse(src);
+        assert!(s.errors.is_empty(), "{:?}", s.errors);
+        assert_eq!(s.models, vec![("Event".to_string(), 8)]);
+        assert_eq!(s.datasources[0].provider, Some(("postgresql".to_string(), 2)));
+        let open = parse("/* never closed\nmodel A {\n  id Int @id\n}\n");
+        assert_eq!(open.errors[0].0, 1, "{:?}", open.errors);
+    }
 
     #[test]
     fn parses_blocks() {

@@ -321,6 +321,9 @@ pub struct ChildProcess {
     pub line: usize,
     /// First word of a literal command, or of a template's static head (e.g. "pg_dump").
     pub program: Option<String>,
+    /// Inside the `try` block of a `try … catch` in the same function, whose `catch` does not
+    /// rethrow: a failure is handled there.
+    pub caught: bool,
 }
 
 /// One server `listen`.
@@ -763,11 +766,25 @@ struct Walker<'a, 'b> {
     hint_depth: usize,
     /// Nesting of function bodies (0 = module load).
     fn_depth: usize,
+    /// Nesting of `try` blocks (of the current function) whose `catch` does not throw.
+    try_depth: usize,
     /// The file is Next.js `instrumentation.*`: its `register()` runs at server start.
     instrumentation: bool,
 }
 
 type Saved<'a, 'b> = Vec<(&'a str, Option<Option<&'b Expression<'a>>>)>;
+
+/// Does a block throw at its top level (`catch (e) { log(e); throw e; }`)?
+fn body_throws(body: &[Statement<'_>]) -> bool {
+    body.iter().any(|st| match st {
+        Statement::ThrowStatement(_) => true,
+        Statement::BlockStatement(b) => body_throws(&b.body),
+        Statement::IfStatement(i) => {
+            body_throws(std::slice::from_ref(&i.consequent)) || i.alternate.as_ref().is_some_and(|a| body_throws(std::slice::from_ref(a)))
+        }
+        _ => false,
+    })
+}
 
 /// Analyze one JS/TS file statically. `file_name` picks the dialect (see [`source_type_for`]).
 pub fn analyze(src: &str, file_name: &str) -> SourceFacts {
@@ -794,6 +811,7 @@ pub fn analyze(src: &str, file_name: &str) -> SourceFacts {
             fallback_depth: 0,
             hint_depth: 0,
             fn_depth: 0,
+            try_depth: 0,
             instrumentation: {
                 let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
                 base.starts_with("instrumentation.")
@@ -1590,7 +1608,11 @@ impl<'a, 'b> Walker<'a, 'b> {
             }
             Statement::LabeledStatement(l) => self.visit_stmt(&l.body),
             Statement::TryStatement(t) => {
+                let handled = t.handler.as_ref().is_some_and(|h| !body_throws(&h.body.body));
+                let d = usize::from(handled);
+                self.try_depth += d;
                 self.visit_body(&t.block.body);
+                self.try_depth -= d;
                 if let Some(h) = &t.handler {
                     self.visit_body(&h.body.body);
                 }
@@ -1721,12 +1743,14 @@ impl<'a, 'b> Walker<'a, 'b> {
         let register = self.instrumentation && self.fn_depth == 0 && f.id.as_ref().is_some_and(|id| id.name == "register");
         let fd = usize::from(!register);
         self.fn_depth += fd;
+        let tries = std::mem::take(&mut self.try_depth);
         let saved = self.shadow_params(&f.params);
         self.visit_params(&f.params);
         if let Some(body) = &f.body {
             self.visit_body(&body.statements);
         }
         self.restore(saved);
+        self.try_depth = tries;
         self.fn_depth -= fd;
         self.depth -= 1;
     }
@@ -1736,6 +1760,7 @@ impl<'a, 'b> Walker<'a, 'b> {
             return;
         }
         self.fn_depth += 1;
+        let tries = std::mem::take(&mut self.try_depth);
         let saved = self.shadow_params(&f.params);
         self.visit_params(&f.params);
         if let Some(e) = f.get_expression() {
@@ -1744,6 +1769,7 @@ impl<'a, 'b> Walker<'a, 'b> {
             self.visit_body(&body.statements);
         }
         self.restore(saved);
+        self.try_depth = tries;
         self.fn_depth -= 1;
         self.depth -= 1;
     }
@@ -2185,6 +2211,7 @@ impl<'a, 'b> Walker<'a, 'b> {
                     func: format!("Bun.{prop}"),
                     line,
                     program,
+                    caught: self.try_depth > 0,
                 });
                 true
             }
@@ -2268,6 +2295,7 @@ impl<'a, 'b> Walker<'a, 'b> {
             func: func.to_string(),
             line,
             program,
+            caught: self.try_depth > 0,
         });
     }
 
@@ -2398,6 +2426,7 @@ impl<'a, 'b> Walker<'a, 'b> {
                 func: func.into(),
                 line,
                 program: template_program(&t.quasi),
+                caught: self.try_depth > 0,
             });
         }
     }

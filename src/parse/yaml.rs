@@ -95,6 +95,42 @@ pub fn parse(src: &str) -> Result<Vec<Node>, YamlError> {
 pub fn parse_with(src: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
     // A leading byte-order mark would otherwise become part of the first key.
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
+    let first = parse_once(src, limits);
+    // yaml-rust2 rejects the closing bracket of a multi-line flow collection written at its
+    // key's indentation (`test: [` … `]` under `test`), which Docker Compose (go-yaml) and
+    // PyYAML accept. Whitespace before a flow closer carries no meaning: indent such a line
+    // further and parse again (a bounded number of times).
+    let original = match first {
+        Ok(docs) => return Ok(docs),
+        Err(e) => e,
+    };
+    let mut err = original.clone();
+    let mut text = src.to_string();
+    for _ in 0..32 {
+        if err.message != "invalid indentation" {
+            break;
+        }
+        let Some(line) = text.lines().nth(err.line.saturating_sub(1)) else { break };
+        let trimmed = line.trim_start();
+        if !(trimmed.starts_with(']') || trimmed.starts_with('}')) {
+            break;
+        }
+        let mut lines: Vec<&str> = text.split('\n').collect();
+        let fixed = format!("  {}", lines[err.line - 1]);
+        lines[err.line - 1] = &fixed;
+        let next = lines.join("\n");
+        match parse_once(&next, limits) {
+            Ok(docs) => return Ok(docs),
+            Err(e) => {
+                err = e;
+                text = next;
+            }
+        }
+    }
+    Err(original)
+}
+
+fn parse_once(src: &str, limits: &Limits) -> Result<Vec<Node>, YamlError> {
     let mut parser = Parser::new_from_str(src);
     let mut b = Builder {
         limits,
@@ -572,6 +608,17 @@ mod tests {
         let mut docs = parse(src).unwrap();
         assert_eq!(docs.len(), 1, "{docs:?}");
         docs.remove(0)
+    }
+
+    #[test]
+    fn a_flow_closer_at_its_keys_indentation_is_read_as_compose_reads_it() {
+        let src = "services:\n  db:\n    healthcheck:\n      test: [\n        \"CMD\",\n        \"ping\",\n      ]\n      interval: 2s\n";
+        let docs = parse(src).unwrap();
+        let hc = docs[0].get("services").and_then(|s| s.get("db")).and_then(|d| d.get("healthcheck")).unwrap();
+        assert_eq!(hc.get("test").and_then(|t| t.as_seq()).map(|v| v.len()), Some(2));
+        assert_eq!(hc.get("interval").map(|i| i.line), Some(8));
+        // A real indentation error is still one.
+        assert!(parse("a:\n    b: 1\n  c: 2\n").is_err());
     }
 
     #[test]
