@@ -802,10 +802,25 @@ impl Model {
                 rel: f.rel.clone(),
                 source: None,
                 app: a,
-                imports: text_imports(text),
+                // Filled in below, when there is a tool to follow.
+                imports: Vec::new(),
                 runtime: !client && !is_script_path(local) && !local.contains("next.config.") && !tool,
                 client,
             });
+        }
+        // Not server code because it is a script or tool (not a client component; config files
+        // such as `payload.config.ts` load modules at run time, so they do not count).
+        let tool = |e: &Entry| !e.runtime && !e.client && !e.rel.rsplit('/').next().unwrap_or(&e.rel).contains(".config.");
+        // With no tool among the files and no tool named by a script, there is nothing to
+        // follow: no import graph needed.
+        if tools.is_empty() && !all.iter().any(tool) {
+            return;
+        }
+        let texts: std::collections::HashMap<&str, &str> = self.files.iter().filter_map(|f| Some((f.rel.as_str(), f.text.as_deref()?))).collect();
+        for e in all.iter_mut().filter(|e| e.source.is_none()) {
+            if let Some(text) = texts.get(e.rel.as_str()) {
+                e.imports = text_imports(text);
+            }
         }
         // Path without extension (and without `/index`) → files; basename → files.
         let mut by_base: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
@@ -892,9 +907,6 @@ impl Model {
         // A file's importers: its own, and those of the workspace package it belongs to.
         let empty = BTreeSet::new();
         let via_pkg = |k: usize| pkg_of[k].map(|p| &pkg_importers[p]).unwrap_or(&empty);
-        // Not server code because it is a script or tool (not a client component; config files
-        // such as `payload.config.ts` load modules at run time, so they do not count).
-        let tool = |e: &Entry| !e.runtime && !e.client && !e.rel.rsplit('/').next().unwrap_or(&e.rel).contains(".config.");
         // Files the start command names stay server code.
         let started = |m: &Model, e: &Entry| {
             let local = m.apps[e.app].local(strip_ext(&e.rel));

@@ -47,6 +47,13 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     }
     let app = &m.apps[m.primary_app()];
     let Some(d) = m.dockerfile_of(app) else { return out };
+    // A Dockerfile whose build context is assembled by a script (no COPY source is in the
+    // repository) cannot build from the repository wherever it is found: build-context-generated
+    // says so, and where the platform looks for it is beside the point.
+    let analysis = m.memo.get("copy-source-missing:analysis", || super::copy_source_missing::analyze(m));
+    if analysis.iter().any(|a| a.dockerfile == d.rel && a.context_generated()) {
+        return out;
+    }
     let name = d.rel.rsplit('/').next().unwrap_or(&d.rel);
     let at_root = d.rel == "Dockerfile";
     let obs = |msg: String, how: &str| {
@@ -207,6 +214,23 @@ mod tests {
             &[("package.json", NEXT_PKG), ("docker/Dockerfile", WITH_DOCKER), ("render.yaml", render)]
         )
         .is_empty());
+    }
+
+    #[test]
+    fn a_dockerfile_whose_context_a_script_assembles_is_left_to_build_context_generated() {
+        // `COPY ./meta ./deps ./pkg`: a context piped in by a packaging script; none is in the repository.
+        let df = "FROM node:20-alpine\nWORKDIR /app\nCOPY ./meta .\nCOPY ./deps .\nCOPY ./pkg .\nRUN npm ci\nCMD [\"node\", \"dist/main.js\"]\n";
+        let files = [("apps/web/package.json", NEXT_PKG), ("apps/web/Dockerfile", df)];
+        assert!(run("dockerfile-not-detected", "railway", &files).is_empty());
+        // The same Dockerfile copying what the repository has is reported.
+        let df = "FROM node:20-alpine\nWORKDIR /app\nCOPY package.json .\nCOPY app ./app\nRUN npm ci\nCMD [\"npm\", \"start\"]\n";
+        let page = "export default function P() { return null }\n";
+        let files = [
+            ("apps/web/package.json", NEXT_PKG),
+            ("apps/web/app/page.tsx", page),
+            ("apps/web/Dockerfile", df),
+        ];
+        assert_eq!(run("dockerfile-not-detected", "railway", &files).len(), 1);
     }
 
     #[test]

@@ -128,6 +128,36 @@ fn test_runner_var(name: &str) -> bool {
         || name == "E2E"
 }
 
+/// Variables a shell command line sets: `A=1 B=2 cmd`, `cross-env A=1 cmd`, `export A=1`,
+/// `export A`, `env A=1 cmd`, also after `&&`, `;` or `|`.
+pub fn assigned_vars(cmd: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for part in cmd.split(['&', ';', '|', '\n']) {
+        let mut words = part.split_whitespace().peekable();
+        while let Some(w) = words.peek().copied() {
+            if matches!(w, "export" | "cross-env" | "env" | "npx" | "cross-env-shell") {
+                words.next();
+                continue;
+            }
+            let (name, has_value) = match w.split_once('=') {
+                Some((n, _)) => (n, true),
+                None => (w, false),
+            };
+            let is_name = !name.is_empty()
+                && name.chars().next().is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+                && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            // `export NAME` without a value exports a variable the script set before.
+            if is_name && (has_value || part.trim_start().starts_with("export")) {
+                out.push(name.to_string());
+                words.next();
+            } else {
+                break;
+            }
+        }
+    }
+    out
+}
+
 /// Every variable the repository provides or documents, with the first place it does.
 pub fn documented(model: &Model) -> BTreeMap<String, String> {
     let m = model;
@@ -164,6 +194,23 @@ pub fn documented(model: &Model) -> BTreeMap<String, String> {
     for r in &m.render {
         for e in r.v.services.iter().flat_map(|s| &s.env_vars) {
             out.entry(e.key.clone()).or_insert_with(|| r.rel.clone());
+        }
+    }
+    // Set by the package's own scripts (`cross-env GENERATE_SCHEMA=true nest build`, `PORT=3001
+    // node server.js`) or by the commands the image runs at start (an entrypoint script's
+    // `export GIT_COMMIT_SHA=…`): the repository provides them.
+    for p in m.apps.iter().filter_map(|a| a.package.as_ref()).chain(m.libraries.iter()) {
+        for (_, cmd, _) in &p.v.scripts {
+            for name in assigned_vars(cmd) {
+                out.entry(name).or_insert_with(|| p.rel.clone());
+            }
+        }
+    }
+    for app in &m.apps {
+        for c in &app.start {
+            for name in assigned_vars(&c.text) {
+                out.entry(name).or_insert_with(|| c.file.clone());
+            }
         }
     }
     for d in &m.dockerfiles {
@@ -219,7 +266,9 @@ fn app_reads(app: &App) -> BTreeMap<String, Read> {
     }
     let schema: BTreeSet<String> = out.keys().cloned().collect();
     for s in app.sources.iter().filter(|s| s.runtime) {
-        for r in s.facts.env_reads.iter().filter(|r| !schema.contains(&r.name)) {
+        // A read that is only the fallback of another (`process.env.NEW ?? process.env.OLD`, an
+        // alias kept for old deployments) is not one the deployment must set.
+        for r in s.facts.env_reads.iter().filter(|r| !schema.contains(&r.name) && !r.in_fallback) {
             let e = out.entry(r.name.clone()).or_insert_with(|| Read {
                 file: s.rel.clone(),
                 line: r.line,
@@ -287,7 +336,11 @@ const MAX_SEPARATE: usize = 12;
 fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
     let documented = documented(model);
-    let undocumented = |name: &str, r: &Read| !builtin(name) && !r.schema_default && !documented.contains_key(name);
+    // A default in any app's env schema (a shared package read by several apps) documents it.
+    let schema_defaults: BTreeSet<String> = deployable_apps(model)
+        .flat_map(|a| app_reads(a).into_iter().filter(|(_, r)| r.schema_default).map(|(n, _)| n))
+        .collect();
+    let undocumented = |name: &str, r: &Read| !builtin(name) && !r.schema_default && !schema_defaults.contains(name) && !documented.contains_key(name);
     let has_template = model.env_files.iter().any(|e| e.template);
     if !has_template && model.env_files.is_empty() {
         let names: BTreeSet<String> = deployable_apps(model)
@@ -386,6 +439,69 @@ fn run(model: &Model) -> Vec<Observation> {
 #[cfg(test)]
 mod tests {
     use crate::checks::testing::{koyeb, NEXT_PKG};
+
+    #[test]
+    fn variables_set_by_scripts_entrypoints_aliases_and_other_apps_schemas_are_documented() {
+        let tmpl = (".env.example", "DATABASE_URL=\nNEW_TOKEN_URL=\n");
+        // Set by the package's own codegen script; a deployment never sets it.
+        let pkg = r#"{"name":"api","scripts":{"start":"node dist/main.js","gen":"cross-env GENERATE_SCHEMA=true SCHEMA_OUT=./s.gql nest build"}}"#;
+        let src = "export const gen = process.env.GENERATE_SCHEMA;\nexport const out = process.env.SCHEMA_OUT ?? 'schema.gql';\nexport const url = process.env.NEW_TOKEN_URL ?? process.env.OLD_TOKEN_URL;\nexport const still = process.env.STRIPE_KEY;\n";
+        let obs = koyeb("env-undocumented", &[("package.json", pkg), ("src/config.ts", src), tmpl]);
+        let names: Vec<&str> = obs.iter().map(|o| o.message.as_str()).collect();
+        assert_eq!(obs.len(), 1, "{names:?}");
+        assert!(obs[0].message.contains("STRIPE_KEY"), "{names:?}");
+        // Exported by the entrypoint script the image runs.
+        let df = "FROM node:22-alpine\nWORKDIR /app\nCOPY . .\nENTRYPOINT [\"./docker-entrypoint.sh\"]\n";
+        let entry = "#!/bin/sh\nexport GIT_COMMIT_SHA=$(cat /app/.sha)\nexec node dist/main.js\n";
+        let src = "export const sha = process.env.GIT_COMMIT_SHA;\n";
+        let files = [
+            ("package.json", pkg),
+            ("Dockerfile", df),
+            ("docker-entrypoint.sh", entry),
+            ("src/sha.ts", src),
+            tmpl,
+        ];
+        assert!(koyeb("env-undocumented", &files).is_empty());
+        // Without the export it is undocumented.
+        let entry = "#!/bin/sh\nexec node dist/main.js\n";
+        let files = [
+            ("package.json", pkg),
+            ("Dockerfile", df),
+            ("docker-entrypoint.sh", entry),
+            ("src/sha.ts", src),
+            tmpl,
+        ];
+        assert_eq!(koyeb("env-undocumented", &files).len(), 1);
+    }
+
+    #[test]
+    fn assigned_vars_reads_shell_assignments_only() {
+        assert_eq!(super::assigned_vars("cross-env A=1 B_2=x nest build"), vec!["A", "B_2"]);
+        assert_eq!(super::assigned_vars("export SHA=$(git rev-parse HEAD) && export SHA2"), vec!["SHA", "SHA2"]);
+        assert_eq!(super::assigned_vars("PORT=3001 node server.js; env DEBUG=1 node x.js"), vec!["PORT", "DEBUG"]);
+        assert!(super::assigned_vars("node server.js --port=3000").is_empty());
+        assert!(super::assigned_vars("echo A=1").is_empty());
+        assert!(super::assigned_vars("lower=1 node x").is_empty());
+    }
+
+    #[test]
+    fn a_default_in_a_shared_schema_documents_the_variable_for_every_app() {
+        let schema = "import { z } from 'zod';\nexport const env = z.object({ EMAIL_PROVIDER: z.string().default('smtp'), SITE_URL: z.string().prefault('http://localhost:3000') }).parse(process.env);\n";
+        let other = "export const p = process.env.EMAIL_PROVIDER;\nexport const u = process.env.SITE_URL;\n";
+        let web = r#"{"name":"web","scripts":{"build":"next build","start":"next start"},"dependencies":{"next":"15.1.0"}}"#;
+        let worker = r#"{"name":"worker","scripts":{"start":"node index.js"}}"#;
+        let obs = koyeb(
+            "env-undocumented",
+            &[
+                ("apps/web/package.json", web),
+                ("apps/web/src/env.ts", schema),
+                ("apps/worker/package.json", worker),
+                ("apps/worker/src/mail.ts", other),
+                (".env.example", "DATABASE_URL=\n"),
+            ],
+        );
+        assert!(obs.is_empty(), "{obs:?}");
+    }
 
     #[test]
     fn undocumented_reads_fire_per_variable() {

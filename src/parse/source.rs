@@ -2669,7 +2669,8 @@ fn zod_chain(e: &Expression<'_>) -> (Option<String>, bool, Option<usize>) {
                             min = n;
                         }
                     }
-                    "default" | "catch" => {
+                    // `.prefault(v)` (zod 4) defaults the input before parsing.
+                    "default" | "catch" | "prefault" => {
                         has_default = true;
                         if default.is_none() {
                             default = arg_expr(&c.arguments, 0).and_then(literal_text);
