@@ -1374,7 +1374,19 @@ impl Model {
             if !word.ends_with(".sh") {
                 continue;
             }
-            let name = word.rsplit('/').next().unwrap_or(word);
+            let mut name = word.rsplit('/').next().unwrap_or(word);
+            // Copied under another name (`COPY scripts/docker-entrypoint.sh /app/entrypoint.sh`):
+            // the script is the COPY's source.
+            let renamed = d.df.instructions.iter().filter_map(|i| i.copy_parts()).find_map(|(srcs, dest)| {
+                let (src, dest_name) = (srcs.first()?, dest.rsplit('/').next()?);
+                let src_name = src.rsplit('/').next()?;
+                (srcs.len() == 1 && dest_name == name && src_name != name && src_name.ends_with(".sh")).then(|| src_name.to_string())
+            });
+            if let Some(r) = &renamed {
+                if !self.scripts.keys().any(|rel| rel.rsplit('/').next() == Some(name)) {
+                    name = r.as_str();
+                }
+            }
             let found = self
                 .scripts
                 .iter()

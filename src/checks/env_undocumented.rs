@@ -462,6 +462,16 @@ mod tests {
             tmpl,
         ];
         assert!(koyeb("env-undocumented", &files).is_empty());
+        // Copied into the image under another name.
+        let df2 = "FROM node:22-alpine\nWORKDIR /app\nCOPY scripts/docker-entrypoint.sh /app/entrypoint.sh\nCOPY . .\nENTRYPOINT [\"/app/entrypoint.sh\"]\n";
+        let files = [
+            ("package.json", pkg),
+            ("Dockerfile", df2),
+            ("scripts/docker-entrypoint.sh", entry),
+            ("src/sha.ts", src),
+            tmpl,
+        ];
+        assert!(koyeb("env-undocumented", &files).is_empty());
         // Without the export it is undocumented.
         let entry = "#!/bin/sh\nexec node dist/main.js\n";
         let files = [

@@ -1458,7 +1458,42 @@ impl<'a, 'b> Walker<'a, 'b> {
     }
 
     fn env_schema_keys(&mut self, o: &'b ObjectExpression<'a>) {
+        self.env_schema_keys_at(o, 0);
+    }
+
+    /// An object literal, after constant resolution: `x` (`const x = { … }`) or `x.server`
+    /// (`const x = { server: { … } }`).
+    fn object_value(&self, e: &'b Expression<'a>, depth: usize) -> Option<&'b ObjectExpression<'a>> {
+        if depth >= MAX_RESOLVE || !self.spend() {
+            return None;
+        }
+        match e.get_inner_expression() {
+            Expression::ObjectExpression(o) => Some(o),
+            Expression::Identifier(_) => self.resolve_const(e).and_then(|init| self.object_value(init, depth + 1)),
+            Expression::StaticMemberExpression(m) => {
+                let parent = self.object_value(&m.object, depth + 1)?;
+                parent.properties.iter().find_map(|p| match p {
+                    ObjectPropertyKind::ObjectProperty(p) if p.key.static_name().is_some_and(|k| k == m.property.name.as_str()) => {
+                        self.object_value(&p.value, depth + 1)
+                    }
+                    _ => None,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn env_schema_keys_at(&mut self, o: &'b ObjectExpression<'a>, depth: usize) {
         for p in &o.properties {
+            // `server: { ...authEnv.server, DATABASE_URL: z.string() }`: the spread object's keys.
+            if let ObjectPropertyKind::SpreadProperty(sp) = p {
+                if depth < MAX_RESOLVE {
+                    if let Some(inner) = self.object_value(&sp.argument, 0) {
+                        self.env_schema_keys_at(inner, depth + 1);
+                    }
+                }
+                continue;
+            }
             let ObjectPropertyKind::ObjectProperty(p) = p else { continue };
             let Some(name) = p.key.static_name() else { continue };
             let (default, has_default, min_len) = zod_chain(&p.value);
@@ -3057,6 +3092,31 @@ class Store { path = process.env.STORE_PATH; save() { fs.writeFileSync(this.path
         assert_eq!(li.line_col(4), (2, 2));
         assert_eq!(li.line_count(), 4);
         assert_eq!(LineIndex::new("").line(0), 1);
+    }
+
+    #[test]
+    fn env_schema_keys_spread_from_constants_are_read() {
+        let src = "import { createEnv } from '@t3-oss/env-nextjs';\n\
+import { z } from 'zod';\n\
+const oauth = {\n\
+  server: { OAUTH_NAME: z.string().default('Custom'), OAUTH_SECRET: z.string() },\n\
+};\n\
+const base = { LOG_LEVEL: z.string().prefault('info') };\n\
+export const env = createEnv({\n\
+  server: { ...oauth.server, ...base, ...unknownThing, DATABASE_URL: z.string() },\n\
+  runtimeEnv: process.env,\n\
+});\n";
+        let f = ts(src);
+        let got: Vec<(&str, usize, bool, bool)> = f.env_reads.iter().map(|r| (r.name.as_str(), r.line, r.has_default, r.schema)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("OAUTH_NAME", 4, true, true),
+                ("OAUTH_SECRET", 4, false, true),
+                ("LOG_LEVEL", 6, true, true),
+                ("DATABASE_URL", 8, false, true),
+            ]
+        );
     }
 
     #[test]
