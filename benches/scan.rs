@@ -269,6 +269,7 @@ fn main() {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let cms = |d: Option<Duration>| d.map(|d| format!("{:.0}", ms(d))).unwrap_or_else(|| "?".into());
     let mut rows: Vec<(usize, f64, f64, f64, f64)> = Vec::new();
+    let mut plans: Vec<(usize, deploy_audit::model::ParsePlan)> = Vec::new();
     for size in sizes {
         let dir = tempfile::tempdir().unwrap();
         generate(dir.path(), size, density);
@@ -312,6 +313,8 @@ fn main() {
             unreachable!()
         };
         let mem = peak_memory(dir.path(), &all);
+        let plan = deploy_audit::model::parse_plan(&deploy_audit::discover::discover(dir.path(), &Default::default()).unwrap());
+        plans.push((size, plan));
         println!(
             "{:>7} {:>7.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>7.2}x {:>7.2}x {:>7.2}x {:>6.2}x {:>14} {:>26}",
             size,
@@ -346,6 +349,12 @@ fn main() {
             b.4 / a.4,
             (b.3 / a.3) / files,
             (b.4 / a.4) / files
+        );
+    }
+    for (size, p) in &plans {
+        println!(
+            "parsed {:>6} files: {} paths seen, {} files read; JS/TS sources {}: {} parsed, {} skipped by the prefilter, {} tests skipped; {} other files parsed",
+            size, p.seen, p.read, p.sources, p.sources_parsed, p.sources_prefiltered, p.sources_tests, p.configs_parsed
         );
     }
     println!("floor = walk+read with the scan's own walker; scan = the library's scan (no rendering); cli = `audit scan --target all --format json`");

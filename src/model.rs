@@ -1473,6 +1473,49 @@ enum Parsed {
 
 /// Does this file get parsed? Application sources only when they are not tests and the
 /// prefilter says they may hold a fact.
+/// What a scan reads and parses of a discovered tree (reported by the benchmark).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ParsePlan {
+    /// Paths discovery saw (read or not).
+    pub seen: usize,
+    /// Files discovery read (the kinds the audit uses).
+    pub read: usize,
+    /// JS/TS sources read.
+    pub sources: usize,
+    /// Sources parsed with oxc (the byte prefilter found something that can matter).
+    pub sources_parsed: usize,
+    /// Sources skipped as tests, stories, mocks.
+    pub sources_tests: usize,
+    /// Sources skipped by the byte prefilter (nothing in them can produce a fact).
+    pub sources_prefiltered: usize,
+    /// Other files parsed (Dockerfiles, compose, env, Prisma, package.json, platform configs…).
+    pub configs_parsed: usize,
+}
+
+/// Which of the discovered files a model build parses, and why the others are skipped.
+pub fn parse_plan(d: &Discovery) -> ParsePlan {
+    let mut p = ParsePlan {
+        seen: d.paths.len(),
+        read: d.files.iter().filter(|f| f.text.is_some()).count(),
+        ..Default::default()
+    };
+    for f in d.files.iter().filter(|f| f.text.is_some()) {
+        if f.kind == FileKind::Source {
+            p.sources += 1;
+            if is_test_path(&f.rel) {
+                p.sources_tests += 1;
+            } else if wants_parse(f) {
+                p.sources_parsed += 1;
+            } else {
+                p.sources_prefiltered += 1;
+            }
+        } else if wants_parse(f) {
+            p.configs_parsed += 1;
+        }
+    }
+    p
+}
+
 fn wants_parse(f: &RepoFile) -> bool {
     let Some(text) = f.text.as_deref() else { return false };
     match f.kind {
