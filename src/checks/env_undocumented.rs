@@ -124,7 +124,7 @@ fn test_runner_var(name: &str) -> bool {
     let segs: Vec<&str> = name.split('_').collect();
     // `E2E` alone can be end-to-end encryption (`E2E_ENCRYPTION_KEY`); with `TEST` it is a test run.
     segs.iter().any(|s| TEST_RUNNER_SEGMENTS.contains(s))
-        || (segs.contains(&"E2E") && segs.iter().any(|s| matches!(*s, "TEST" | "TESTS" | "TESTING")))
+        || ((segs.contains(&"E2E") || segs.contains(&"CI")) && segs.iter().any(|s| matches!(*s, "TEST" | "TESTS" | "TESTING")))
         || name == "E2E"
 }
 
@@ -563,13 +563,14 @@ mod tests {
     #[test]
     fn bundler_test_runner_and_os_variables_stay_silent() {
         // `import.meta.env.DEV` is Vite's; `PLAYWRIGHT` / `E2E_TESTING` are set by a test run; `LOCALAPPDATA` by Windows.
-        let src = "export const dev = import.meta.env.DEV;\nexport const t = Boolean(process.env.PLAYWRIGHT || process.env.CI_PLAYWRIGHT || process.env.E2E_TESTING);\nexport const d = process.env.LOCALAPPDATA;\nexport const k = import.meta.env.VITE_API_KEY;\nexport const e = process.env.E2E_ENCRYPTION_KEY;\n";
+        let src = "export const dev = import.meta.env.DEV;\nexport const t = Boolean(process.env.PLAYWRIGHT || process.env.CI_PLAYWRIGHT || process.env.E2E_TESTING);\nexport const d = process.env.LOCALAPPDATA;\nexport const k = import.meta.env.VITE_API_KEY;\nexport const e = process.env.E2E_ENCRYPTION_KEY;\nexport const ci = process.env.CI_EE_TEST;\nexport const cid = process.env.CI_DEPLOY_TOKEN;\n";
         let obs = koyeb(
             "env-undocumented",
             &[("package.json", NEXT_PKG), ("lib/flags.ts", src), (".env.example", "A=\n")],
         );
-        // End-to-end encryption is the deployment's.
-        assert_eq!(obs.len(), 2, "{obs:?}");
+        // End-to-end encryption is the deployment's, and so is a CI_ name that is no test flag.
+        assert_eq!(obs.len(), 3, "{obs:?}");
+        assert!(obs.iter().any(|o| o.message.contains("CI_DEPLOY_TOKEN")));
         assert!(obs.iter().any(|o| o.message.contains("VITE_API_KEY")));
         assert!(obs.iter().any(|o| o.message.contains("E2E_ENCRYPTION_KEY")));
     }

@@ -2165,6 +2165,13 @@ impl<'a, 'b> Walker<'a, 'b> {
                         self.env_schema_create(c);
                         return;
                     }
+                    // envalid: `cleanEnv(process.env, { PORT: port({ default: 3000 }), … })`.
+                    "cleanEnv" if !self.declared.contains("cleanEnv") => {
+                        if let Some(o) = arg_expr(&c.arguments, 1).and_then(|e| self.object_value(e, 0)) {
+                            self.env_schema_keys(o);
+                        }
+                        return;
+                    }
                     name if self.is_global(name) => {
                         // Not imported or declared here: the conventional Node function.
                         if UNBOUND_FS.contains(&name) {
@@ -2691,6 +2698,20 @@ fn zod_chain(e: &Expression<'_>) -> (Option<String>, bool, Option<usize>) {
         match cur.get_inner_expression() {
             Expression::CallExpression(c) => {
                 let Expression::StaticMemberExpression(m) = c.callee.get_inner_expression() else {
+                    // envalid: `bool({ default: false })`, `str({ devDefault: 'x' })`.
+                    if let Some(Expression::ObjectExpression(o)) = arg_expr(&c.arguments, 0).map(Expression::get_inner_expression) {
+                        for p in &o.properties {
+                            let ObjectPropertyKind::ObjectProperty(p) = p else { continue };
+                            match p.key.static_name().as_deref() {
+                                Some("default") => {
+                                    has_default = true;
+                                    default = literal_text(&p.value);
+                                }
+                                Some("devDefault") => has_default = true,
+                                _ => {}
+                            }
+                        }
+                    }
                     break;
                 };
                 match m.property.name.as_str() {
@@ -3092,6 +3113,14 @@ class Store { path = process.env.STORE_PATH; save() { fs.writeFileSync(this.path
         assert_eq!(li.line_col(4), (2, 2));
         assert_eq!(li.line_count(), 4);
         assert_eq!(LineIndex::new("").line(0), 1);
+    }
+
+    #[test]
+    fn envalid_defaults_count() {
+        let src = "import { cleanEnv, bool, str } from 'envalid';\nexport const env = cleanEnv(process.env, {\n  ENABLE_OTEL: bool({ default: false }),\n  LOG_LEVEL: str({ devDefault: 'debug' }),\n  API_KEY: str(),\n});\n";
+        let f = ts(src);
+        let got: Vec<(&str, bool, bool)> = f.env_reads.iter().map(|r| (r.name.as_str(), r.has_default, r.schema)).collect();
+        assert_eq!(got, vec![("ENABLE_OTEL", true, true), ("LOG_LEVEL", true, true), ("API_KEY", false, true)]);
     }
 
     #[test]
