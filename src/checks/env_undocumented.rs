@@ -260,7 +260,7 @@ fn app_reads(app: &App) -> BTreeMap<String, Read> {
                 file: s.rel.clone(),
                 line: r.line,
                 has_default: r.has_default,
-                schema_default: r.default.is_some(),
+                schema_default: r.schema_default || r.default.is_some(),
             });
         }
     }

@@ -71,9 +71,53 @@ pub fn signing_secret(name: &str) -> bool {
     let own = matches!(
         n.as_str(),
         "SECRET" | "APP_SECRET" | "AUTH_SECRET" | "SECRET_KEY" | "SECRET_KEY_BASE" | "CRON_SECRET" | "SERVER_SECRET"
-    ) || n.ends_with("_TOKEN_SECRET")
-        || n.ends_with("_AUTH_SECRET");
+    ) || (n.ends_with("_TOKEN_SECRET") || n.ends_with("_AUTH_SECRET")) && !third_party(&n);
     strong || own
+}
+
+/// A provider's credential (`TWITTER_ACCESS_TOKEN_SECRET`, `DROPBOX_AUTH_SECRET`): a wrong value
+/// breaks that integration, nobody can sign in with it.
+fn third_party(upper: &str) -> bool {
+    const PROVIDERS: &[&str] = &[
+        "TWITTER",
+        "X",
+        "GITHUB",
+        "GITLAB",
+        "GOOGLE",
+        "STRIPE",
+        "SLACK",
+        "DISCORD",
+        "FACEBOOK",
+        "META",
+        "LINKEDIN",
+        "AWS",
+        "AZURE",
+        "GCP",
+        "OPENAI",
+        "TWILIO",
+        "SENDGRID",
+        "MAILGUN",
+        "DROPBOX",
+        "NOTION",
+        "SHOPIFY",
+        "ZOOM",
+        "HUBSPOT",
+        "SALESFORCE",
+        "TELEGRAM",
+        "REDDIT",
+        "TIKTOK",
+        "PINTEREST",
+        "INSTAGRAM",
+        "YOUTUBE",
+        "SPOTIFY",
+        "APPLE",
+        "MICROSOFT",
+        "OKTA",
+        "AUTH0",
+        "CLERK",
+        "SUPABASE",
+    ];
+    upper.split('_').next().is_some_and(|first| PROVIDERS.contains(&first))
 }
 
 fn run(model: &Model) -> Vec<Observation> {
@@ -128,6 +172,9 @@ mod tests {
         let obs = koyeb("secret-fallback", &[("package.json", NEXT_PKG), ("lib/auth.ts", src)]);
         assert_eq!(obs.len(), 2, "{obs:?}");
         assert!(!obs[0].message.contains("dev-secret-123"));
+        // The app's own token secret fires; a provider's (TWITTER_…) does not (see below).
+        let own = "export const a = process.env.ACCESS_TOKEN_SECRET || 'dev-access-secret';\n";
+        assert_eq!(koyeb("secret-fallback", &[("package.json", NEXT_PKG), ("lib/jwt.ts", own)]).len(), 1);
         let schema = "import { createEnv } from '@t3-oss/env-nextjs';\nimport { z } from 'zod';\nexport const env = createEnv({ server: { NEXTAUTH_SECRET: z.string().default('supersecret') }, runtimeEnv: {} });\n";
         assert_eq!(koyeb("secret-fallback", &[("package.json", NEXT_PKG), ("src/env.ts", schema)]).len(), 1);
     }
@@ -137,7 +184,7 @@ mod tests {
         let dev = "let s = process.env.JWT_SECRET;\nif (process.env.NODE_ENV !== 'production') { s = process.env.JWT_SECRET || 'dev'; }\nexport const t = process.env.NODE_ENV === 'production' ? process.env.COOKIE_SECRET : (process.env.COOKIE_SECRET ?? 'dev');\n";
         let guard =
             "if (!process.env.SESSION_SECRET) throw new Error('SESSION_SECRET missing');\nexport const s = process.env.SESSION_SECRET || 'x-never-used';\n";
-        let other = "export const a = process.env.STRIPE_SECRET_KEY || 'sk_test_123';\nexport const b = process.env.APP_NAME || 'app';\nexport const c = process.env.JWT_SECRET || '';\nexport const d = process.env.TRANSLOADIT_SECRET || 'just empty text';\n";
+        let other = "export const a = process.env.STRIPE_SECRET_KEY || 'sk_test_123';\nexport const b = process.env.APP_NAME || 'app';\nexport const c = process.env.JWT_SECRET || '';\nexport const d = process.env.TRANSLOADIT_SECRET || 'just empty text';\nexport const e = process.env.TWITTER_ACCESS_TOKEN_SECRET || 'dummyAccessTokenSecret';\n";
         let script = "export const s = process.env.JWT_SECRET || 'seed-secret';\n";
         let obs = koyeb(
             "secret-fallback",

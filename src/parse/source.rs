@@ -279,6 +279,9 @@ pub struct EnvRead {
     pub dev_only: bool,
     /// The read is itself a fallback (`process.env.A || process.env.NEXT_PUBLIC_A`).
     pub in_fallback: bool,
+    /// An env schema gives it a default (`.default(…)`, `.prefault(…)`, envalid `default:`),
+    /// literal or not: the app runs without it.
+    pub schema_default: bool,
 }
 
 /// A statically understood filesystem path.
@@ -1150,6 +1153,7 @@ impl<'a, 'b> Walker<'a, 'b> {
             min_len: None,
             dev_only: self.dev_depth > 0,
             in_fallback: self.fallback_depth > 0,
+            schema_default: false,
         });
     }
 
@@ -1496,7 +1500,7 @@ impl<'a, 'b> Walker<'a, 'b> {
             }
             let ObjectPropertyKind::ObjectProperty(p) = p else { continue };
             let Some(name) = p.key.static_name() else { continue };
-            let (default, has_default, min_len) = zod_chain(&p.value);
+            let (default, has_default, min_len, schema_default) = zod_chain(&p.value);
             let line = self.line(p.key.span());
             self.facts.env_reads.push(EnvRead {
                 name: name.to_string(),
@@ -1507,6 +1511,7 @@ impl<'a, 'b> Walker<'a, 'b> {
                 min_len,
                 dev_only: self.dev_depth > 0,
                 in_fallback: self.fallback_depth > 0,
+                schema_default,
             });
         }
     }
@@ -2688,9 +2693,10 @@ fn is_service_url(v: &str) -> bool {
 
 /// What a zod chain says about a variable: (literal default, optional or defaulted, minimum
 /// string length). `z.string().min(32).default('…')` → (Some("…"), true, Some(32)).
-fn zod_chain(e: &Expression<'_>) -> (Option<String>, bool, Option<usize>) {
+fn zod_chain(e: &Expression<'_>) -> (Option<String>, bool, Option<usize>, bool) {
     let mut default = None;
     let mut has_default = false;
+    let mut explicit = false;
     let mut min = None;
     let mut is_string = false;
     let mut cur = e;
@@ -2705,6 +2711,7 @@ fn zod_chain(e: &Expression<'_>) -> (Option<String>, bool, Option<usize>) {
                             match p.key.static_name().as_deref() {
                                 Some("default") => {
                                     has_default = true;
+                                    explicit = true;
                                     default = literal_text(&p.value);
                                 }
                                 Some("devDefault") => has_default = true,
@@ -2728,6 +2735,7 @@ fn zod_chain(e: &Expression<'_>) -> (Option<String>, bool, Option<usize>) {
                     // `.prefault(v)` (zod 4) defaults the input before parsing.
                     "default" | "catch" | "prefault" => {
                         has_default = true;
+                        explicit = true;
                         if default.is_none() {
                             default = arg_expr(&c.arguments, 0).and_then(literal_text);
                         }
@@ -2742,7 +2750,7 @@ fn zod_chain(e: &Expression<'_>) -> (Option<String>, bool, Option<usize>) {
             _ => break,
         }
     }
-    (default, has_default, if is_string { min } else { None })
+    (default, has_default, if is_string { min } else { None }, explicit)
 }
 
 /// The value of property `key` in an object literal.
@@ -2838,6 +2846,7 @@ export async function POST(req: Request) { await writeFile(path.join(UPLOAD_DIR,
                 min_len: None,
                 dev_only: false,
                 in_fallback: false,
+                schema_default: false,
             }]
         );
     }
@@ -3121,6 +3130,11 @@ class Store { path = process.env.STORE_PATH; save() { fs.writeFileSync(this.path
         let f = ts(src);
         let got: Vec<(&str, bool, bool)> = f.env_reads.iter().map(|r| (r.name.as_str(), r.has_default, r.schema)).collect();
         assert_eq!(got, vec![("ENABLE_OTEL", true, true), ("LOG_LEVEL", true, true), ("API_KEY", false, true)]);
+        // A default that is no literal (`ms('1 minute')`) is still the schema's default.
+        let src = "import { cleanEnv, num } from 'envalid';\nexport const env = cleanEnv(process.env, { CACHE_TTL: num({ default: ms('1 minute') }), DEV: num({ devDefault: 1 }) });\n";
+        let f = ts(src);
+        let got: Vec<(&str, bool, bool)> = f.env_reads.iter().map(|r| (r.name.as_str(), r.default.is_some(), r.schema_default)).collect();
+        assert_eq!(got, vec![("CACHE_TTL", false, true), ("DEV", false, false)]);
     }
 
     #[test]
