@@ -178,6 +178,9 @@ impl Memo {
     }
 }
 
+/// Words every health-route needle below holds (one pass decides whether to look further).
+static HEALTH_WORDS: crate::text::Needles = crate::text::Needles::new(&["health", "/ping", "/status", "heartbeat", "Controller('ping'", "Controller(\"ping\""]);
+
 const TEST_MARKERS: &[&str] = &[
     ".test.",
     ".spec.",
@@ -218,16 +221,13 @@ const TEST_DIRS: &[&str] = &[
 const SCRIPT_DIRS: &[&str] = &["scripts", "script", "prisma", "tools", "seed", "seeds", "migrations", "bin", ".railway"];
 
 pub fn is_test_path(rel: &str) -> bool {
-    static MARKERS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> = std::sync::OnceLock::new();
+    static MARKERS: crate::text::Needles = crate::text::Needles::new(TEST_MARKERS);
     let name = rel.rsplit('/').next().unwrap_or(rel);
     let stem = name.split('.').next().unwrap_or(name);
     // Mock data (`mock.ts`, `mocks.ts`, `payment.mock.ts`, `__mocks__/`) feeds tests.
     let mock = ["mock", "mocks", "mock-data", "mockdata"].iter().any(|m| stem.eq_ignore_ascii_case(m)) || name.contains(".mock.");
     // One pass over the name for all the markers.
-    let marked = match MARKERS.get_or_init(|| aho_corasick::AhoCorasick::new(TEST_MARKERS).ok()) {
-        Some(ac) => ac.is_match(name),
-        None => TEST_MARKERS.iter().any(|m| name.contains(m)),
-    };
+    let marked = MARKERS.any_in(name);
     // `e2e_tests/`, `integration-tests/`: a test suite's own folder (not `-test` alone: `ab-test/`
     // is a feature).
     let suite = |seg: &str| {
@@ -509,12 +509,7 @@ impl Model {
                     // Custom servers declare their health routes as string literals (every needle
                     // holds one of the words of the prefilter), also in files the source analysis
                     // skips (a controller that reads no env and starts nothing).
-                    static HEALTH_WORDS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> = std::sync::OnceLock::new();
-                    const WORDS: [&str; 6] = ["health", "/ping", "/status", "heartbeat", "Controller('ping'", "Controller(\"ping\""];
-                    let maybe_health = match HEALTH_WORDS.get_or_init(|| aho_corasick::AhoCorasick::new(WORDS).ok()) {
-                        Some(ac) => ac.is_match(text),
-                        None => WORDS.iter().any(|w| text.contains(w)),
-                    };
+                    let maybe_health = HEALTH_WORDS.any_in(text);
                     for needle in [
                         "'/health",
                         "\"/health",
@@ -760,6 +755,8 @@ impl Model {
         // whether it is server code, a client component, a config file.
         struct Entry {
             rel: String,
+            /// Index in `self.files`.
+            file: usize,
             source: Option<(usize, usize)>,
             app: usize,
             imports: Vec<String>,
@@ -773,12 +770,18 @@ impl Model {
             }
         }
         let mut all: Vec<Entry> = Vec::new();
-        for f in self.files.iter().filter(|f| f.kind == FileKind::Source && !is_test_path(&f.rel)) {
+        for (fi, f) in self
+            .files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.kind == FileKind::Source && !is_test_path(&f.rel))
+        {
             let Some(text) = f.text.as_deref() else { continue };
             if let Some(&(a, i)) = index.get(f.rel.as_str()) {
                 let s = &self.apps[a].sources[i];
                 all.push(Entry {
                     rel: f.rel.clone(),
+                    file: fi,
                     source: Some((a, i)),
                     app: a,
                     imports: s.facts.imports.iter().map(|(m, _)| m.clone()).collect(),
@@ -800,6 +803,7 @@ impl Model {
             let tool = tools.contains(&f.rel) && !servers.contains(&f.rel) && !started;
             all.push(Entry {
                 rel: f.rel.clone(),
+                file: fi,
                 source: None,
                 app: a,
                 // Filled in below, when there is a tool to follow.
@@ -816,9 +820,8 @@ impl Model {
         if tools.is_empty() && !all.iter().any(tool) {
             return;
         }
-        let texts: std::collections::HashMap<&str, &str> = self.files.iter().filter_map(|f| Some((f.rel.as_str(), f.text.as_deref()?))).collect();
         for e in all.iter_mut().filter(|e| e.source.is_none()) {
-            if let Some(text) = texts.get(e.rel.as_str()) {
+            if let Some(text) = self.files[e.file].text.as_deref() {
                 e.imports = text_imports(text);
             }
         }

@@ -57,6 +57,30 @@ pub fn under(path: &str, dir: &str) -> bool {
     dir.is_empty() || path == dir || (path.starts_with(dir) && path.as_bytes().get(dir.len()) == Some(&b'/'))
 }
 
+/// A fixed set of needles searched in one pass (Aho-Corasick), built on first use:
+/// `static MARKERS: Needles = Needles::new(&[".test.", ".spec."]);`.
+pub struct Needles {
+    words: &'static [&'static str],
+    searcher: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
+}
+
+impl Needles {
+    pub const fn new(words: &'static [&'static str]) -> Self {
+        Needles {
+            words,
+            searcher: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Does `haystack` contain any of the needles?
+    pub fn any_in(&self, haystack: &str) -> bool {
+        match self.searcher.get_or_init(|| aho_corasick::AhoCorasick::new(self.words).ok()) {
+            Some(ac) => ac.is_match(haystack),
+            None => self.words.iter().any(|w| haystack.contains(w)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -43,14 +43,14 @@ Dockerfile build from the repository itself (e.g. `turbo prune` inside a builder
 
 fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for a in super::copy_source_missing::analyze(model) {
+    for a in super::copy_source_missing::analysis(model).iter() {
         if !a.context_generated() {
             // Single files a CI step creates before building.
-            out.extend(a.prepared);
+            out.extend(a.prepared.iter().cloned());
             continue;
         }
-        let (rel, mut missing, checked) = (a.dockerfile, a.missing, a.checked);
-        missing.extend(a.prepared);
+        let (rel, mut missing, checked) = (a.dockerfile.clone(), a.missing.clone(), a.checked);
+        missing.extend(a.prepared.iter().cloned());
         missing.sort_by_key(|o| o.line);
         let first = missing.first().and_then(|o| o.line).unwrap_or(1);
         let mut o = Observation::at(

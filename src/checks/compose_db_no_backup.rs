@@ -108,18 +108,17 @@ fn run(model: &Model) -> Vec<Observation> {
     }
     for (c, s, kind, line) in dbs {
         out.push(
-            Observation::at(
+            super::service_observation(
                 RULE.id,
                 &c.rel,
+                &s.name,
                 line,
                 format!(
                     "service `{}` keeps its {kind} data in a volume on this server, and nothing in the repository backs it up",
                     crate::text::sanitize(&s.name)
                 ),
             )
-            .var("service", s.name.clone())
-            .var("kind", kind)
-            .key(format!("{}:{}", c.rel, s.name)),
+            .var("kind", kind),
         );
     }
     out

@@ -71,18 +71,11 @@ fn run(model: &Model) -> Vec<Observation> {
             });
             if !covered {
                 out.push(
-                    Observation::at(
-                        RULE.id,
-                        &c.rel,
-                        *line,
-                        format!(
+                    super::service_observation(RULE.id, &c.rel, &s.name, *line, format!(
                             "service `{}` runs {kind} with no named volume at `{data}`, so its data sits in the container or an anonymous volume that `docker compose down` leaves behind and the next `up` does not reuse",
                             s.name
-                        ),
-                    )
-                    .var("service", s.name.clone())
-                    .var("path", data)
-                    .key(format!("{}:{}", c.rel, s.name)),
+                        ))
+                    .var("path", data),
                 );
             }
         }

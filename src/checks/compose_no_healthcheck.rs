@@ -65,19 +65,16 @@ fn run(model: &Model) -> Vec<Observation> {
             if image_checks {
                 continue;
             }
-            out.push(
-                Observation::at(
-                    RULE.id,
-                    &c.rel,
-                    s.line,
-                    format!(
-                        "service `{}` has no health check, so nothing tells when its server is actually ready",
-                        crate::text::sanitize(&s.name)
-                    ),
-                )
-                .var("service", s.name.clone())
-                .key(format!("{}:{}", c.rel, s.name)),
-            );
+            out.push(super::service_observation(
+                RULE.id,
+                &c.rel,
+                &s.name,
+                s.line,
+                format!(
+                    "service `{}` has no health check, so nothing tells when its server is actually ready",
+                    crate::text::sanitize(&s.name)
+                ),
+            ));
         }
     }
     out

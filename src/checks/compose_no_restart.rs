@@ -53,16 +53,13 @@ fn run(model: &Model) -> Vec<Observation> {
             if !(s.build.is_some() || db || !s.ports.is_empty()) {
                 continue;
             }
-            out.push(
-                Observation::at(
-                    RULE.id,
-                    &c.rel,
-                    s.line,
-                    format!("service `{}` has no restart policy, so it stays down after a crash or a reboot", s.name),
-                )
-                .var("service", s.name.clone())
-                .key(format!("{}:{}", c.rel, s.name)),
-            );
+            out.push(super::service_observation(
+                RULE.id,
+                &c.rel,
+                &s.name,
+                s.line,
+                format!("service `{}` has no restart policy, so it stays down after a crash or a reboot", s.name),
+            ));
         }
     }
     out

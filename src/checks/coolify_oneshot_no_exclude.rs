@@ -63,19 +63,16 @@ fn run(model: &Model) -> Vec<Observation> {
             if !(awaited || (once_policy && once_cmd)) {
                 continue;
             }
-            out.push(
-                Observation::at(
-                    RULE.id,
-                    &c.rel,
-                    s.line,
-                    format!(
-                        "service `{}` runs once and exits, so without `exclude_from_hc: true` Coolify reports the whole stack as unhealthy",
-                        crate::text::sanitize(&s.name)
-                    ),
-                )
-                .var("service", s.name.clone())
-                .key(format!("{}:{}", c.rel, s.name)),
-            );
+            out.push(super::service_observation(
+                RULE.id,
+                &c.rel,
+                &s.name,
+                s.line,
+                format!(
+                    "service `{}` runs once and exits, so without `exclude_from_hc: true` Coolify reports the whole stack as unhealthy",
+                    crate::text::sanitize(&s.name)
+                ),
+            ));
         }
     }
     out

@@ -135,8 +135,14 @@ impl CopyAnalysis {
     }
 }
 
-/// The COPY analysis of every Dockerfile a deployment builds.
-pub fn analyze(model: &Model) -> Vec<CopyAnalysis> {
+/// The COPY analysis of every Dockerfile a deployment builds, computed once per model for the
+/// rules that read it (copy-source-missing, build-context-generated, npm-ci-no-lockfile,
+/// dockerfile-not-detected).
+pub fn analysis(model: &Model) -> std::sync::Arc<Vec<CopyAnalysis>> {
+    model.memo.get("copy-source-missing:analysis", || analyze(model))
+}
+
+fn analyze(model: &Model) -> Vec<CopyAnalysis> {
     let mut all = Vec::new();
     let m = model;
     for (_, d) in m.dockerfiles.iter().enumerate().filter(|(i, _)| m.is_used_dockerfile(*i)) {
@@ -247,11 +253,11 @@ pub fn analyze(model: &Model) -> Vec<CopyAnalysis> {
 
 fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
-    for a in analyze(model) {
+    for a in analysis(model).iter() {
         if !a.context_generated() {
-            out.extend(a.missing);
+            out.extend(a.missing.iter().cloned());
         }
-        out.extend(a.other);
+        out.extend(a.other.iter().cloned());
     }
     out
 }

@@ -50,7 +50,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     // A Dockerfile whose build context is assembled by a script (no COPY source is in the
     // repository) cannot build from the repository wherever it is found: build-context-generated
     // says so, and where the platform looks for it is beside the point.
-    let analysis = m.memo.get("copy-source-missing:analysis", || super::copy_source_missing::analyze(m));
+    let analysis = super::copy_source_missing::analysis(m);
     if analysis.iter().any(|a| a.dockerfile == d.rel && a.context_generated()) {
         return out;
     }

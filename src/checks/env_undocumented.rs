@@ -336,20 +336,24 @@ const MAX_SEPARATE: usize = 12;
 fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
     let documented = documented(model);
+    // What each deployed app reads, once.
+    let per_app: Vec<(&App, BTreeMap<String, Read>)> = deployable_apps(model).map(|a| (a, app_reads(a))).collect();
     // A default in any app's env schema (a shared package read by several apps) documents it.
-    let schema_defaults: BTreeSet<String> = deployable_apps(model)
-        .flat_map(|a| app_reads(a).into_iter().filter(|(_, r)| r.schema_default).map(|(n, _)| n))
+    let schema_defaults: BTreeSet<String> = per_app
+        .iter()
+        .flat_map(|(_, reads)| reads.iter().filter(|(_, r)| r.schema_default).map(|(n, _)| n.clone()))
         .collect();
     let undocumented = |name: &str, r: &Read| !builtin(name) && !r.schema_default && !schema_defaults.contains(name) && !documented.contains_key(name);
     let has_template = model.env_files.iter().any(|e| e.template);
     if !has_template && model.env_files.is_empty() {
-        let names: BTreeSet<String> = deployable_apps(model)
-            .flat_map(|a| app_reads(a).into_iter().filter(|(n, r)| undocumented(n, r)).map(|(n, _)| n))
+        let names: BTreeSet<&str> = per_app
+            .iter()
+            .flat_map(|(_, reads)| reads.iter().filter(|(n, r)| undocumented(n, r)).map(|(n, _)| n.as_str()))
             .collect();
         if names.is_empty() {
             return out;
         }
-        let list: Vec<&str> = names.iter().map(String::as_str).take(12).collect();
+        let list: Vec<&str> = names.iter().copied().take(12).collect();
         let more = if names.len() > 12 {
             format!(" and {} more", names.len() - 12)
         } else {
@@ -372,8 +376,8 @@ fn run(model: &Model) -> Vec<Observation> {
     }
     // Each variable once, at its first read, with the app that reads it.
     let mut missing: BTreeMap<String, (Read, &App)> = BTreeMap::new();
-    for app in deployable_apps(model) {
-        for (n, r) in app_reads(app).into_iter().filter(|(n, r)| undocumented(n, r)) {
+    for (app, reads) in per_app {
+        for (n, r) in reads.into_iter().filter(|(n, r)| undocumented(n, r)) {
             missing.entry(n).or_insert((r, app));
         }
     }

@@ -258,6 +258,14 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|r| r.id == id)
 }
 
+/// A finding on one compose service, at `line` of the compose file: the `service` variable for
+/// the fix, and a key of file and service so the fingerprint survives moved lines.
+pub fn service_observation(rule: &'static str, compose: &str, service: &str, line: usize, message: String) -> Observation {
+    Observation::at(rule, compose, line, message)
+        .var("service", service.to_string())
+        .key(format!("{compose}:{service}"))
+}
+
 /// Observations the model made while reading, for the rules that report them.
 pub fn model_observations(model: &Model, rule: &str) -> Vec<Observation> {
     model.observations.iter().filter(|o| o.rule == rule).cloned().collect()

@@ -41,10 +41,10 @@ fn run(model: &Model) -> Vec<Observation> {
     let m = model;
     // Dockerfiles whose context is prepared outside the repository (build-context-generated)
     // get their lockfile from there too.
-    let generated: Vec<String> = super::copy_source_missing::analyze(model)
-        .into_iter()
+    let generated: Vec<String> = super::copy_source_missing::analysis(model)
+        .iter()
         .filter(|a| a.context_generated())
-        .map(|a| a.dockerfile)
+        .map(|a| a.dockerfile.clone())
         .collect();
     for app in deployable_apps(m) {
         let Some(d) = m.dockerfile_of(app) else { continue };
