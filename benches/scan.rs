@@ -239,6 +239,24 @@ fn main() {
     } else {
         Density::Typical
     };
+    if let Some(i) = args.iter().position(|a| a == "--repeat") {
+        // `--repeat PHASE DIR N`: run one phase N times (for a profiler): `floor`, `discover`,
+        // `model` (discover and model) or `scan` (all targets).
+        let (phase, dir) = (args[i + 1].as_str(), Path::new(&args[i + 2]));
+        let n: usize = args.get(i + 3).and_then(|n| n.parse().ok()).unwrap_or(20);
+        let all: Vec<String> = deploy_audit::packs::target_ids().into_iter().map(String::from).collect();
+        for _ in 0..n {
+            match phase {
+                "floor" => drop(std::hint::black_box(walk_and_read(dir))),
+                "discover" => drop(std::hint::black_box(deploy_audit::discover::discover(dir, &Default::default()).unwrap())),
+                "model" => drop(std::hint::black_box(deploy_audit::model::Model::build(
+                    deploy_audit::discover::discover(dir, &Default::default()).unwrap(),
+                ))),
+                _ => drop(std::hint::black_box(deploy_audit::cli::scan(dir, &all, &Default::default()).unwrap())),
+            }
+        }
+        return;
+    }
     if let Some(i) = args.iter().position(|a| a == "--generate") {
         // `--generate DIR FILES [--dense]`: write the tree only (for profiling the `audit` binary on it).
         let (dir, files) = (&args[i + 1], args.get(i + 2).and_then(|n| n.parse().ok()).unwrap_or(10_000));

@@ -224,6 +224,16 @@ pub struct RepoFile {
     pub rel: String,
     pub kind: FileKind,
     pub text: Option<String>,
+    /// What one pass over the text and path found (see [`crate::hints`]).
+    pub hints: crate::hints::Hints,
+}
+
+impl RepoFile {
+    /// A file with its hints computed from its path and text.
+    pub fn new(rel: String, kind: FileKind, text: Option<String>) -> RepoFile {
+        let hints = crate::hints::of(kind, &rel, text.as_deref());
+        RepoFile { rel, kind, text, hints }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -244,7 +254,11 @@ struct Local<'a> {
 
 impl Drop for Local<'_> {
     fn drop(&mut self) {
-        let mine = std::mem::take(&mut self.d);
+        let mut mine = std::mem::take(&mut self.d);
+        // Each walker thread sorts its own part, in parallel; the merged lists are then a few
+        // sorted runs, which the final (run-detecting, stable) sort merges in linear time.
+        mine.files.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
+        mine.paths.sort_unstable();
         if let Ok(mut d) = self.shared.lock() {
             d.walked += mine.walked;
             d.paths.extend(mine.paths);
@@ -430,10 +444,12 @@ pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
             ignore::WalkState::Continue
         })
     });
+    let t = crate::timing::phase("discover: sort");
     let mut d = shared.into_inner().unwrap_or_default();
     d.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     d.paths.sort();
     d.observations.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
+    t.end();
     Ok(d)
 }
 
@@ -535,7 +551,7 @@ fn visit(root: &Path, path: &Path, rel: Option<String>, ftype: Option<fs::FileTy
     };
     if matches!(kind, FileKind::Lockfile | FileKind::Migration) {
         // Only the lockfile's presence matters.
-        out.push(RepoFile { rel, kind, text: None });
+        out.push(RepoFile::new(rel, kind, None));
         return;
     }
     if meta.len() > limit {
@@ -549,7 +565,7 @@ fn visit(root: &Path, path: &Path, rel: Option<String>, ftype: Option<fs::FileTy
             // The size changes with every edit; the fingerprint must not.
             .key(format!("{}:over-limit", kind.name())),
         );
-        out.push(RepoFile { rel, kind, text: None });
+        out.push(RepoFile::new(rel, kind, None));
         return;
     }
     let text = match read_limited(opened, &target, limit, meta.len()) {
@@ -568,7 +584,7 @@ fn visit(root: &Path, path: &Path, rel: Option<String>, ftype: Option<fs::FileTy
             None,
             format!("{} looks binary (it contains NUL bytes); it was not read", kind.name()),
         ));
-        out.push(RepoFile { rel, kind, text: None });
+        out.push(RepoFile::new(rel, kind, None));
         return;
     }
     match String::from_utf8(text) {
@@ -576,7 +592,7 @@ fn visit(root: &Path, path: &Path, rel: Option<String>, ftype: Option<fs::FileTy
             if s.starts_with('\u{feff}') {
                 s.drain(..3);
             }
-            out.push(RepoFile { rel, kind, text: Some(s) });
+            out.push(RepoFile::new(rel, kind, Some(s)));
         }
         Err(_) => {
             obs.push(Observation::new(
@@ -585,7 +601,7 @@ fn visit(root: &Path, path: &Path, rel: Option<String>, ftype: Option<fs::FileTy
                 None,
                 format!("{} is not valid UTF-8; it was not read", kind.name()),
             ));
-            out.push(RepoFile { rel, kind, text: None });
+            out.push(RepoFile::new(rel, kind, None));
         }
     }
 }
@@ -595,9 +611,24 @@ fn read_limited(opened: Option<fs::File>, path: &Path, limit: u64, size: u64) ->
         Some(f) => f,
         None => fs::File::open(path)?,
     };
-    // Sized from fstat (one spare byte so a file that grew is still seen to end).
-    let mut buf = Vec::with_capacity(size.min(limit) as usize + 1);
-    file.take(limit).read_to_end(&mut buf)?;
+    // Sized from fstat, with one spare byte so that a file that grew is seen to. A first read
+    // that returns exactly the size fstat gave is the whole file: the probe read that confirms
+    // the end (`read_to_end` always makes it) is saved, one system call per file. Any other
+    // count (a short read, a file that grew) goes on to the end as usual.
+    let want = size.min(limit) as usize;
+    let mut buf = vec![0u8; want + 1];
+    let mut file = file.take(limit);
+    let first = loop {
+        match file.read(&mut buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            r => break r?,
+        }
+    };
+    buf.truncate(first);
+    // (A file that reports no size is read to the end: some file systems do not report one.)
+    if first != want || want == 0 {
+        file.read_to_end(&mut buf)?;
+    }
     Ok(buf)
 }
 

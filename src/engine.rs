@@ -19,6 +19,62 @@ pub fn fingerprint(parts: &[&str]) -> String {
     format!("{h:016x}")
 }
 
+/// Evaluate every pack (with its tuning) against the model, on every core: first the
+/// repository-scoped rules that some pack enables, each computed once and shared through the
+/// model's memo, side by side; then the targets, each starting at a different rule. The reports
+/// come back in pack order and do not depend on the scheduling.
+pub fn evaluate_all(model: &Model, packs: &[Pack], tunings: &[crate::config::Tuning]) -> Vec<TargetReport> {
+    let repo: Vec<&checks::Rule> = RULES
+        .iter()
+        .copied()
+        .filter(|r| r.is_repo() && packs.iter().zip(tunings).any(|(p, t)| enabled(p, t, r.id).is_some()))
+        .collect();
+    let jobs = repo.len() + packs.len();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8).min(jobs.max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let reports: Vec<std::sync::Mutex<Option<TargetReport>>> = packs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let work = || loop {
+        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if i >= jobs {
+            return;
+        }
+        if let Some(rule) = repo.get(i) {
+            rule.prepare(model);
+            continue;
+        }
+        let k = i - repo.len();
+        let report = evaluate_from(model, &packs[k], &tunings[k], k * RULES.len() / packs.len());
+        if let Ok(mut slot) = reports[k].lock() {
+            *slot = Some(report);
+        }
+    };
+    if threads <= 1 {
+        work();
+    } else {
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(work);
+            }
+        });
+    }
+    reports
+        .into_iter()
+        .zip(packs.iter().zip(tunings))
+        .map(|(slot, (p, t))| {
+            let done = slot.into_inner().ok().flatten();
+            // (Every slot is filled: a worker that panicked has taken the scope down with it.)
+            done.unwrap_or_else(|| evaluate_with(model, p, t))
+        })
+        .collect()
+}
+
+/// The advice and severity a pack (with its tuning) gives rule `id`; `None` when it is off.
+fn enabled<'p>(pack: &'p Pack, tuning: &crate::config::Tuning, id: &str) -> Option<(&'p crate::packs::RuleAdvice, Severity)> {
+    let advice = pack.advice(id)?;
+    let severity = tuning.severities.get(id).copied().unwrap_or(advice.severity).severity()?;
+    Some((advice, severity))
+}
+
 pub fn evaluate(model: &Model, pack: &Pack) -> TargetReport {
     evaluate_with(model, pack, &crate::config::Tuning::default())
 }
@@ -91,6 +147,14 @@ pub fn summarize(findings: &[Finding]) -> (Counts, Verdict, Vec<AspectSummary>) 
 /// Evaluate with the configuration's tuning: severity overrides, `[[ignore]]` entries, excluded
 /// paths, declared platform settings, and the inline suppressions found in the files.
 pub fn evaluate_with(model: &Model, pack: &Pack, tuning: &crate::config::Tuning) -> TargetReport {
+    evaluate_from(model, pack, tuning, 0)
+}
+
+/// [`evaluate_with`], running the rules from rule `start` on (and round to the start): targets
+/// evaluated in parallel start at different rules, so the repository-scoped observations they
+/// share (computed once, see `Model::memo`) are computed side by side rather than one thread
+/// computing while the others wait. The findings do not depend on `start`.
+pub fn evaluate_from(model: &Model, pack: &Pack, tuning: &crate::config::Tuning, start: usize) -> TargetReport {
     let mut facts = pack.facts.clone();
     tuning.declared.apply(&mut facts);
     let ctx = Ctx {
@@ -99,12 +163,12 @@ pub fn evaluate_with(model: &Model, pack: &Pack, tuning: &crate::config::Tuning)
         platform: &pack.platform,
         declared: &tuning.declared,
     };
-    let mut findings = Vec::new();
-    for rule in RULES {
-        let Some(advice) = pack.advice(rule.id) else { continue };
-        let Some(severity) = tuning.severities.get(rule.id).copied().unwrap_or(advice.severity).severity() else {
-            continue;
-        };
+    let mut per_rule: Vec<Vec<Finding>> = RULES.iter().map(|_| Vec::new()).collect();
+    let n = RULES.len();
+    for i in (0..n).map(|k| (k + start) % n) {
+        let rule = &RULES[i];
+        let Some((advice, severity)) = enabled(pack, tuning, rule.id) else { continue };
+        let findings = &mut per_rule[i];
         for o in rule.observe(&ctx) {
             let key = if o.key.is_empty() { o.message.clone() } else { o.key.clone() };
             let fix = fill(&advice.fix, &o.vars);
@@ -123,6 +187,7 @@ pub fn evaluate_with(model: &Model, pack: &Pack, tuning: &crate::config::Tuning)
             });
         }
     }
+    let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
     findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -144,14 +209,14 @@ pub fn evaluate_with(model: &Model, pack: &Pack, tuning: &crate::config::Tuning)
     });
     let suppressed = before - findings.len();
     let (counts, verdict, aspects) = summarize(&findings);
-    let mut settings = plan(&ctx);
+    let mut settings = crate::timing::tally("(plan)", || plan(&ctx));
     for s in &mut settings {
         if let Some(own) = pack.platform.settings.get(&s.name) {
             s.name = own.clone();
         }
     }
-    let env = env_rows(&ctx);
-    let checklist = checklist(&ctx, &findings);
+    let env = crate::timing::tally("(env rows)", || env_rows(&ctx));
+    let checklist = crate::timing::tally("(checklist)", || checklist(&ctx, &findings));
     TargetReport {
         target: pack.platform.id.clone(),
         platform: pack.platform.name.clone(),

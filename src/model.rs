@@ -129,6 +129,8 @@ pub struct Model {
     pub suppressions: Vec<crate::suppress::Suppression>,
     /// Work computed once per model and shared by every target (see [`Memo`]).
     pub memo: Memo,
+    /// App directory → index in `apps` (see [`Model::deepest_app`]).
+    pub app_index: std::collections::HashMap<String, usize>,
 }
 
 type Slot = std::sync::Arc<std::sync::OnceLock<std::sync::Arc<dyn std::any::Any + Send + Sync>>>;
@@ -179,7 +181,7 @@ impl Memo {
 }
 
 /// Words every health-route needle below holds (one pass decides whether to look further).
-static HEALTH_WORDS: crate::text::Needles = crate::text::Needles::new(&["health", "/ping", "/status", "heartbeat", "Controller('ping'", "Controller(\"ping\""]);
+pub const HEALTH_WORDS: &[&str] = &["health", "/ping", "/status", "heartbeat", "Controller('ping'", "Controller(\"ping\""];
 
 const TEST_MARKERS: &[&str] = &[
     ".test.",
@@ -219,6 +221,21 @@ const TEST_DIRS: &[&str] = &[
     ".storybook",
 ];
 const SCRIPT_DIRS: &[&str] = &["scripts", "script", "prisma", "tools", "seed", "seeds", "migrations", "bin", ".railway"];
+
+/// The entry of `index` (directory → app) for `rel` itself or its nearest ancestor directory:
+/// one lookup per level, not a scan of every app (quadratic in a monorepo of many apps).
+fn deepest_in(index: &std::collections::HashMap<String, usize>, rel: &str) -> Option<usize> {
+    let mut d = rel;
+    loop {
+        if let Some(&i) = index.get(d) {
+            return Some(i);
+        }
+        if d.is_empty() {
+            return None;
+        }
+        d = parent(d);
+    }
+}
 
 pub fn is_test_path(rel: &str) -> bool {
     static MARKERS: crate::text::Needles = crate::text::Needles::new(TEST_MARKERS);
@@ -343,10 +360,15 @@ impl Model {
             observations: d.observations,
             ..Default::default()
         };
+        let t = crate::timing::phase("model: paths set");
         m.paths = std::mem::take(&mut d.paths).into_iter().collect();
+        t.end();
         // Every file is parsed once, in parallel, each within the time budget.
+        let t = crate::timing::phase("parse");
         let (mut parsed, files) = parse_all(std::mem::take(&mut d.files), budget, &mut m.observations);
         d.files = files;
+        t.end();
+        let t = crate::timing::phase("model: assemble");
         // 1. Apps: each package.json that is an app, or the root.
         let mut packages: Vec<Doc<package_json::PackageJson>> = Vec::new();
         for (fi, f) in d.files.iter().enumerate().filter(|(_, f)| f.kind == FileKind::PackageJson) {
@@ -378,22 +400,10 @@ impl Model {
         if m.apps.is_empty() {
             m.apps.push(App::default());
         }
-        // Deepest app first when assigning files.
-        // The deepest app whose directory holds `rel`: a lookup per parent directory (not a scan of
-        // every app per file, which is quadratic in a monorepo of many apps).
-        let app_dirs: std::collections::HashMap<String, usize> = m.apps.iter().enumerate().map(|(i, a)| (a.dir.clone(), i)).rev().collect();
-        let app_of = |rel: &str, _apps: &Vec<App>| -> usize {
-            let mut d = parent(rel);
-            loop {
-                if let Some(&i) = app_dirs.get(d) {
-                    return i;
-                }
-                if d.is_empty() {
-                    return 0;
-                }
-                d = parent(d);
-            }
-        };
+        m.app_index = m.apps.iter().enumerate().map(|(i, a)| (a.dir.clone(), i)).rev().collect();
+        let app_index = std::mem::take(&mut m.app_index);
+        // The deepest app that holds a file (the first, the root, when none does).
+        let app_of = |rel: &str, _apps: &Vec<App>| -> usize { deepest_in(&app_index, parent(rel)).unwrap_or(0) };
 
         for (fi, f) in d.files.iter().enumerate() {
             let Some(text) = f.text.as_deref() else {
@@ -494,7 +504,7 @@ impl Model {
                 }
                 FileKind::Workflow => m.workflows.push((f.rel.clone(), text.to_string())),
                 FileKind::Source => {
-                    if is_test_path(&f.rel) {
+                    if f.hints.has(crate::hints::TEST) {
                         continue;
                     }
                     let a = app_of(&f.rel, &m.apps);
@@ -509,7 +519,7 @@ impl Model {
                     // Custom servers declare their health routes as string literals (every needle
                     // holds one of the words of the prefilter), also in files the source analysis
                     // skips (a controller that reads no env and starts nothing).
-                    let maybe_health = HEALTH_WORDS.any_in(text);
+                    let maybe_health = f.hints.has(crate::hints::HEALTH);
                     for needle in [
                         "'/health",
                         "\"/health",
@@ -623,14 +633,20 @@ impl Model {
                 .take_while(|p| p.starts_with(&mig))
                 .any(|p| p.ends_with("/migration.sql"));
         }
+        m.app_index = app_index;
         m.files = d.files;
         m.suppressions = crate::suppress::collect(&m.files);
+        t.end();
+        let t = crate::timing::phase("model: link + start");
         m.link_dockerfiles();
         for i in 0..m.apps.len() {
             let start = m.compute_start_commands(&m.apps[i]);
             m.apps[i].start = start;
         }
+        t.end();
+        let t = crate::timing::phase("model: tool modules");
         m.mark_script_entrypoints();
+        t.end();
         m
     }
 
@@ -743,6 +759,15 @@ impl Model {
     /// are matched loosely (a relative path, or an alias / package path ending like the file),
     /// so a file any server module might import stays server code.
     fn demote_tool_modules(&mut self, tools: &BTreeSet<String>, servers: &BTreeSet<String>) {
+        // Worked out on a shared borrow of the model, then applied.
+        let demoted = self.tool_modules(tools, servers);
+        for (a, i) in demoted {
+            self.apps[a].sources[i].runtime = false;
+        }
+    }
+
+    /// The sources (app, index) that [`Model::demote_tool_modules`] finds to be tools.
+    fn tool_modules(&self, tools: &BTreeSet<String>, servers: &BTreeSet<String>) -> Vec<(usize, usize)> {
         fn strip_ext(rel: &str) -> &str {
             let name_start = rel.rfind('/').map(|i| i + 1).unwrap_or(0);
             match rel[name_start..].rfind('.') {
@@ -753,12 +778,13 @@ impl Model {
         // Every JS/TS file that is not a test, parsed or not (a file with no facts of its own
         // still imports): its path, its place among its app's sources, its imports, and
         // whether it is server code, a client component, a config file.
-        struct Entry {
-            rel: String,
+        struct Entry<'m> {
+            rel: &'m str,
             /// Index in `self.files`.
             file: usize,
             source: Option<(usize, usize)>,
             app: usize,
+            /// Read from the text for files not parsed (a parsed source's are in its facts).
             imports: Vec<String>,
             runtime: bool,
             client: bool,
@@ -774,17 +800,17 @@ impl Model {
             .files
             .iter()
             .enumerate()
-            .filter(|(_, f)| f.kind == FileKind::Source && !is_test_path(&f.rel))
+            .filter(|(_, f)| f.kind == FileKind::Source && !f.hints.has(crate::hints::TEST))
         {
             let Some(text) = f.text.as_deref() else { continue };
             if let Some(&(a, i)) = index.get(f.rel.as_str()) {
                 let s = &self.apps[a].sources[i];
                 all.push(Entry {
-                    rel: f.rel.clone(),
+                    rel: &f.rel,
                     file: fi,
                     source: Some((a, i)),
                     app: a,
-                    imports: s.facts.imports.iter().map(|(m, _)| m.clone()).collect(),
+                    imports: Vec::new(),
                     runtime: s.runtime,
                     client: s.facts.directives.iter().any(|d| d == "use client"),
                 });
@@ -802,7 +828,7 @@ impl Model {
             let started = self.apps.get(a).is_some_and(|x| x.start.iter().any(|c| c.text.contains(x.local(no_ext))));
             let tool = tools.contains(&f.rel) && !servers.contains(&f.rel) && !started;
             all.push(Entry {
-                rel: f.rel.clone(),
+                rel: &f.rel,
                 file: fi,
                 source: None,
                 app: a,
@@ -814,11 +840,11 @@ impl Model {
         }
         // Not server code because it is a script or tool (not a client component; config files
         // such as `payload.config.ts` load modules at run time, so they do not count).
-        let tool = |e: &Entry| !e.runtime && !e.client && !e.rel.rsplit('/').next().unwrap_or(&e.rel).contains(".config.");
+        let tool = |e: &Entry<'_>| !e.runtime && !e.client && !e.rel.rsplit('/').next().unwrap_or(e.rel).contains(".config.");
         // With no tool among the files and no tool named by a script, there is nothing to
         // follow: no import graph needed.
         if tools.is_empty() && !all.iter().any(tool) {
-            return;
+            return Vec::new();
         }
         for e in all.iter_mut().filter(|e| e.source.is_none()) {
             if let Some(text) = self.files[e.file].text.as_deref() {
@@ -829,7 +855,7 @@ impl Model {
         let mut by_base: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
         let mut by_name: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
         for (k, e) in all.iter().enumerate() {
-            let base = strip_ext(&e.rel);
+            let base = strip_ext(e.rel);
             by_base.entry(base.to_string()).or_default().push(k);
             let short = base.strip_suffix("/index").unwrap_or(base);
             if short != base {
@@ -848,7 +874,7 @@ impl Model {
         let pkg_of: Vec<Option<usize>> = all
             .iter()
             .map(|e| {
-                let mut d = parent(&e.rel);
+                let mut d = parent(e.rel);
                 while !d.is_empty() {
                     if let Some(&i) = pkg_dirs.get(d) {
                         return Some(i);
@@ -861,8 +887,10 @@ impl Model {
         let mut importers: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); all.len()];
         let mut pkg_importers: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); pkgs.len()];
         for (k, e) in all.iter().enumerate() {
-            let dir = parent(&e.rel);
-            for spec in &e.imports {
+            let dir = parent(e.rel);
+            let parsed = e.source.map(|(a, i)| &self.apps[a].sources[i].facts.imports);
+            let specs = parsed.into_iter().flatten().map(|(m, _)| m).chain(&e.imports);
+            for spec in specs {
                 let spec = spec.split(['?', '#']).next().unwrap_or(spec);
                 if spec.is_empty() {
                     continue;
@@ -899,7 +927,7 @@ impl Model {
                 let name = segs.last().copied().unwrap_or("");
                 let suffix = format!("/{tail}");
                 for &t in by_name.get(name).into_iter().flatten() {
-                    let tb = strip_ext(&all[t].rel);
+                    let tb = strip_ext(all[t].rel);
                     let tb = tb.strip_suffix("/index").unwrap_or(tb);
                     if tb == tail || tb.ends_with(&suffix) {
                         importers[t].insert(k);
@@ -912,7 +940,7 @@ impl Model {
         let via_pkg = |k: usize| pkg_of[k].map(|p| &pkg_importers[p]).unwrap_or(&empty);
         // Files the start command names stay server code.
         let started = |m: &Model, e: &Entry| {
-            let local = m.apps[e.app].local(strip_ext(&e.rel));
+            let local = m.apps[e.app].local(strip_ext(e.rel));
             m.apps[e.app].start.iter().any(|c| c.text.contains(local))
         };
         // 1. Imported only by tools: a tool (to a fixpoint, for chains of helpers).
@@ -936,26 +964,26 @@ impl Model {
         // are at least half of its files, none of which the server imports.
         let mut in_dir: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
         for e in &all {
-            let c = in_dir.entry(parent(&e.rel)).or_default();
+            let c = in_dir.entry(parent(e.rel)).or_default();
             c.1 += 1;
-            if tools.contains(&e.rel) {
+            if tools.contains(e.rel) {
                 c.0 += 1;
             }
         }
         let tool_dirs: BTreeSet<&str> = in_dir.iter().filter(|(_, (t, n))| *t >= 2 && t * 2 >= *n).map(|(d, _)| *d).collect();
         let served_dirs: BTreeSet<String> = (0..all.len())
             .filter(|&k| importers[k].iter().chain(via_pkg(k)).any(|&j| all[j].runtime))
-            .map(|k| parent(&all[k].rel).to_string())
+            .map(|k| parent(all[k].rel).to_string())
             .collect();
         let mut orphans = Vec::new();
         for (k, e) in all.iter().enumerate() {
-            let dir = parent(&e.rel);
+            let dir = parent(e.rel);
             if !e.runtime || !importers[k].is_empty() || !via_pkg(k).is_empty() || dir.is_empty() || !tool_dirs.contains(dir) || served_dirs.contains(dir) {
                 continue;
             }
-            let local = self.apps[e.app].local(&e.rel);
+            let local = self.apps[e.app].local(e.rel);
             let framework = route_of(local).is_some() || ["app/", "pages/", "src/app/", "src/pages/"].iter().any(|p| local.starts_with(p));
-            if framework || started(self, e) || servers.contains(&e.rel) {
+            if framework || started(self, e) || servers.contains(e.rel) {
                 continue;
             }
             orphans.push(k);
@@ -963,11 +991,9 @@ impl Model {
         for k in orphans {
             all[k].runtime = false;
         }
-        for e in &all {
-            if let Some((a, i)) = e.source {
-                self.apps[a].sources[i].runtime = e.runtime;
-            }
-        }
+        all.iter()
+            .filter_map(|e| e.source.filter(|&(a, i)| !e.runtime && self.apps[a].sources[i].runtime))
+            .collect()
     }
 
     /// Link each Dockerfile to the app it builds and infer its build context.
@@ -1222,10 +1248,15 @@ impl Model {
         self.fly.iter().filter(|f| f.v.build_image.is_none())
     }
 
+    /// The app with the longest directory that holds `rel` (a file or a directory).
     pub fn deepest_app(&self, rel: &str) -> Option<usize> {
-        (0..self.apps.len())
-            .filter(|&i| under(rel, &self.apps[i].dir))
-            .max_by_key(|&i| self.apps[i].dir.len())
+        if self.app_index.len() != self.apps.len() {
+            // A model assembled by hand, without its index.
+            return (0..self.apps.len())
+                .filter(|&i| under(rel, &self.apps[i].dir))
+                .max_by_key(|&i| self.apps[i].dir.len());
+        }
+        deepest_in(&self.app_index, rel)
     }
 
     /// The app a deployment is about: the one a root Dockerfile builds, else a Next.js app, else the first.
@@ -1505,7 +1536,7 @@ pub fn parse_plan(d: &Discovery) -> ParsePlan {
     for f in d.files.iter().filter(|f| f.text.is_some()) {
         if f.kind == FileKind::Source {
             p.sources += 1;
-            if is_test_path(&f.rel) {
+            if f.hints.has(crate::hints::TEST) {
                 p.sources_tests += 1;
             } else if wants_parse(f) {
                 p.sources_parsed += 1;
@@ -1520,9 +1551,11 @@ pub fn parse_plan(d: &Discovery) -> ParsePlan {
 }
 
 fn wants_parse(f: &RepoFile) -> bool {
-    let Some(text) = f.text.as_deref() else { return false };
+    if f.text.is_none() {
+        return false;
+    }
     match f.kind {
-        FileKind::Source => !is_test_path(&f.rel) && source::may_matter(text.as_bytes()),
+        FileKind::Source => !f.hints.has(crate::hints::TEST) && f.hints.has(crate::hints::FACTS),
         FileKind::Lockfile | FileKind::Workspace | FileKind::Gitignore | FileKind::Migration | FileKind::NodeVersion => false,
         FileKind::ShellScript | FileKind::Workflow => false,
         _ => true,
@@ -1556,7 +1589,9 @@ fn parse_one(f: &RepoFile) -> Parsed {
 /// budget (or whose parser failed) is reported as `file-skipped` and left out. Entry `i` is
 /// `files[i]`'s result; the files are handed back.
 fn parse_all(files: Vec<RepoFile>, budget: std::time::Duration, obs: &mut Vec<Observation>) -> (Vec<Parsed>, Vec<RepoFile>) {
+    let t = crate::timing::phase("parse: select");
     let wanted: Vec<usize> = (0..files.len()).filter(|&i| wants_parse(&files[i])).collect();
+    t.end();
     let mut out: Vec<Parsed> = (0..files.len()).map(|_| Parsed::Nothing).collect();
     let files = std::sync::Arc::new(files);
     let threads = if wanted.len() > 8 {
@@ -1566,7 +1601,9 @@ fn parse_all(files: Vec<RepoFile>, budget: std::time::Duration, obs: &mut Vec<Ob
     };
     let (shared, idx) = (files.clone(), std::sync::Arc::new(wanted));
     let job_idx = idx.clone();
+    let t = crate::timing::phase("parse: pool");
     let outcomes = crate::pool::run(idx.len(), threads, budget, move |j| parse_one(&shared[job_idx[j]]));
+    t.end();
     for (j, outcome) in outcomes.into_iter().enumerate() {
         let f = &files[idx[j]];
         out[idx[j]] = match outcome {
@@ -1793,16 +1830,8 @@ mod tests {
         let big: String = (0..20_000).map(|i| format!("export const a{i} = process.env.A{i} ?? 'x';\n")).collect();
         let d = Discovery {
             files: vec![
-                RepoFile {
-                    rel: "lib/big.ts".into(),
-                    kind: FileKind::Source,
-                    text: Some(big),
-                },
-                RepoFile {
-                    rel: "package.json".into(),
-                    kind: FileKind::PackageJson,
-                    text: Some(r#"{"name":"a"}"#.into()),
-                },
+                RepoFile::new("lib/big.ts".into(), FileKind::Source, Some(big)),
+                RepoFile::new("package.json".into(), FileKind::PackageJson, Some(r#"{"name":"a"}"#.into())),
             ],
             ..Default::default()
         };

@@ -5,7 +5,7 @@
 //! becomes [`Outcome::TimedOut`], the worker that runs it is retired (it exits when the job ends,
 //! or with the process) and a fresh worker takes over the rest of the queue, so the scan goes on.
 //! A job that panics becomes [`Outcome::Panicked`] instead of taking the scan down.
-//! Workers run on the parser's large stack (see `parse::source::on_big_stack`).
+//! Workers are spawned with the parser's large stack (see `parse::source::PARSE_STACK`).
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -43,15 +43,16 @@ where
     let job = Arc::new(job);
     let next = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = mpsc::channel::<(usize, Outcome<T>)>();
-    let mut workers: Vec<Arc<Worker>> = Vec::new();
-    let spawn = |workers: &mut Vec<Arc<Worker>>| {
+    let mut workers: Vec<(Arc<Worker>, Option<std::thread::JoinHandle<()>>)> = Vec::new();
+    let spawn = |workers: &mut Vec<(Arc<Worker>, Option<std::thread::JoinHandle<()>>)>| {
         let w = Arc::new(Worker {
             current: Mutex::new(None),
             retired: AtomicBool::new(false),
         });
         let (me, job, next, tx) = (w.clone(), job.clone(), next.clone(), tx.clone());
         let body = move || {
-            crate::parse::source::on_big_stack(move || loop {
+            crate::parse::source::mark_big_stack();
+            loop {
                 if me.retired.load(Ordering::Acquire) {
                     return;
                 }
@@ -72,10 +73,14 @@ where
                 if tx.send((i, out)).is_err() {
                     return;
                 }
-            })
+            }
         };
-        if std::thread::Builder::new().name("deploy-audit-worker".into()).spawn(body).is_ok() {
-            workers.push(w);
+        let spawned = std::thread::Builder::new()
+            .name("deploy-audit-worker".into())
+            .stack_size(crate::parse::source::PARSE_STACK)
+            .spawn(body);
+        if let Ok(h) = spawned {
+            workers.push((w, Some(h)));
         }
     };
     for _ in 0..threads.clamp(1, n) {
@@ -99,7 +104,7 @@ where
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
         let mut stuck = 0;
-        for w in workers.iter().filter(|w| !w.retired.load(Ordering::Acquire)) {
+        for (w, _) in workers.iter().filter(|(w, _)| !w.retired.load(Ordering::Acquire)) {
             let Some((i, since)) = w.current.lock().ok().and_then(|c| *c) else { continue };
             let ran = since.elapsed();
             if ran > budget && results[i].is_none() {
@@ -114,12 +119,21 @@ where
                 spawn(&mut workers);
             }
         }
-        if workers.iter().all(|w| w.retired.load(Ordering::Acquire)) && next.load(Ordering::Acquire) < n {
+        if workers.iter().all(|(w, _)| w.retired.load(Ordering::Acquire)) && next.load(Ordering::Acquire) < n {
             // Every worker is stuck and none could be replaced: give up on the rest.
             break;
         }
     }
     drop(tx);
+    // Wait for the workers that are not stuck: they end as soon as the queue is empty, and then
+    // no longer hold `job` (nor what it captured, which the caller may want back).
+    for (w, h) in &mut workers {
+        if !w.retired.load(Ordering::Acquire) {
+            if let Some(h) = h.take() {
+                let _ = h.join();
+            }
+        }
+    }
     results.into_iter().map(|r| r.unwrap_or(Outcome::TimedOut(Duration::ZERO))).collect()
 }
 

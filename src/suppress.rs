@@ -479,7 +479,7 @@ pub fn scan(rel: &str, syntax: Syntax, text: &str) -> Vec<Suppression> {
 /// Every suppression in the files the walk read (the model keeps them as `suppressions`).
 pub fn collect(files: &[RepoFile]) -> Vec<Suppression> {
     let mut out = Vec::new();
-    for f in files {
+    for f in files.iter().filter(|f| f.hints.has(crate::hints::SUPPRESS)) {
         let (Some(text), Some(syntax)) = (f.text.as_deref(), syntax_for(f.kind)) else {
             continue;
         };

@@ -422,3 +422,24 @@ fn source_patterns_fixture_finds_each_pattern_and_no_near_miss() {
     assert!(session["purpose"].as_str().unwrap().contains("at least 48 characters"), "{session}");
     assert_eq!(session["read_in"], "src/env.ts:6 (env schema)");
 }
+
+#[test]
+fn timings_go_to_stderr_only_when_asked_and_change_nothing_else() {
+    let run = |timings: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_audit"));
+        cmd.args(["scan", "fixtures/clean-nextjs", "--target", "all", "--format", "json"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        cmd.env_remove("DEPLOY_AUDIT_TIMINGS");
+        if let Some(v) = timings {
+            cmd.env("DEPLOY_AUDIT_TIMINGS", v);
+        }
+        cmd.output().expect("audit runs")
+    };
+    let (plain, timed, off) = (run(None), run(Some("1")), run(Some("0")));
+    assert_eq!(plain.stdout, timed.stdout);
+    assert!(plain.stderr.is_empty() && off.stderr.is_empty(), "{}", String::from_utf8_lossy(&off.stderr));
+    let err = String::from_utf8_lossy(&timed.stderr);
+    for phase in ["discover (walk + read)", "parse", "model: assemble", "checks (all targets)", "render"] {
+        assert!(err.lines().any(|l| l.starts_with("[timing] ") && l.contains(phase)), "{phase} missing in {err}");
+    }
+}

@@ -45,11 +45,53 @@ secrets.
 - https://docs.stripe.com/keys#safe-keys
 "#;
 
+/// Every literal a match of [`CANDIDATES`] starts with (its alternatives spelled out): the
+/// discovery pass marks the files that hold one (`crate::hints::KEY`), and only those are searched.
+pub const PREFIXES: &[&str] = &[
+    "sk_live_",
+    "rk_live_",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "xoxb-",
+    "xoxp-",
+    "xoxa-",
+    "xoxe-",
+    "xoxr-",
+    "xoxs-",
+    "AKIA",
+    "ASIA",
+    "AIza",
+    "sk-",
+    "SG.",
+    "whsec_",
+    "glpat-",
+    "npm_",
+    "shpat_",
+    "shpss_",
+    "hf_",
+    "gsk_",
+    "xai-",
+    "sq0csp-",
+    "pplx-",
+    "dop_v1_",
+    "-----BEGIN ",
+];
+
 const CANDIDATES: &str = r"(?:sk_live_|rk_live_|gh[pousr]_|github_pat_|xox[bpaers]-|AKIA|ASIA|AIza|sk-|SG\.|whsec_|glpat-|npm_|shpat_|shpss_|hf_|gsk_|xai-|sq0csp-|pplx-|dop_v1_)[A-Za-z0-9_\-\.+/=]{10,}|-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----";
 
 fn re() -> Option<&'static regex::Regex> {
     static RE: OnceLock<Option<regex::Regex>> = OnceLock::new();
     RE.get_or_init(|| regex::Regex::new(CANDIDATES).ok()).as_ref()
+}
+
+/// Does the pattern find a candidate in `text` (before any check of shape or context)?
+#[cfg(test)]
+pub fn candidate(text: &str) -> bool {
+    re().is_some_and(|r| r.is_match(text))
 }
 
 fn provider_name(prefix: &str) -> &'static str {
@@ -73,14 +115,18 @@ fn provider_name(prefix: &str) -> &'static str {
 fn run(model: &Model) -> Vec<Observation> {
     let Some(re) = re() else { return Vec::new() };
     let mut out = Vec::new();
-    for f in &model.files {
+    // Only the files whose text holds a candidate's prefix (marked during discovery), and no test.
+    for f in model
+        .files
+        .iter()
+        .filter(|f| f.hints.has(crate::hints::KEY) && !f.hints.has(crate::hints::TEST))
+    {
         let Some(text) = f.text.as_deref() else { continue };
         if f.kind == FileKind::Lockfile {
             continue;
         }
-        // The cheap question first: does the file hold a candidate at all?
         let mut found = re.find_iter(text).peekable();
-        if found.peek().is_none() || crate::model::is_test_path(&f.rel) {
+        if found.peek().is_none() {
             continue;
         }
         if f.kind == FileKind::EnvFile && !model.env_files.iter().any(|e| e.rel == f.rel && e.template) {

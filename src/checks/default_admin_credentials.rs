@@ -50,8 +50,8 @@ fn pattern() -> Option<&'static Regex> {
 fn run(model: &Model) -> Vec<Observation> {
     let mut out = Vec::new();
     for f in model.files.iter().filter(|f| f.kind == FileKind::Source) {
-        let name = f.rel.rsplit('/').next().unwrap_or(&f.rel).to_ascii_lowercase();
-        if !name.contains("seed") || crate::model::is_test_path(&f.rel) {
+        let name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
+        if !name.as_bytes().windows(4).any(|w| w.eq_ignore_ascii_case(b"seed")) || f.hints.has(crate::hints::TEST) {
             continue;
         }
         let Some(text) = f.text.as_deref() else { continue };

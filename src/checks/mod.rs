@@ -14,7 +14,7 @@ mod bind_localhost;
 mod build_context_generated;
 mod build_runs_migrations;
 mod child_process_binary_missing;
-mod committed_api_key;
+pub(crate) mod committed_api_key;
 mod committed_env_secret;
 mod compose_db_no_backup;
 mod compose_db_no_volume;
@@ -142,9 +142,21 @@ impl Rule {
     /// What this rule observes in `ctx`; a repository-scoped rule runs once per model.
     pub fn observe(&self, ctx: &Ctx) -> Vec<Observation> {
         match self.check {
-            Check::Target(f) => f(ctx),
+            Check::Target(f) => crate::timing::tally(self.id, || f(ctx)),
             Check::Repo(_) => self.observe_repo(ctx.model).unwrap_or_default(),
         }
+    }
+
+    /// Compute (once per model) what a repository-scoped rule observes, without copying it out;
+    /// nothing for a rule that needs a target.
+    pub fn prepare(&self, model: &Model) {
+        if let Check::Repo(f) = self.check {
+            model.memo.get(self.id, || crate::timing::tally(self.id, || f(model)));
+        }
+    }
+
+    pub fn is_repo(&self) -> bool {
+        matches!(self.check, Check::Repo(_))
     }
 
     /// What a repository-scoped rule observes in `model` (computed once per model); `None` for
@@ -152,7 +164,7 @@ impl Rule {
     pub fn observe_repo(&self, model: &Model) -> Option<Vec<Observation>> {
         match self.check {
             Check::Target(_) => None,
-            Check::Repo(f) => Some(model.memo.get(self.id, || f(model)).as_ref().clone()),
+            Check::Repo(f) => Some(model.memo.get(self.id, || crate::timing::tally(self.id, || f(model))).as_ref().clone()),
         }
     }
 }

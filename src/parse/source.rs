@@ -56,7 +56,7 @@ impl LineIndex {
 /// parser; oxc recurses once per level, so deeper files are reported instead of parsed.
 pub const MAX_NESTING: usize = 400;
 /// Stack for the parsing thread (virtual memory; only touched pages are committed).
-const PARSE_STACK: usize = 256 << 20;
+pub const PARSE_STACK: usize = 256 << 20;
 /// Syntax errors reported per file.
 const MAX_ERRORS: usize = 20;
 
@@ -101,30 +101,56 @@ where
 {
     let source_type = source_type_for(file_name);
     let job = move || -> R {
-        let alloc = Allocator::default();
-        if let Some(off) = nesting_overflow(src.as_bytes(), MAX_NESTING) {
-            let ret = Parser::new(&alloc, "", source_type).parse();
-            let msg = format!("brackets nest deeper than {MAX_NESTING} levels; the file was not analyzed");
-            return f(&ret.program, vec![(lines.line(off), msg)]);
-        }
-        let options = ParseOptions {
-            allow_return_outside_function: true,
-            preserve_parens: false,
-            ..ParseOptions::default()
-        };
-        let ret = Parser::new(&alloc, src, source_type).with_options(options).parse();
-        let errors = ret
-            .diagnostics
-            .iter()
-            .take(MAX_ERRORS)
-            .map(|d| {
-                let off = d.labels.first().map_or(0, |l| l.offset() as usize);
-                (lines.line(off), d.message.to_string())
-            })
-            .collect();
-        f(&ret.program, errors)
+        // The thread's arena, reset and reused from file to file (one allocation of a grown arena
+        // rather than a dozen small ones per file); a fresh one when it is in use already.
+        THREAD_ARENA.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut alloc) => {
+                if alloc.capacity() > MAX_KEPT_ARENA {
+                    // A huge file grew it: give the memory back rather than keep it.
+                    *alloc = Allocator::default();
+                } else {
+                    alloc.reset();
+                }
+                parse_in(&alloc, src, source_type, lines, f)
+            }
+            Err(_) => parse_in(&Allocator::default(), src, source_type, lines, f),
+        })
     };
     run_with_big_stack(job)
+}
+
+/// Largest arena a thread keeps between files (bytes).
+const MAX_KEPT_ARENA: usize = 8 << 20;
+
+thread_local! {
+    static THREAD_ARENA: std::cell::RefCell<Allocator> = std::cell::RefCell::new(Allocator::default());
+}
+
+fn parse_in<R, F>(alloc: &Allocator, src: &str, source_type: SourceType, lines: &LineIndex, f: F) -> R
+where
+    F: for<'a, 'b> FnOnce(&'b Program<'a>, Vec<(usize, String)>) -> R,
+{
+    if let Some(off) = nesting_overflow(src.as_bytes(), MAX_NESTING) {
+        let ret = Parser::new(alloc, "", source_type).parse();
+        let msg = format!("brackets nest deeper than {MAX_NESTING} levels; the file was not analyzed");
+        return f(&ret.program, vec![(lines.line(off), msg)]);
+    }
+    let options = ParseOptions {
+        allow_return_outside_function: true,
+        preserve_parens: false,
+        ..ParseOptions::default()
+    };
+    let ret = Parser::new(alloc, src, source_type).with_options(options).parse();
+    let errors = ret
+        .diagnostics
+        .iter()
+        .take(MAX_ERRORS)
+        .map(|d| {
+            let off = d.labels.first().map_or(0, |l| l.offset() as usize);
+            (lines.line(off), d.message.to_string())
+        })
+        .collect();
+    f(&ret.program, errors)
 }
 
 thread_local! {
@@ -139,6 +165,12 @@ pub fn on_big_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
         BIG_STACK.with(|b| b.set(true));
         f()
     })
+}
+
+/// Declare that the current thread was spawned with [`PARSE_STACK`] bytes of stack: parses on it
+/// then run directly (a worker pool spawns its threads so).
+pub fn mark_big_stack() {
+    BIG_STACK.with(|b| b.set(true));
 }
 
 fn run_with_big_stack<R: Send>(job: impl FnOnce() -> R + Send) -> R {
@@ -361,7 +393,7 @@ fn is_content_type_name(name: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 
 /// Needles that can produce a fact anywhere in a word.
-const MAY_MATTER: &[&str] = &[
+pub const MAY_MATTER: &[&str] = &[
     "env",
     "File",
     "WriteStream",
@@ -401,7 +433,7 @@ const MAY_MATTER: &[&str] = &[
     "amqp://",
 ];
 /// Needles that count only as whole words (route handlers: `export async function GET`).
-const MAY_MATTER_WORDS: [&str; 7] = HTTP_METHODS;
+pub const MAY_MATTER_WORDS: [&str; 7] = HTTP_METHODS;
 
 /// Cheap byte prefilter (one multi-needle pass, Teddy/Aho-Corasick): true if the file contains a
 /// token that can produce a fact other than an import or a "use client" directive (`env`,
@@ -409,22 +441,36 @@ const MAY_MATTER_WORDS: [&str; 7] = HTTP_METHODS;
 /// `setInterval`, `cron`, `WebSocket`, `diskStorage`, `Database`, `GET`/`POST`…, …). False means
 /// [`analyze`] would find nothing but imports and directives.
 pub fn may_matter(bytes: &[u8]) -> bool {
-    // One automaton over both lists (a DFA: a table step per byte, no candidate verification).
-    static AC: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
-    let Some(ac) = AC.get_or_init(|| {
-        aho_corasick::AhoCorasick::builder()
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .prefilter(false)
-            .build(MAY_MATTER.iter().chain(MAY_MATTER_WORDS.iter()))
-            .ok()
+    // Leftmost-first searchers, so that the SIMD (Teddy) prefilter skips most of a text that
+    // holds no needle (most files a scan reads).
+    type Searchers = (aho_corasick::AhoCorasick, aho_corasick::AhoCorasick, Vec<memchr::memmem::Finder<'static>>);
+    static AC: OnceLock<Option<Searchers>> = OnceLock::new();
+    let Some((anywhere, words, short)) = AC.get_or_init(|| {
+        let build = |needles: &[&str]| {
+            aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .build(needles)
+                .ok()
+        };
+        // Needles of three bytes or more (a longer fingerprint: fewer false candidates); the
+        // shorter ones are searched on their own.
+        let long: Vec<&str> = MAY_MATTER.iter().copied().filter(|n| n.len() >= 3).collect();
+        let short = MAY_MATTER
+            .iter()
+            .filter(|n| n.len() < 3)
+            .map(|n| memchr::memmem::Finder::new(n.as_bytes()))
+            .collect();
+        Some((build(&long)?, build(&MAY_MATTER_WORDS)?, short))
     }) else {
         return true;
     };
+    if anywhere.is_match(bytes) || short.iter().any(|f| f.find(bytes).is_some()) {
+        return true;
+    }
+    // Whole words only. Non-overlapping matches suffice: an occurrence that overlaps an earlier
+    // match starts after one of its letters, so it is no whole word.
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    ac.find_overlapping_iter(bytes).any(|m| {
-        if m.pattern().as_usize() < MAY_MATTER.len() {
-            return true;
-        }
+    words.find_iter(bytes).any(|m| {
         let before = m.start().checked_sub(1).and_then(|i| bytes.get(i)).copied();
         let after = bytes.get(m.end()).copied();
         !before.is_some_and(word) && !after.is_some_and(word)
