@@ -8,7 +8,6 @@
 //! Workers are spawned with the parser's large stack (see `parse::source::PARSE_STACK`).
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -29,6 +28,31 @@ struct Worker {
     retired: AtomicBool,
 }
 
+/// The results as the workers and the supervisor fill them.
+struct Board<T> {
+    slots: Mutex<Vec<Option<Outcome<T>>>>,
+    /// Slots filled.
+    done: AtomicUsize,
+    /// The supervising thread, woken when the last slot is filled (not at every result: a
+    /// wake-up per file costs a context switch on a machine whose cores the workers fill).
+    supervisor: std::thread::Thread,
+}
+
+impl<T> Board<T> {
+    /// Fill slot `i` unless it is filled already (a job given up on); whether it was empty.
+    fn fill(&self, i: usize, out: Outcome<T>) -> bool {
+        let Ok(mut slots) = self.slots.lock() else { return false };
+        if slots[i].is_some() {
+            return false;
+        }
+        slots[i] = Some(out);
+        if self.done.fetch_add(1, Ordering::AcqRel) + 1 == slots.len() {
+            self.supervisor.unpark();
+        }
+        true
+    }
+}
+
 /// Run `job(i)` for every `i` in `0..n` on up to `threads` workers; entry `i` of the result is
 /// job `i`'s outcome.
 pub fn run<T, F>(n: usize, threads: usize, budget: Duration, job: F) -> Vec<Outcome<T>>
@@ -36,20 +60,23 @@ where
     T: Send + 'static,
     F: Fn(usize) -> T + Send + Sync + 'static,
 {
-    let mut results: Vec<Option<Outcome<T>>> = (0..n).map(|_| None).collect();
     if n == 0 {
         return Vec::new();
     }
+    let board = Arc::new(Board {
+        slots: Mutex::new((0..n).map(|_| None).collect()),
+        done: AtomicUsize::new(0),
+        supervisor: std::thread::current(),
+    });
     let job = Arc::new(job);
     let next = Arc::new(AtomicUsize::new(0));
-    let (tx, rx) = mpsc::channel::<(usize, Outcome<T>)>();
     let mut workers: Vec<(Arc<Worker>, Option<std::thread::JoinHandle<()>>)> = Vec::new();
     let spawn = |workers: &mut Vec<(Arc<Worker>, Option<std::thread::JoinHandle<()>>)>| {
         let w = Arc::new(Worker {
             current: Mutex::new(None),
             retired: AtomicBool::new(false),
         });
-        let (me, job, next, tx) = (w.clone(), job.clone(), next.clone(), tx.clone());
+        let (me, job, next, board) = (w.clone(), job.clone(), next.clone(), board.clone());
         let body = move || {
             crate::parse::source::mark_big_stack();
             loop {
@@ -70,9 +97,7 @@ where
                 if let Ok(mut c) = me.current.lock() {
                     *c = None;
                 }
-                if tx.send((i, out)).is_err() {
-                    return;
-                }
+                board.fill(i, out);
             }
         };
         let spawned = std::thread::Builder::new()
@@ -86,31 +111,20 @@ where
     for _ in 0..threads.clamp(1, n) {
         spawn(&mut workers);
     }
-    let mut done = 0;
     if workers.is_empty() {
         // No thread could be spawned: run here, without a budget.
         return (0..n).map(|i| Outcome::Done(job(i))).collect();
     }
     let tick = (budget / 4).clamp(Duration::from_millis(5), Duration::from_millis(200));
-    while done < n {
-        match rx.recv_timeout(tick) {
-            Ok((i, out)) => {
-                if results[i].is_none() {
-                    results[i] = Some(out);
-                    done += 1;
-                }
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-        }
+    while board.done.load(Ordering::Acquire) < n {
+        // Woken by the last result, or at the tick to look for a job over its budget.
+        std::thread::park_timeout(tick);
         let mut stuck = 0;
         for (w, _) in workers.iter().filter(|(w, _)| !w.retired.load(Ordering::Acquire)) {
             let Some((i, since)) = w.current.lock().ok().and_then(|c| *c) else { continue };
             let ran = since.elapsed();
-            if ran > budget && results[i].is_none() {
+            if ran > budget && board.fill(i, Outcome::TimedOut(ran)) {
                 w.retired.store(true, Ordering::Release);
-                results[i] = Some(Outcome::TimedOut(ran));
-                done += 1;
                 stuck += 1;
             }
         }
@@ -124,7 +138,6 @@ where
             break;
         }
     }
-    drop(tx);
     // Wait for the workers that are not stuck: they end as soon as the queue is empty, and then
     // no longer hold `job` (nor what it captured, which the caller may want back).
     for (w, h) in &mut workers {
@@ -134,7 +147,13 @@ where
             }
         }
     }
-    results.into_iter().map(|r| r.unwrap_or(Outcome::TimedOut(Duration::ZERO))).collect()
+    let slots = match board.slots.lock() {
+        Ok(mut s) => std::mem::take(&mut *s),
+        Err(_) => Vec::new(),
+    };
+    let mut out: Vec<Outcome<T>> = slots.into_iter().map(|r| r.unwrap_or(Outcome::TimedOut(Duration::ZERO))).collect();
+    out.resize_with(n, || Outcome::TimedOut(Duration::ZERO));
+    out
 }
 
 #[cfg(test)]
