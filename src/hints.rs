@@ -16,7 +16,8 @@ pub const HEALTH: u8 = 2;
 pub const KEY: u8 = 4;
 /// The text holds the suppression marker (see [`crate::suppress::MARKER`]).
 pub const SUPPRESS: u8 = 8;
-/// The path is a test's, a mock's or a story's (see [`crate::model::is_test_path`]).
+/// The path is a test's, a mock's or a story's, whatever the file's kind (see
+/// [`crate::model::is_test_path`]).
 pub const TEST: u8 = 16;
 
 /// A file's hint bits.
@@ -65,11 +66,7 @@ fn wanted(kind: FileKind) -> u8 {
 
 /// The hints of a file of `kind` at `rel` (relative, `/`-separated) with `text`.
 pub fn of(kind: FileKind, rel: &str, text: Option<&str>) -> Hints {
-    let mut got = if kind == FileKind::Source && crate::model::is_test_path(rel) {
-        TEST
-    } else {
-        0
-    };
+    let mut got = if crate::model::is_test_path(rel) { TEST } else { 0 };
     let Some(text) = text else { return Hints(got) };
     let want = wanted(kind);
     if want == 0 {
@@ -145,6 +142,7 @@ mod tests {
             assert_eq!(d.has(KEY), h.has(KEY));
         }
         assert!(of(FileKind::Source, "src/a.test.ts", None).has(TEST));
+        assert!(of(FileKind::EnvFile, "src/__mocks__/.env.example", Some("A=1\n")).has(TEST));
         assert!(!of(FileKind::Source, "src/a.ts", None).has(TEST));
         assert_eq!(of(FileKind::Lockfile, "package-lock.json", Some("sk-abcdefghijklmnop")), Hints(0));
     }

@@ -216,5 +216,18 @@ mod tests {
             &[("package.json", crate::checks::testing::NEXT_PKG), ("src/__mocks__/keys.ts", pem)]
         )
         .is_empty());
+        // Not only sources: a template or a compose file among a test suite's files is test data.
+        let key = "STRIPE_SECRET_KEY=sk_live_51HxQ2eJ8kq3LmNoPqRsTuVwXyZ9f8e7d6c5b4aZ\n";
+        let compose = "services:\n  web:\n    environment:\n      STRIPE_SECRET_KEY: sk_live_51HxQ2eJ8kq3LmNoPqRsTuVwXyZ9f8e7d6c5b4aZ\n";
+        for (rel, text) in [("src/__mocks__/.env.example", key), ("e2e_tests/docker-compose.yml", compose)] {
+            let obs = crate::checks::testing::koyeb("committed-api-key", &[("package.json", crate::checks::testing::NEXT_PKG), (rel, text)]);
+            assert!(obs.is_empty(), "{rel}: {obs:?}");
+        }
+        // The same compose file outside a test folder fires.
+        let obs = crate::checks::testing::koyeb(
+            "committed-api-key",
+            &[("package.json", crate::checks::testing::NEXT_PKG), ("docker-compose.yml", compose)],
+        );
+        assert_eq!(obs.len(), 1, "{obs:?}");
     }
 }
