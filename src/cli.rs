@@ -175,8 +175,9 @@ pub fn scan_with(
     if !meta.is_dir() {
         return Err(format!("{} is not a directory", path.display()));
     }
-    if let Some(t) = targets.iter().find(|t| !crate::packs::target_ids().contains(&t.as_str())) {
-        return Err(format!("unknown target `{t}`"));
+    // An unknown target fails before the walk, not after it.
+    for t in targets {
+        crate::packs::source(t)?;
     }
     // The packs are parsed on another thread while the tree is walked.
     let owned: Vec<String> = targets.to_vec();
@@ -315,9 +316,7 @@ fn rules_table(target: Option<&str>) -> Result<String, String> {
         Some(t) => resolve_targets(&[t.to_string()])?,
         None => crate::packs::target_ids().into_iter().map(String::from).collect(),
     };
-    let tp = crate::timing::phase("packs: load");
     let packs = targets.iter().map(|t| crate::packs::load(t)).collect::<Result<Vec<_>, _>>()?;
-    tp.end();
     let mut table = comfy_table::Table::new();
     table.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
     let mut header = vec!["rule".to_string(), "aspect".to_string()];

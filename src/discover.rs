@@ -444,12 +444,10 @@ pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
             ignore::WalkState::Continue
         })
     });
-    let t = crate::timing::phase("discover: sort");
     let mut d = shared.into_inner().unwrap_or_default();
     d.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     d.paths.sort();
     d.observations.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
-    t.end();
     Ok(d)
 }
 

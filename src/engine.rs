@@ -32,7 +32,7 @@ pub fn evaluate_all(model: &Model, packs: &[Pack], tunings: &[crate::config::Tun
     let jobs = repo.len() + packs.len();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8).min(jobs.max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let reports: Vec<std::sync::Mutex<Option<TargetReport>>> = packs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let reports: Vec<std::sync::OnceLock<TargetReport>> = packs.iter().map(|_| std::sync::OnceLock::new()).collect();
     let work = || loop {
         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if i >= jobs {
@@ -43,10 +43,7 @@ pub fn evaluate_all(model: &Model, packs: &[Pack], tunings: &[crate::config::Tun
             continue;
         }
         let k = i - repo.len();
-        let report = evaluate_from(model, &packs[k], &tunings[k], k * RULES.len() / packs.len());
-        if let Ok(mut slot) = reports[k].lock() {
-            *slot = Some(report);
-        }
+        let _ = reports[k].set(evaluate_from(model, &packs[k], &tunings[k], k * RULES.len() / packs.len()));
     };
     if threads <= 1 {
         work();
@@ -60,11 +57,8 @@ pub fn evaluate_all(model: &Model, packs: &[Pack], tunings: &[crate::config::Tun
     reports
         .into_iter()
         .zip(packs.iter().zip(tunings))
-        .map(|(slot, (p, t))| {
-            let done = slot.into_inner().ok().flatten();
-            // (Every slot is filled: a worker that panicked has taken the scope down with it.)
-            done.unwrap_or_else(|| evaluate_with(model, p, t))
-        })
+        // (Every slot is filled: a worker that panicked has taken the scope down with it.)
+        .map(|(slot, (p, t))| slot.into_inner().unwrap_or_else(|| evaluate_with(model, p, t)))
         .collect()
 }
 
@@ -209,14 +203,14 @@ pub fn evaluate_from(model: &Model, pack: &Pack, tuning: &crate::config::Tuning,
     });
     let suppressed = before - findings.len();
     let (counts, verdict, aspects) = summarize(&findings);
-    let mut settings = crate::timing::tally("(plan)", || plan(&ctx));
+    let mut settings = plan(&ctx);
     for s in &mut settings {
         if let Some(own) = pack.platform.settings.get(&s.name) {
             s.name = own.clone();
         }
     }
-    let env = crate::timing::tally("(env rows)", || env_rows(&ctx));
-    let checklist = crate::timing::tally("(checklist)", || checklist(&ctx, &findings));
+    let env = env_rows(&ctx);
+    let checklist = checklist(&ctx, &findings);
     TargetReport {
         target: pack.platform.id.clone(),
         platform: pack.platform.name.clone(),

@@ -30,29 +30,10 @@ impl Hints {
     }
 }
 
-/// One searcher per family of rare needles. Leftmost-first searchers use the SIMD (Teddy)
-/// prefilter; `is_match` is exact for "does any needle of the family occur".
-struct Table {
-    health: aho_corasick::AhoCorasick,
-    key: aho_corasick::AhoCorasick,
-}
-
-fn table() -> Option<&'static Table> {
-    static T: std::sync::OnceLock<Option<Table>> = std::sync::OnceLock::new();
-    T.get_or_init(|| {
-        let build = |words: &[&str]| {
-            aho_corasick::AhoCorasick::builder()
-                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-                .build(words)
-                .ok()
-        };
-        Some(Table {
-            health: build(crate::model::HEALTH_WORDS)?,
-            key: build(crate::checks::committed_api_key::PREFIXES)?,
-        })
-    })
-    .as_ref()
-}
+/// Health-route words (the model then looks for the routes themselves).
+static HEALTH_NEEDLES: crate::text::Needles = crate::text::Needles::new(crate::model::HEALTH_WORDS);
+/// Provider-key prefixes (the rule then checks each candidate's shape and context).
+static KEY_NEEDLES: crate::text::Needles = crate::text::Needles::new(crate::checks::committed_api_key::PREFIXES);
 
 /// The bits a file of `kind` at `rel` needs.
 fn wanted(kind: FileKind) -> u8 {
@@ -72,20 +53,16 @@ pub fn of(kind: FileKind, rel: &str, text: Option<&str>) -> Hints {
     if want == 0 {
         return Hints(got);
     }
-    let Some(t) = table() else {
-        // No automaton (never expected): every bit set, so nothing is skipped.
-        return Hints(got | want);
-    };
     let bytes = text.as_bytes();
     // The source prefilter stops at its first (usually early) match. A test is never parsed, so
     // its FACTS bit is left unset.
     if want & FACTS != 0 && got & TEST == 0 && crate::parse::source::may_matter(bytes) {
         got |= FACTS;
     }
-    if want & HEALTH != 0 && t.health.is_match(bytes) {
+    if want & HEALTH != 0 && HEALTH_NEEDLES.any_in(text) {
         got |= HEALTH;
     }
-    if want & KEY != 0 && t.key.is_match(bytes) {
+    if want & KEY != 0 && KEY_NEEDLES.any_in(text) {
         got |= KEY;
     }
     if want & SUPPRESS != 0 && memchr::memmem::find(bytes, crate::suppress::MARKER.as_bytes()).is_some() {

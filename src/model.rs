@@ -360,9 +360,7 @@ impl Model {
             observations: d.observations,
             ..Default::default()
         };
-        let t = crate::timing::phase("model: paths set");
         m.paths = std::mem::take(&mut d.paths).into_iter().collect();
-        t.end();
         // Every file is parsed once, in parallel, each within the time budget.
         let t = crate::timing::phase("parse");
         let (mut parsed, files) = parse_all(std::mem::take(&mut d.files), budget, &mut m.observations);
@@ -400,15 +398,14 @@ impl Model {
         if m.apps.is_empty() {
             m.apps.push(App::default());
         }
-        m.app_index = m.apps.iter().enumerate().map(|(i, a)| (a.dir.clone(), i)).rev().collect();
-        let app_index = std::mem::take(&mut m.app_index);
+        let app_index: std::collections::HashMap<String, usize> = m.apps.iter().enumerate().map(|(i, a)| (a.dir.clone(), i)).rev().collect();
         // The deepest app that holds a file (the first, the root, when none does).
-        let app_of = |rel: &str, _apps: &Vec<App>| -> usize { deepest_in(&app_index, parent(rel)).unwrap_or(0) };
+        let app_of = |rel: &str| -> usize { deepest_in(&app_index, parent(rel)).unwrap_or(0) };
 
         for (fi, f) in d.files.iter().enumerate() {
             let Some(text) = f.text.as_deref() else {
                 if f.kind == FileKind::Lockfile {
-                    let a = app_of(&f.rel, &m.apps);
+                    let a = app_of(&f.rel);
                     m.apps[a].lockfiles.push(f.rel.clone());
                 }
                 continue;
@@ -462,7 +459,7 @@ impl Model {
                     });
                 }
                 FileKind::NextConfig => {
-                    let a = app_of(&f.rel, &m.apps);
+                    let a = app_of(&f.rel);
                     let Parsed::NextConfig(cfg) = parsed else { continue };
                     // A next.config inside a package's templates or examples is scaffolding.
                     if is_sample_path(m.apps[a].local(&f.rel)) {
@@ -476,7 +473,7 @@ impl Model {
                     }
                 }
                 FileKind::PrismaSchema => {
-                    let a = app_of(&f.rel, &m.apps);
+                    let a = app_of(&f.rel);
                     let Parsed::Prisma(schema) = parsed else { continue };
                     for (line, msg) in &schema.errors {
                         m.observations.push(parse_error(&f.rel, *line, "Prisma schema", msg));
@@ -492,11 +489,11 @@ impl Model {
                 }
                 FileKind::PrismaConfig => {
                     let Parsed::PrismaConfig(v) = parsed else { continue };
-                    let a = app_of(&f.rel, &m.apps);
+                    let a = app_of(&f.rel);
                     m.apps[a].prisma_config = Some(Doc { rel: f.rel.clone(), v });
                 }
                 FileKind::NodeVersion => {
-                    let a = app_of(&f.rel, &m.apps);
+                    let a = app_of(&f.rel);
                     m.apps[a].node_version_file = Some((f.rel.clone(), text.trim().to_string()));
                 }
                 FileKind::ShellScript => {
@@ -507,7 +504,7 @@ impl Model {
                     if f.hints.has(crate::hints::TEST) {
                         continue;
                     }
-                    let a = app_of(&f.rel, &m.apps);
+                    let a = app_of(&f.rel);
                     let local = m.apps[a].local(&f.rel).to_string();
                     if let Some(route) = route_of(&local) {
                         m.apps[a].routes.push(Route {
@@ -1250,12 +1247,6 @@ impl Model {
 
     /// The app with the longest directory that holds `rel` (a file or a directory).
     pub fn deepest_app(&self, rel: &str) -> Option<usize> {
-        if self.app_index.len() != self.apps.len() {
-            // A model assembled by hand, without its index.
-            return (0..self.apps.len())
-                .filter(|&i| under(rel, &self.apps[i].dir))
-                .max_by_key(|&i| self.apps[i].dir.len());
-        }
         deepest_in(&self.app_index, rel)
     }
 
@@ -1555,7 +1546,8 @@ fn wants_parse(f: &RepoFile) -> bool {
         return false;
     }
     match f.kind {
-        FileKind::Source => !f.hints.has(crate::hints::TEST) && f.hints.has(crate::hints::FACTS),
+        // (A test's FACTS bit is never set.)
+        FileKind::Source => f.hints.has(crate::hints::FACTS),
         FileKind::Lockfile | FileKind::Workspace | FileKind::Gitignore | FileKind::Migration | FileKind::NodeVersion => false,
         FileKind::ShellScript | FileKind::Workflow => false,
         _ => true,
@@ -1589,9 +1581,7 @@ fn parse_one(f: &RepoFile) -> Parsed {
 /// budget (or whose parser failed) is reported as `file-skipped` and left out. Entry `i` is
 /// `files[i]`'s result; the files are handed back.
 fn parse_all(files: Vec<RepoFile>, budget: std::time::Duration, obs: &mut Vec<Observation>) -> (Vec<Parsed>, Vec<RepoFile>) {
-    let t = crate::timing::phase("parse: select");
     let wanted: Vec<usize> = (0..files.len()).filter(|&i| wants_parse(&files[i])).collect();
-    t.end();
     let mut out: Vec<Parsed> = (0..files.len()).map(|_| Parsed::Nothing).collect();
     let files = std::sync::Arc::new(files);
     let threads = if wanted.len() > 8 {
@@ -1601,9 +1591,7 @@ fn parse_all(files: Vec<RepoFile>, budget: std::time::Duration, obs: &mut Vec<Ob
     };
     let (shared, idx) = (files.clone(), std::sync::Arc::new(wanted));
     let job_idx = idx.clone();
-    let t = crate::timing::phase("parse: pool");
     let outcomes = crate::pool::run(idx.len(), threads, budget, move |j| parse_one(&shared[job_idx[j]]));
-    t.end();
     for (j, outcome) in outcomes.into_iter().enumerate() {
         let f = &files[idx[j]];
         out[idx[j]] = match outcome {

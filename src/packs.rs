@@ -135,10 +135,18 @@ pub fn target_ids() -> Vec<&'static str> {
     PACK_SOURCES.iter().map(|(id, _)| *id).collect()
 }
 
+/// The embedded text of target `id`'s pack; an error naming it when there is no such target.
+pub fn source(id: &str) -> Result<&'static str, String> {
+    PACK_SOURCES
+        .iter()
+        .find(|(t, _)| *t == id)
+        .map(|(_, src)| *src)
+        .ok_or_else(|| format!("unknown target `{id}`"))
+}
+
 /// Load one embedded pack.
 pub fn load(id: &str) -> Result<Pack, String> {
-    let (_, src) = PACK_SOURCES.iter().find(|(t, _)| *t == id).ok_or_else(|| format!("unknown target `{id}`"))?;
-    toml::from_str(src).map_err(|e| format!("rules/{id}.toml is invalid: {e}"))
+    toml::from_str(source(id)?).map_err(|e| format!("rules/{id}.toml is invalid: {e}"))
 }
 
 /// Fill `{name}` placeholders from an observation's variables; unknown ones stay as written.
