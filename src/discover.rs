@@ -332,50 +332,59 @@ impl GitState {
 
 /// The state of directory `dir` (already visited: the walker visits a directory before its
 /// entries), from its parent's and its own `.gitignore` (a regular file under 1 MiB, never a
-/// link or a pipe).
-fn git_state(states: &GitStates, dir: &Path, depth: usize) -> GitState {
-    let parent = if depth == 0 {
-        GitState::default()
-    } else {
-        dir.parent().and_then(|p| states.get(p)).unwrap_or_default()
-    };
-    let ignored = depth > 0 && parent.ignores(dir, true);
-    let mut state = GitState { chain: parent.chain, ignored };
-    let gi = dir.join(".gitignore");
-    if !ignored && fs::symlink_metadata(&gi).is_ok_and(|m| m.is_file() && m.len() <= 1 << 20) {
-        let mut b = GitignoreBuilder::new(dir);
-        let _ = b.add(&gi);
-        if let Ok(g) = b.build() {
-            if !g.is_empty() {
-                state.chain.insert(0, Arc::new(g));
-                states.any.store(true, std::sync::atomic::Ordering::Release);
+/// link or a pipe). Only states that differ from the default (no rules, not ignored) are stored:
+/// a directory without one has none in force, so until some `.gitignore` has rules no lookup is
+/// made at all.
+fn git_state(states: &GitStates, dir: &Path, depth: usize) {
+    let parent = if depth == 0 { None } else { dir.parent().and_then(|p| states.get(p)) };
+    let ignored = parent.as_ref().is_some_and(|p| p.ignores(dir, true));
+    let mut chain = parent.as_ref().map(|p| p.chain.clone()).unwrap_or_default();
+    let mut own = false;
+    if !ignored {
+        let gi = dir.join(".gitignore");
+        if fs::symlink_metadata(&gi).is_ok_and(|m| m.is_file() && m.len() <= 1 << 20) {
+            let mut b = GitignoreBuilder::new(dir);
+            let _ = b.add(&gi);
+            if let Ok(g) = b.build() {
+                if !g.is_empty() {
+                    chain.insert(0, Arc::new(g));
+                    own = true;
+                }
             }
         }
     }
+    let state = match parent {
+        // Nothing of its own: the parent's state, shared.
+        Some(p) if !own && p.ignored == ignored => p,
+        None if !own && !ignored => return,
+        _ => Arc::new(GitState { chain, ignored }),
+    };
     if let Ok(mut m) = states.dirs.write() {
-        m.insert(dir.as_os_str().to_owned(), state.clone());
+        m.insert(dir.as_os_str().to_owned(), state);
     }
-    state
+    if own {
+        states.any.store(true, std::sync::atomic::Ordering::Release);
+    }
 }
 
-/// Every directory's [`GitState`], keyed by its path's bytes.
+/// The directories whose [`GitState`] is not the default, keyed by their path's bytes.
 #[derive(Default)]
 struct GitStates {
-    dirs: RwLock<HashMap<std::ffi::OsString, GitState>>,
+    dirs: RwLock<HashMap<std::ffi::OsString, Arc<GitState>>>,
     /// Some `.gitignore` has rules. Directories are visited before their entries, so while this
-    /// is false no file seen so far is ignored and the lookups are skipped.
+    /// is false no file or directory seen so far is ignored and the lookups are skipped.
     any: std::sync::atomic::AtomicBool,
 }
 
 impl GitStates {
-    fn get(&self, dir: &Path) -> Option<GitState> {
+    fn get(&self, dir: &Path) -> Option<Arc<GitState>> {
+        if !self.any.load(std::sync::atomic::Ordering::Acquire) {
+            return None;
+        }
         self.dirs.read().ok().and_then(|m| m.get(dir.as_os_str()).cloned())
     }
     /// Does git ignore the file `path`?
     fn ignores_file(&self, path: &Path) -> bool {
-        if !self.any.load(std::sync::atomic::Ordering::Acquire) {
-            return false;
-        }
         path.parent().and_then(|p| self.get(p)).is_some_and(|s| s.ignores(path, false))
     }
 }
@@ -422,6 +431,7 @@ pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
                             &root,
                             entry.path(),
                             rel,
+                            kind,
                             entry.file_type(),
                             &limits,
                             &mut local.d.files,
@@ -451,7 +461,19 @@ pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
     Ok(d)
 }
 
-fn visit(root: &Path, path: &Path, rel: Option<String>, ftype: Option<fs::FileType>, limits: &Limits, out: &mut Vec<RepoFile>, obs: &mut Vec<Observation>) {
+/// Read one entry of the walk: `rel` is its relative path (`None` when the name is not UTF-8)
+/// and `kind` what [`classify`] made of it.
+#[allow(clippy::too_many_arguments)]
+fn visit(
+    root: &Path,
+    path: &Path,
+    rel: Option<String>,
+    kind: Option<FileKind>,
+    ftype: Option<fs::FileType>,
+    limits: &Limits,
+    out: &mut Vec<RepoFile>,
+    obs: &mut Vec<Observation>,
+) {
     let Some(ftype) = ftype else { return };
     if ftype.is_dir() {
         return;
@@ -471,7 +493,7 @@ fn visit(root: &Path, path: &Path, rel: Option<String>, ftype: Option<fs::FileTy
         ));
         return;
     };
-    let Some(kind) = classify(&rel) else { return };
+    let Some(kind) = kind else { return };
     // Resolve what to read: a regular file, or a symlink whose target stays inside the root.
     let target: PathBuf = if ftype.is_symlink() {
         match fs::canonicalize(path) {
@@ -736,6 +758,30 @@ mod tests {
         );
         assert!(!d.paths.iter().any(|p| p == "out/deep/page.js"));
         assert!(d.paths.iter().any(|p| p == "out/deep/Dockerfile"));
+    }
+
+    #[test]
+    fn a_nested_gitignore_rules_its_own_subtree_only() {
+        // No `.gitignore` at the root: directories stay in the default state until one is seen,
+        // and the rules then reach every directory below, however deep, and nothing beside.
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("apps/web/src/deep/er")).unwrap();
+        fs::create_dir_all(root.join("apps/api")).unwrap();
+        fs::write(
+            root.join("apps/web/.gitignore"),
+            "*.gen.ts
+",
+        )
+        .unwrap();
+        fs::write(root.join("apps/web/src/deep/er/x.gen.ts"), "x").unwrap();
+        fs::write(root.join("apps/web/src/deep/er/x.ts"), "x").unwrap();
+        fs::write(root.join("apps/web/y.gen.ts"), "x").unwrap();
+        fs::write(root.join("apps/api/y.gen.ts"), "x").unwrap();
+        fs::write(root.join("z.gen.ts"), "x").unwrap();
+        let d = discover(root, &Limits::default()).unwrap();
+        let rels: Vec<&str> = d.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(rels, vec!["apps/api/y.gen.ts", "apps/web/.gitignore", "apps/web/src/deep/er/x.ts", "z.gen.ts"]);
     }
 
     #[cfg(unix)]

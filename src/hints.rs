@@ -65,7 +65,9 @@ pub fn of(kind: FileKind, rel: &str, text: Option<&str>) -> Hints {
     if want & KEY != 0 && KEY_NEEDLES.any_in(text) {
         got |= KEY;
     }
-    if want & SUPPRESS != 0 && memchr::memmem::find(bytes, crate::suppress::MARKER.as_bytes()).is_some() {
+    static MARKER: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    let marker = MARKER.get_or_init(|| memchr::memmem::Finder::new(crate::suppress::MARKER.as_bytes()));
+    if want & SUPPRESS != 0 && marker.find(bytes).is_some() {
         got |= SUPPRESS;
     }
     Hints(got)

@@ -239,21 +239,22 @@ fn deepest_in(index: &std::collections::HashMap<String, usize>, rel: &str) -> Op
 
 pub fn is_test_path(rel: &str) -> bool {
     static MARKERS: crate::text::Needles = crate::text::Needles::new(TEST_MARKERS);
-    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let (dirs, name) = rel.rsplit_once('/').unwrap_or(("", rel));
     let stem = name.split('.').next().unwrap_or(name);
     // Mock data (`mock.ts`, `mocks.ts`, `payment.mock.ts`, `__mocks__/`) feeds tests.
     let mock = ["mock", "mocks", "mock-data", "mockdata"].iter().any(|m| stem.eq_ignore_ascii_case(m)) || name.contains(".mock.");
     // One pass over the name for all the markers.
-    let marked = MARKERS.any_in(name);
-    // `e2e_tests/`, `integration-tests/`: a test suite's own folder (not `-test` alone: `ab-test/`
-    // is a feature).
+    if mock || MARKERS.any_in(name) || TEST_DIRS.contains(&name) {
+        return true;
+    }
+    // A test folder, or a test suite's own (`e2e_tests/`, `integration-tests/`; not `-test`
+    // alone: `ab-test/` is a feature).
     let suite = |seg: &str| {
         let b = seg.as_bytes();
         let ends = |x: &[u8]| b.len() >= x.len() && b[b.len() - x.len()..].eq_ignore_ascii_case(x);
         ends(b"_tests") || ends(b"-tests") || b.len() >= 3 && b[..3].eq_ignore_ascii_case(b"e2e")
     };
-    let dirs = rel.rsplit_once('/').map_or("", |(d, _)| d);
-    mock || marked || rel.split('/').any(|seg| seg == "__mocks__" || TEST_DIRS.contains(&seg)) || dirs.split('/').any(suite)
+    !dirs.is_empty() && dirs.split('/').any(|seg| TEST_DIRS.contains(&seg) || suite(seg))
 }
 
 /// Folders whose files are samples or served content, not the repository's own configuration:
