@@ -87,12 +87,19 @@ fn generate(root: &Path, files: usize, density: Density) {
     let apps = (files / per_app).max(1);
     let mut n = 0;
     write(root, "package.json", "{\"name\":\"mono\",\"private\":true,\"workspaces\":[\"apps/*\"]}");
+    // create-next-app's `.gitignore`, as every real repository has one (the scan matches each
+    // source and env file against it).
+    write(
+        root,
+        ".gitignore",
+        "node_modules\n.next\n/out\n.env*.local\n*.log\n.vercel\n*.tsbuildinfo\nnext-env.d.ts\n",
+    );
     write(
         root,
         "docker-compose.yml",
         "services:\n  db:\n    image: postgres:16\n    volumes:\n      - pg:/var/lib/postgresql/data\nvolumes:\n  pg:\n",
     );
-    n += 2;
+    n += 3;
     for a in 0..apps {
         let base = format!("apps/app{a}");
         write(root, &format!("{base}/package.json"), "{\"name\":\"a\",\"scripts\":{\"build\":\"next build\",\"start\":\"next start\"},\"dependencies\":{\"next\":\"^15.1.0\",\"@prisma/client\":\"^6.0.0\"},\"devDependencies\":{\"prisma\":\"^6.0.0\"}}\n");
@@ -176,30 +183,28 @@ fn rounds(runs: usize, jobs: &mut [Box<dyn FnMut() + '_>]) -> Vec<(Duration, Opt
 
 fn walk_only(root: &Path) -> usize {
     let count = std::sync::atomic::AtomicUsize::new(0);
-    deploy_audit::discover::walker(root).build_parallel().run(|| {
+    deploy_audit::discover::walk(root, deploy_audit::discover::WALK_THREADS, (), || {
         let count = &count;
-        Box::new(move |_| {
-            count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            ignore::WalkState::Continue
-        })
+        move |listing: &deploy_audit::discover::Listing<'_>, _: &()| {
+            count.fetch_add(listing.entries.len(), std::sync::atomic::Ordering::Relaxed);
+        }
     });
     count.into_inner()
 }
 
 fn walk_and_read(root: &Path) -> usize {
     let bytes = std::sync::atomic::AtomicUsize::new(0);
-    deploy_audit::discover::walker(root).build_parallel().run(|| {
+    deploy_audit::discover::walk(root, deploy_audit::discover::WALK_THREADS, (), || {
         let bytes = &bytes;
-        Box::new(move |e| {
-            if let Ok(e) = e {
-                if e.file_type().is_some_and(|t| t.is_file()) {
+        move |listing: &deploy_audit::discover::Listing<'_>, _: &()| {
+            for e in listing.entries {
+                if e.file_type().is_ok_and(|t| t.is_file()) {
                     if let Ok(b) = std::fs::read(e.path()) {
                         bytes.fetch_add(b.len(), std::sync::atomic::Ordering::Relaxed);
                     }
                 }
             }
-            ignore::WalkState::Continue
-        })
+        }
     });
     bytes.into_inner()
 }

@@ -13,11 +13,10 @@
 
 use crate::observe::Observation;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
-use std::collections::HashMap;
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FileKind {
@@ -282,27 +281,130 @@ fn rel_path(root: &Path, path: &Path) -> Option<String> {
     }
 }
 
-/// The walker every scan uses: hidden files included, no symlink following, dependency and build
-/// folders pruned, `.gitignore` applied by [`discover`] per file kind (not by the walker).
-/// Benchmarks use it for the walk-only floor.
-pub fn walker(root: &Path) -> ignore::WalkBuilder {
-    let mut builder = ignore::WalkBuilder::new(root);
-    builder
-        .hidden(false)
-        .follow_links(false)
-        .git_ignore(false)
-        .git_global(false)
-        .git_exclude(false)
-        .require_git(false)
-        .ignore(false)
-        .parents(false)
-        .threads(2)
-        .filter_entry(|e| {
-            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            !(is_dir && e.depth() > 0 && e.file_name().to_str().is_some_and(|n| SKIP_DIRS.contains(&n)))
-        });
-    builder
+/// The walk every scan uses (and the benchmark's floor): directories listed in parallel on
+/// `threads` threads, hidden files included, no symbolic link followed, dependency and build
+/// folders ([`SKIP_DIRS`]) pruned. Each directory is listed once, whole, by one thread, which
+/// hands its entries to that thread's visitor together with the state its parent's visit
+/// produced; the visitor returns the state its subdirectories inherit (for a scan, the
+/// `.gitignore` rules in force), so no state is looked up in a shared table and no file is
+/// probed for. The work is a shared stack of directories, never the call stack: a tree nested
+/// thousands deep walks like a flat one. `make` builds one visitor per thread; they are dropped
+/// when the walk ends.
+pub fn walk<T, V, M>(root: &Path, threads: usize, root_state: T, make: M)
+where
+    T: Send + Sync,
+    V: FnMut(&Listing<'_>, &T) -> T,
+    M: Fn() -> V + Sync,
+{
+    struct Queue<T> {
+        dirs: Vec<(PathBuf, usize, Arc<T>)>,
+        /// Directories being listed or visited.
+        busy: usize,
+        /// A visitor panicked: every worker stops (the panic then reaches the caller).
+        failed: bool,
+    }
+    let queue = Mutex::new(Queue {
+        dirs: vec![(root.to_path_buf(), 0, Arc::new(root_state))],
+        busy: 0,
+        failed: false,
+    });
+    let wake = std::sync::Condvar::new();
+    let work = || {
+        let mut visitor = make();
+        let mut entries: Vec<fs::DirEntry> = Vec::new();
+        let mut subdirs: Vec<PathBuf> = Vec::new();
+        loop {
+            let (dir, depth, state) = {
+                let Ok(mut q) = queue.lock() else { return };
+                loop {
+                    if q.failed {
+                        return;
+                    }
+                    if let Some(job) = q.dirs.pop() {
+                        q.busy += 1;
+                        break job;
+                    }
+                    if q.busy == 0 {
+                        wake.notify_all();
+                        return;
+                    }
+                    q = match wake.wait(q) {
+                        Ok(q) => q,
+                        Err(_) => return,
+                    };
+                }
+            };
+            entries.clear();
+            subdirs.clear();
+            let mut error = None;
+            match fs::read_dir(&dir) {
+                Ok(rd) => {
+                    for e in rd {
+                        match e {
+                            Ok(e) => {
+                                let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+                                if is_dir {
+                                    let name = e.file_name();
+                                    if name.to_str().is_some_and(|n| SKIP_DIRS.contains(&n)) {
+                                        continue;
+                                    }
+                                    subdirs.push(e.path());
+                                }
+                                entries.push(e);
+                            }
+                            Err(e) => error = Some(e),
+                        }
+                    }
+                }
+                Err(e) => error = Some(e),
+            }
+            let listing = Listing {
+                dir: &dir,
+                depth,
+                entries: &entries,
+                error: error.as_ref(),
+            };
+            let visited = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| visitor(&listing, &state)));
+            let Ok(mut q) = queue.lock() else { return };
+            q.busy -= 1;
+            let inherited = match visited {
+                Ok(t) => Arc::new(t),
+                Err(panic) => {
+                    q.failed = true;
+                    drop(q);
+                    wake.notify_all();
+                    std::panic::resume_unwind(panic);
+                }
+            };
+            let woken = !subdirs.is_empty() || q.busy == 0;
+            q.dirs.extend(subdirs.drain(..).map(|d| (d, depth + 1, inherited.clone())));
+            drop(q);
+            if woken {
+                wake.notify_all();
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        let work = &work;
+        for _ in 1..threads.max(1) {
+            scope.spawn(work);
+        }
+        work();
+    });
 }
+
+/// One directory as the walk hands it to a visitor: its path (the root joined with names), its
+/// depth (0 for the root), its entries (pruned folders left out) and the error that cut its
+/// listing short, if one did.
+pub struct Listing<'a> {
+    pub dir: &'a Path,
+    pub depth: usize,
+    pub entries: &'a [fs::DirEntry],
+    pub error: Option<&'a std::io::Error>,
+}
+
+/// Threads the walk uses.
+pub const WALK_THREADS: usize = 2;
 
 /// The `.gitignore` rules in force in a directory: its own and its ancestors', deepest first,
 /// and whether git ignores the directory itself.
@@ -330,62 +432,28 @@ impl GitState {
     }
 }
 
-/// The state of directory `dir` (already visited: the walker visits a directory before its
-/// entries), from its parent's and its own `.gitignore` (a regular file under 1 MiB, never a
-/// link or a pipe). Only states that differ from the default (no rules, not ignored) are stored:
-/// a directory without one has none in force, so until some `.gitignore` has rules no lookup is
-/// made at all.
-fn git_state(states: &GitStates, dir: &Path, depth: usize) {
-    let parent = if depth == 0 { None } else { dir.parent().and_then(|p| states.get(p)) };
-    let ignored = parent.as_ref().is_some_and(|p| p.ignores(dir, true));
-    let mut chain = parent.as_ref().map(|p| p.chain.clone()).unwrap_or_default();
-    let mut own = false;
-    if !ignored {
+/// The state of directory `dir` from its parent's (`None`: no rules in force) and its own
+/// `.gitignore` when its listing holds one (a regular file under 1 MiB, never a link or a pipe).
+fn git_state(parent: &Option<Arc<GitState>>, dir: &Path, depth: usize, has_gitignore: bool) -> Option<Arc<GitState>> {
+    let ignored = depth > 0 && parent.as_ref().is_some_and(|p| p.ignores(dir, true));
+    let mut own = None;
+    if !ignored && has_gitignore {
         let gi = dir.join(".gitignore");
         if fs::symlink_metadata(&gi).is_ok_and(|m| m.is_file() && m.len() <= 1 << 20) {
             let mut b = GitignoreBuilder::new(dir);
             let _ = b.add(&gi);
-            if let Ok(g) = b.build() {
-                if !g.is_empty() {
-                    chain.insert(0, Arc::new(g));
-                    own = true;
-                }
-            }
+            own = b.build().ok().filter(|g| !g.is_empty());
         }
     }
-    let state = match parent {
+    match (parent, own) {
         // Nothing of its own: the parent's state, shared.
-        Some(p) if !own && p.ignored == ignored => p,
-        None if !own && !ignored => return,
-        _ => Arc::new(GitState { chain, ignored }),
-    };
-    if let Ok(mut m) = states.dirs.write() {
-        m.insert(dir.as_os_str().to_owned(), state);
-    }
-    if own {
-        states.any.store(true, std::sync::atomic::Ordering::Release);
-    }
-}
-
-/// The directories whose [`GitState`] is not the default, keyed by their path's bytes.
-#[derive(Default)]
-struct GitStates {
-    dirs: RwLock<HashMap<std::ffi::OsString, Arc<GitState>>>,
-    /// Some `.gitignore` has rules. Directories are visited before their entries, so while this
-    /// is false no file or directory seen so far is ignored and the lookups are skipped.
-    any: std::sync::atomic::AtomicBool,
-}
-
-impl GitStates {
-    fn get(&self, dir: &Path) -> Option<Arc<GitState>> {
-        if !self.any.load(std::sync::atomic::Ordering::Acquire) {
-            return None;
+        (Some(p), None) if p.ignored == ignored => Some(p.clone()),
+        (None, None) if !ignored => None,
+        (p, own) => {
+            let mut chain: Vec<Arc<Gitignore>> = own.map(Arc::new).into_iter().collect();
+            chain.extend(p.as_ref().map(|p| p.chain.clone()).unwrap_or_default());
+            Some(Arc::new(GitState { chain, ignored }))
         }
-        self.dirs.read().ok().and_then(|m| m.get(dir.as_os_str()).cloned())
-    }
-    /// Does git ignore the file `path`?
-    fn ignores_file(&self, path: &Path) -> bool {
-        path.parent().and_then(|p| self.get(p)).is_some_and(|s| s.ignores(path, false))
     }
 }
 
@@ -393,66 +461,57 @@ impl GitStates {
 pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
     let root = root.canonicalize()?;
     let shared = Mutex::new(Discovery::default());
-    let states = GitStates::default();
-    let builder = walker(&root);
-    builder.build_parallel().run(|| {
-        let root = root.clone();
-        let limits = limits.clone();
-        let states = &states;
+    walk(&root, WALK_THREADS, None, || {
         // Each walker thread fills its own buffer and hands it over once, when it finishes.
         let mut local = Local {
             shared: &shared,
             d: Discovery::default(),
         };
-        Box::new(move |entry| {
-            local.d.walked += 1;
-            match entry {
-                Ok(entry) => {
-                    if entry.file_type().is_some_and(|t| t.is_dir()) {
-                        git_state(states, entry.path(), entry.depth());
-                    } else if entry.depth() > 0 {
-                        let rel = rel_path(&root, entry.path());
-                        let kind = rel.as_deref().and_then(classify);
-                        // What git ignores is left out, unless it defines the deployment.
-                        // An env template in the tree is committed documentation even when a
-                        // `.env*` rule matches it (it was added with `git add -f`).
-                        let template = kind == Some(FileKind::EnvFile) && is_env_template_name(&entry.file_name().to_string_lossy().to_ascii_lowercase());
-                        let skip = match kind {
-                            Some(k) if !k.follows_gitignore() || template => false,
-                            _ => states.ignores_file(entry.path()),
-                        };
-                        if skip {
-                            return ignore::WalkState::Continue;
-                        }
-                        if let Some(r) = &rel {
-                            local.d.paths.push(r.clone());
-                        }
-                        visit(
-                            &root,
-                            entry.path(),
-                            rel,
-                            kind,
-                            entry.file_type(),
-                            &limits,
-                            &mut local.d.files,
-                            &mut local.d.observations,
-                        );
-                    }
-                }
-                Err(err) => {
-                    let msg = err.to_string();
-                    if !msg.contains("File system loop") {
-                        local.d.observations.push(Observation::new(
-                            "file-skipped",
-                            None,
-                            None,
-                            format!("part of the tree could not be walked: {}", crate::text::sanitize(&msg)),
-                        ));
-                    }
-                }
+        let root = &root;
+        move |listing: &Listing<'_>, parent: &Option<Arc<GitState>>| {
+            let d = &mut local.d;
+            d.walked += usize::from(listing.depth == 0) + listing.entries.len();
+            if let Some(err) = listing.error {
+                let shown = crate::text::sanitize(&listing.dir.strip_prefix(root).unwrap_or(listing.dir).to_string_lossy());
+                let at = if shown.is_empty() { ".".to_string() } else { shown };
+                d.observations.push(Observation::new(
+                    "file-skipped",
+                    None,
+                    None,
+                    format!("part of the tree could not be walked: {at}: {}", crate::text::sanitize(&err.to_string())),
+                ));
             }
-            ignore::WalkState::Continue
-        })
+            let has_gitignore = listing
+                .entries
+                .iter()
+                .any(|e| e.file_name() == ".gitignore" && e.file_type().is_ok_and(|t| t.is_file()));
+            let state = git_state(parent, listing.dir, listing.depth, has_gitignore);
+            for entry in listing.entries {
+                let Ok(ftype) = entry.file_type() else { continue };
+                if ftype.is_dir() {
+                    continue;
+                }
+                let path = entry.path();
+                let rel = rel_path(root, &path);
+                let kind = rel.as_deref().and_then(classify);
+                // What git ignores is left out, unless it defines the deployment.
+                // An env template in the tree is committed documentation even when a
+                // `.env*` rule matches it (it was added with `git add -f`).
+                let template = kind == Some(FileKind::EnvFile) && is_env_template_name(&entry.file_name().to_string_lossy().to_ascii_lowercase());
+                let skip = match kind {
+                    Some(k) if !k.follows_gitignore() || template => false,
+                    _ => state.as_ref().is_some_and(|s| s.ignores(&path, false)),
+                };
+                if skip {
+                    continue;
+                }
+                if let Some(r) = &rel {
+                    d.paths.push(r.clone());
+                }
+                visit(root, &path, rel, kind, Some(ftype), limits, &mut d.files, &mut d.observations);
+            }
+            state
+        }
     });
     let mut d = shared.into_inner().unwrap_or_default();
     d.files.sort_by(|a, b| a.rel.cmp(&b.rel));
@@ -758,6 +817,56 @@ mod tests {
         );
         assert!(!d.paths.iter().any(|p| p == "out/deep/page.js"));
         assert!(d.paths.iter().any(|p| p == "out/deep/Dockerfile"));
+    }
+
+    #[test]
+    fn the_walk_lists_every_directory_once_and_hands_each_its_parents_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let mut deep = root.to_path_buf();
+        for i in 0..40 {
+            deep.push(format!("d{i}"));
+            fs::create_dir_all(&deep).unwrap();
+            fs::write(deep.join("f.ts"), "x").unwrap();
+            fs::create_dir_all(root.join(format!("wide{i}/node_modules/x"))).unwrap();
+            fs::write(root.join(format!("wide{i}/node_modules/x/index.js")), "x").unwrap();
+            fs::write(root.join(format!("wide{i}/g.ts")), "x").unwrap();
+        }
+        let seen = Mutex::new(Vec::new());
+        walk(root, 2, 0usize, || {
+            let seen = &seen;
+            move |l: &Listing<'_>, parent: &usize| {
+                // The state is the parent's depth plus one: every directory gets its parent's.
+                assert_eq!(*parent, l.depth);
+                for e in l.entries.iter().filter(|e| e.file_type().unwrap().is_file()) {
+                    seen.lock().unwrap().push(e.path().strip_prefix(root).unwrap().to_string_lossy().into_owned());
+                }
+                l.depth + 1
+            }
+        });
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort();
+        assert_eq!(seen.len(), 80, "{seen:?}");
+        assert!(seen.iter().all(|p| !p.contains("node_modules")));
+        assert_eq!(seen.iter().filter(|p| p.ends_with("f.ts")).count(), 40);
+    }
+
+    #[test]
+    fn a_visitor_that_panics_ends_the_walk_instead_of_hanging_it() {
+        let dir = tempfile::tempdir().unwrap();
+        for i in 0..20 {
+            fs::create_dir_all(dir.path().join(format!("a{i}/b"))).unwrap();
+        }
+        let r = std::panic::catch_unwind(|| {
+            walk(dir.path(), 2, (), || {
+                |l: &Listing<'_>, _: &()| {
+                    if l.depth == 2 {
+                        panic!("visitor bug");
+                    }
+                }
+            })
+        });
+        assert!(r.is_err());
     }
 
     #[test]
