@@ -198,8 +198,8 @@ fn walk_and_read(root: &Path) -> usize {
         let bytes = &bytes;
         move |listing: &deploy_audit::discover::Listing<'_>, _: &()| {
             for e in listing.entries {
-                if e.file_type().is_ok_and(|t| t.is_file()) {
-                    if let Ok(b) = std::fs::read(e.path()) {
+                if e.file_type.is_file() {
+                    if let Ok(b) = std::fs::read(&e.path) {
                         bytes.fetch_add(b.len(), std::sync::atomic::Ordering::Relaxed);
                     }
                 }

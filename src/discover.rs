@@ -311,7 +311,7 @@ where
     let wake = std::sync::Condvar::new();
     let work = || {
         let mut visitor = make();
-        let mut entries: Vec<fs::DirEntry> = Vec::new();
+        let mut entries: Vec<Entry> = Vec::new();
         let mut subdirs: Vec<PathBuf> = Vec::new();
         loop {
             let (dir, depth, state) = {
@@ -342,15 +342,16 @@ where
                     for e in rd {
                         match e {
                             Ok(e) => {
-                                let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
-                                if is_dir {
-                                    let name = e.file_name();
-                                    if name.to_str().is_some_and(|n| SKIP_DIRS.contains(&n)) {
+                                // (An entry whose type cannot be read is neither listed nor entered.)
+                                let Ok(file_type) = e.file_type() else { continue };
+                                let path = e.path();
+                                if file_type.is_dir() {
+                                    if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| SKIP_DIRS.contains(&n)) {
                                         continue;
                                     }
-                                    subdirs.push(e.path());
+                                    subdirs.push(path.clone());
                                 }
-                                entries.push(e);
+                                entries.push(Entry { path, file_type });
                             }
                             Err(e) => error = Some(e),
                         }
@@ -399,8 +400,15 @@ where
 pub struct Listing<'a> {
     pub dir: &'a Path,
     pub depth: usize,
-    pub entries: &'a [fs::DirEntry],
+    pub entries: &'a [Entry],
     pub error: Option<&'a std::io::Error>,
+}
+
+/// An entry of a listing: its path and its type as the directory reports it (a symbolic link is
+/// a link, never what it points to).
+pub struct Entry {
+    pub path: PathBuf,
+    pub file_type: fs::FileType,
 }
 
 /// Threads the walk uses.
@@ -484,23 +492,22 @@ pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
             let has_gitignore = listing
                 .entries
                 .iter()
-                .any(|e| e.file_name() == ".gitignore" && e.file_type().is_ok_and(|t| t.is_file()));
+                .any(|e| e.file_type.is_file() && e.path.file_name().is_some_and(|n| n == ".gitignore"));
             let state = git_state(parent, listing.dir, listing.depth, has_gitignore);
-            for entry in listing.entries {
-                let Ok(ftype) = entry.file_type() else { continue };
-                if ftype.is_dir() {
-                    continue;
-                }
-                let path = entry.path();
-                let rel = rel_path(root, &path);
+            for entry in listing.entries.iter().filter(|e| !e.file_type.is_dir()) {
+                let path = &entry.path;
+                let rel = rel_path(root, path);
                 let kind = rel.as_deref().and_then(classify);
                 // What git ignores is left out, unless it defines the deployment.
                 // An env template in the tree is committed documentation even when a
                 // `.env*` rule matches it (it was added with `git add -f`).
-                let template = kind == Some(FileKind::EnvFile) && is_env_template_name(&entry.file_name().to_string_lossy().to_ascii_lowercase());
+                let template = kind == Some(FileKind::EnvFile)
+                    && path
+                        .file_name()
+                        .is_some_and(|n| is_env_template_name(&n.to_string_lossy().to_ascii_lowercase()));
                 let skip = match kind {
                     Some(k) if !k.follows_gitignore() || template => false,
-                    _ => state.as_ref().is_some_and(|s| s.ignores(&path, false)),
+                    _ => state.as_ref().is_some_and(|s| s.ignores(path, false)),
                 };
                 if skip {
                     continue;
@@ -508,7 +515,7 @@ pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
                 if let Some(r) = &rel {
                     d.paths.push(r.clone());
                 }
-                visit(root, &path, rel, kind, Some(ftype), limits, &mut d.files, &mut d.observations);
+                visit(root, path, rel, kind, entry.file_type, limits, &mut d.files, &mut d.observations);
             }
             state
         }
@@ -520,23 +527,19 @@ pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
     Ok(d)
 }
 
-/// Read one entry of the walk: `rel` is its relative path (`None` when the name is not UTF-8)
-/// and `kind` what [`classify`] made of it.
+/// Read one entry of the walk that is not a directory: `rel` is its relative path (`None` when
+/// the name is not UTF-8) and `kind` what [`classify`] made of it.
 #[allow(clippy::too_many_arguments)]
 fn visit(
     root: &Path,
     path: &Path,
     rel: Option<String>,
     kind: Option<FileKind>,
-    ftype: Option<fs::FileType>,
+    ftype: fs::FileType,
     limits: &Limits,
     out: &mut Vec<RepoFile>,
     obs: &mut Vec<Observation>,
 ) {
-    let Some(ftype) = ftype else { return };
-    if ftype.is_dir() {
-        return;
-    }
     let Some(rel) = rel else {
         let lossy = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
         if classify(&lossy).is_none() {
@@ -715,6 +718,11 @@ fn read_limited(opened: Option<fs::File>, path: &Path, limit: u64, size: u64) ->
 mod tests {
     use super::*;
 
+    /// The relative paths of the files the walk kept, in order.
+    fn kept(d: &Discovery) -> Vec<&str> {
+        d.files.iter().map(|f| f.rel.as_str()).collect()
+    }
+
     #[test]
     fn classifies_names() {
         assert_eq!(classify("Dockerfile"), Some(FileKind::Dockerfile));
@@ -765,7 +773,7 @@ mod tests {
         fs::write(root.join("Dockerfile"), "FROM node:20\n").unwrap();
         fs::write(root.join("bin.js"), b"\x00\x01binary").unwrap();
         let d = discover(root, &Limits::default()).unwrap();
-        let rels: Vec<&str> = d.files.iter().map(|f| f.rel.as_str()).collect();
+        let rels = kept(&d);
         assert_eq!(rels, vec!["Dockerfile", "bin.js", "package.json"]);
         assert_eq!(d.files[2].text.as_deref(), Some("{\"name\":\"a\"}"));
         assert!(d.files[1].text.is_none());
@@ -781,7 +789,7 @@ mod tests {
         fs::write(root.join(".env.example"), "A=\n").unwrap();
         fs::write(root.join(".env.local"), "A=2\n").unwrap();
         let d = discover(root, &Limits::default()).unwrap();
-        let rels: Vec<&str> = d.files.iter().map(|f| f.rel.as_str()).collect();
+        let rels = kept(&d);
         assert_eq!(rels, vec![".env.example", ".gitignore"]);
     }
 
@@ -803,7 +811,7 @@ mod tests {
         fs::write(root.join("sub/keep.local.ts"), "x").unwrap();
         fs::write(root.join("sub/drop.local.ts"), "x").unwrap();
         let d = discover(root, &Limits::default()).unwrap();
-        let rels: Vec<&str> = d.files.iter().map(|f| f.rel.as_str()).collect();
+        let rels = kept(&d);
         assert_eq!(
             rels,
             vec![
@@ -838,8 +846,8 @@ mod tests {
             move |l: &Listing<'_>, parent: &usize| {
                 // The state is the parent's depth plus one: every directory gets its parent's.
                 assert_eq!(*parent, l.depth);
-                for e in l.entries.iter().filter(|e| e.file_type().unwrap().is_file()) {
-                    seen.lock().unwrap().push(e.path().strip_prefix(root).unwrap().to_string_lossy().into_owned());
+                for e in l.entries.iter().filter(|e| e.file_type.is_file()) {
+                    seen.lock().unwrap().push(e.path.strip_prefix(root).unwrap().to_string_lossy().into_owned());
                 }
                 l.depth + 1
             }
@@ -877,19 +885,14 @@ mod tests {
         let root = dir.path();
         fs::create_dir_all(root.join("apps/web/src/deep/er")).unwrap();
         fs::create_dir_all(root.join("apps/api")).unwrap();
-        fs::write(
-            root.join("apps/web/.gitignore"),
-            "*.gen.ts
-",
-        )
-        .unwrap();
+        fs::write(root.join("apps/web/.gitignore"), "*.gen.ts\n").unwrap();
         fs::write(root.join("apps/web/src/deep/er/x.gen.ts"), "x").unwrap();
         fs::write(root.join("apps/web/src/deep/er/x.ts"), "x").unwrap();
         fs::write(root.join("apps/web/y.gen.ts"), "x").unwrap();
         fs::write(root.join("apps/api/y.gen.ts"), "x").unwrap();
         fs::write(root.join("z.gen.ts"), "x").unwrap();
         let d = discover(root, &Limits::default()).unwrap();
-        let rels: Vec<&str> = d.files.iter().map(|f| f.rel.as_str()).collect();
+        let rels = kept(&d);
         assert_eq!(rels, vec!["apps/api/y.gen.ts", "apps/web/.gitignore", "apps/web/src/deep/er/x.ts", "z.gen.ts"]);
     }
 

@@ -35,6 +35,9 @@ static HEALTH_NEEDLES: crate::text::Needles = crate::text::Needles::new(crate::m
 /// Provider-key prefixes (the rule then checks each candidate's shape and context).
 static KEY_NEEDLES: crate::text::Needles = crate::text::Needles::new(crate::checks::committed_api_key::PREFIXES);
 
+/// The suppression marker.
+static MARKER_NEEDLE: crate::text::Needles = crate::text::Needles::new(&[crate::suppress::MARKER]);
+
 /// The bits a file of `kind` at `rel` needs.
 fn wanted(kind: FileKind) -> u8 {
     match kind {
@@ -65,9 +68,7 @@ pub fn of(kind: FileKind, rel: &str, text: Option<&str>) -> Hints {
     if want & KEY != 0 && KEY_NEEDLES.any_in(text) {
         got |= KEY;
     }
-    static MARKER: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
-    let marker = MARKER.get_or_init(|| memchr::memmem::Finder::new(crate::suppress::MARKER.as_bytes()));
-    if want & SUPPRESS != 0 && marker.find(bytes).is_some() {
+    if want & SUPPRESS != 0 && MARKER_NEEDLE.any_in(text) {
         got |= SUPPRESS;
     }
     Hints(got)
