@@ -30,13 +30,52 @@ impl Hints {
     }
 }
 
-/// Health-route words (the model then looks for the routes themselves).
-static HEALTH_NEEDLES: crate::text::Needles = crate::text::Needles::new(crate::model::HEALTH_WORDS);
-/// Provider-key prefixes (the rule then checks each candidate's shape and context).
-static KEY_NEEDLES: crate::text::Needles = crate::text::Needles::new(crate::checks::committed_api_key::PREFIXES);
+/// The needles of the rare bits (health-route words, provider-key prefixes, the suppression
+/// marker), each with the bit it sets: one pass over a text finds all three. Overlapping
+/// matches, so that a needle starting inside another's match is seen too (`/statusk-…`).
+struct Rare {
+    searcher: aho_corasick::AhoCorasick,
+    bits: Vec<u8>,
+}
 
-/// The suppression marker.
-static MARKER_NEEDLE: crate::text::Needles = crate::text::Needles::new(&[crate::suppress::MARKER]);
+fn rare() -> Option<&'static Rare> {
+    static RARE: std::sync::OnceLock<Option<Rare>> = std::sync::OnceLock::new();
+    RARE.get_or_init(|| {
+        let lists: [(&[&str], u8); 3] = [
+            (crate::model::HEALTH_WORDS, HEALTH),
+            (crate::checks::committed_api_key::PREFIXES, KEY),
+            (&[crate::suppress::MARKER], SUPPRESS),
+        ];
+        let (mut needles, mut bits) = (Vec::new(), Vec::new());
+        for (list, bit) in lists {
+            needles.extend_from_slice(list);
+            bits.extend(std::iter::repeat_n(bit, list.len()));
+        }
+        let searcher = aho_corasick::AhoCorasick::builder().build(&needles).ok()?;
+        Some(Rare { searcher, bits })
+    })
+    .as_ref()
+}
+
+/// Which of the rare bits in `want` the text's needles set.
+fn rare_bits(text: &str, want: u8) -> u8 {
+    let want = want & (HEALTH | KEY | SUPPRESS);
+    if want == 0 {
+        return 0;
+    }
+    let Some(r) = rare() else {
+        // The searcher could not be built: every bit is a superset test, so set them all.
+        return want;
+    };
+    let mut got = 0;
+    for m in r.searcher.find_overlapping_iter(text) {
+        got |= r.bits[m.pattern().as_usize()] & want;
+        if got == want {
+            break;
+        }
+    }
+    got
+}
 
 /// The bits a file of `kind` at `rel` needs.
 fn wanted(kind: FileKind) -> u8 {
@@ -62,16 +101,7 @@ pub fn of(kind: FileKind, rel: &str, text: Option<&str>) -> Hints {
     if want & FACTS != 0 && got & TEST == 0 && crate::parse::source::may_matter(bytes) {
         got |= FACTS;
     }
-    if want & HEALTH != 0 && HEALTH_NEEDLES.any_in(text) {
-        got |= HEALTH;
-    }
-    if want & KEY != 0 && KEY_NEEDLES.any_in(text) {
-        got |= KEY;
-    }
-    if want & SUPPRESS != 0 && MARKER_NEEDLE.any_in(text) {
-        got |= SUPPRESS;
-    }
-    Hints(got)
+    Hints(got | rare_bits(text, want))
 }
 
 #[cfg(test)]
@@ -83,6 +113,10 @@ mod tests {
     #[test]
     fn hints_are_exactly_the_checks_they_replace() {
         let mut texts: Vec<String> = vec![String::new(), "const x = 1;\n".into(), "GETTER POSTS xDELETE _PUT".into()];
+        // Needles of different bits that overlap: the second starts inside the first.
+        for t in ["/statusk-abc", "healthf_x", "/pingho_", "deploy-audit-ignoreSG.", "heartbeatsk-"] {
+            texts.push(t.into());
+        }
         let lists: [&[&str]; 5] = [
             crate::parse::source::MAY_MATTER,
             &crate::parse::source::MAY_MATTER_WORDS,

@@ -787,7 +787,8 @@ impl Model {
             runtime: bool,
             client: bool,
         }
-        let mut index: std::collections::HashMap<&str, (usize, usize)> = std::collections::HashMap::new();
+        let mut index: std::collections::HashMap<&str, (usize, usize)> =
+            std::collections::HashMap::with_capacity(self.apps.iter().map(|a| a.sources.len()).sum());
         for (a, app) in self.apps.iter().enumerate() {
             for (i, s) in app.sources.iter().enumerate() {
                 index.insert(s.rel.as_str(), (a, i));
@@ -822,9 +823,12 @@ impl Model {
             }
             let head = &text[..n];
             let client = head.contains("\"use client\"") || head.contains("'use client'");
-            let no_ext = strip_ext(&f.rel);
-            let started = self.apps.get(a).is_some_and(|x| x.start.iter().any(|c| c.text.contains(x.local(no_ext))));
-            let tool = tools.contains(&f.rel) && !servers.contains(&f.rel) && !started;
+            // (Whether the start command runs it is only asked of a file a script names as a tool.)
+            let started = || {
+                let no_ext = strip_ext(&f.rel);
+                self.apps.get(a).is_some_and(|x| x.start.iter().any(|c| c.text.contains(x.local(no_ext))))
+            };
+            let tool = tools.contains(&f.rel) && !servers.contains(&f.rel) && !started();
             all.push(Entry {
                 rel: &f.rel,
                 file: fi,
@@ -1329,8 +1333,8 @@ impl Model {
 
     /// What the deployed container runs at start, following CMD/ENTRYPOINT into scripts and
     /// `npm start`-style wrappers into package.json scripts.
-    pub fn start_commands(&self, app: &App) -> Vec<Command> {
-        app.start.clone()
+    pub fn start_commands<'a>(&self, app: &'a App) -> &'a [Command] {
+        &app.start
     }
 
     fn compute_start_commands(&self, app: &App) -> Vec<Command> {

@@ -55,8 +55,13 @@ fn found(model: &crate::model::Model) -> Vec<(String, &'static str, usize)> {
             .iter()
             .any(|s| s.facts.imports.iter().any(|(i, _)| i.starts_with("@socket.io/") && i.ends_with("adapter")));
         for s in app.sources.iter().filter(|s| s.runtime) {
-            let Some(text) = model.file_text(&s.rel) else { continue };
             let imports = |m: &str| s.facts.imports.iter().any(|(i, _)| i == m);
+            let socket_io = imports("socket.io") || s.facts.ws_servers.iter().any(|(k, _)| k == "socket.io");
+            // Only a file that uses one of these modules is read again.
+            if !socket_io && !imports("express-rate-limit") && !imports("express-session") {
+                continue;
+            }
+            let Some(text) = model.file_text(&s.rel) else { continue };
             let line_of = |needle: &str| text.find(needle).map(|o| crate::text::line_of(text, o));
             let mut found: Vec<(&'static str, usize)> = Vec::new();
             if imports("express-rate-limit") && !sets_store(text) {
@@ -70,7 +75,6 @@ fn found(model: &crate::model::Model) -> Vec<(String, &'static str, usize)> {
                 }
             }
             // socket.io: only a file that creates the server, and only when no adapter is set up anywhere in the app.
-            let socket_io = imports("socket.io") || s.facts.ws_servers.iter().any(|(k, _)| k == "socket.io");
             let creates_server = socket_io && (text.contains("new Server(") || text.contains("socket.io')(") || text.contains("socket.io\")("));
             if creates_server && !app_has_adapter {
                 if let Some(l) = line_of("new Server(").or_else(|| line_of("socket.io")) {

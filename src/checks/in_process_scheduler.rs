@@ -43,9 +43,9 @@ const JOB_PERIOD_MS: u64 = 10 * 60 * 1000;
 
 /// A worker entrypoint by its path: `worker.ts`, `email-worker.ts`, `workers/x.ts`.
 fn worker_path(rel: &str) -> bool {
-    let segs: Vec<&str> = rel.split('/').collect();
-    let stem = segs.last().and_then(|n| n.split('.').next()).unwrap_or("");
-    let dir_hit = segs[..segs.len().saturating_sub(1)].iter().any(|s| matches!(*s, "worker" | "workers"));
+    let (dirs, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    let stem = name.split('.').next().unwrap_or("");
+    let dir_hit = !dirs.is_empty() && dirs.split('/').any(|s| matches!(s, "worker" | "workers"));
     dir_hit || matches!(stem, "worker" | "workers") || stem.ends_with("-worker") || stem.ends_with("Worker")
 }
 
@@ -63,8 +63,8 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         _ => format!("{} can run several instances, and each one runs it", ctx.platform.name),
     };
     for app in deployable_apps(ctx.model) {
-        let starts: Vec<String> = ctx.model.start_commands(app).into_iter().map(|c| c.text).collect();
-        for src in app.sources.iter().filter(|s| s.runtime) {
+        let starts: Vec<&str> = ctx.model.start_commands(app).iter().map(|c| c.text.as_str()).collect();
+        for src in app.sources.iter().filter(|s| s.runtime && !s.facts.top_jobs.is_empty()) {
             if worker_path(app.local(&src.rel)) {
                 let stem = src.rel.rsplit('/').next().unwrap_or(&src.rel).split('.').next().unwrap_or("");
                 if !starts.iter().any(|t| t.contains(stem)) {
@@ -94,6 +94,23 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
 #[cfg(test)]
 mod tests {
     use crate::checks::testing::{koyeb, run, NEXT_PKG};
+
+    #[test]
+    fn worker_paths_by_folder_or_name() {
+        for p in [
+            "workers/mail.ts",
+            "src/worker/index.ts",
+            "src/worker.ts",
+            "jobs/email-worker.js",
+            "src/QueueWorker.ts",
+            "worker",
+        ] {
+            assert!(super::worker_path(p), "{p}");
+        }
+        for p in ["src/networker.ts", "src/workerz/a.ts", "src/workers-ui.ts", "app/api/route.ts", ""] {
+            assert!(!super::worker_path(p), "{p}");
+        }
+    }
 
     #[test]
     fn module_level_cron_and_long_interval_fire() {

@@ -556,7 +556,7 @@ pub fn standalone_state(app: &App) -> Option<bool> {
 /// Every command that runs when the app is built or started: the start chain, every Dockerfile
 /// RUN, and the package.json lifecycle scripts npm runs on its own (build, postinstall, start…).
 pub fn deploy_commands(model: &Model, app: &App) -> Vec<crate::model::Command> {
-    let mut out = model.start_commands(app);
+    let mut out = model.start_commands(app).to_vec();
     if let Some(d) = model.dockerfile_of(app) {
         for ins in d.df.instructions.iter().filter(|i| i.keyword == "RUN") {
             out.push(crate::model::Command {
@@ -623,7 +623,7 @@ pub fn listen_port(model: &Model, app: &App, platform_env_port: Option<(u16, &st
         }
     }
     let cmds = model.start_commands(app);
-    for c in &cmds {
+    for c in cmds {
         if let Some(p) = next_start_port(&c.text) {
             return Some((p, "`next start` sets a fixed port".into(), c.file.clone(), c.line));
         }

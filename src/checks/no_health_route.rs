@@ -65,28 +65,28 @@ pub const HEALTH_PATHS: &[&str] = &[
 /// Is this route path a health endpoint: by its last segment (`/api/_monitor/healthcheck`,
 /// `/v1/health-check`), or under a health segment (`/api/health/live`)?
 pub fn is_health_path(path: &str) -> bool {
-    let segs: Vec<String> = path
-        .trim_end_matches('/')
-        .split('/')
-        .map(|s| s.trim_start_matches('_').to_ascii_lowercase())
-        .collect();
-    let last = segs.last().map(String::as_str).unwrap_or("");
-    HEALTH_PATHS.contains(&path)
-        || [
-            "health",
-            "healthz",
-            "healthcheck",
-            "health-check",
-            "heartbeat",
-            "ping",
-            "livez",
-            "readyz",
-            "liveness",
-            "readiness",
-            "up",
-        ]
-        .contains(&last)
-        || segs.iter().any(|s| matches!(s.as_str(), "health" | "healthz" | "healthcheck"))
+    const LAST: &[&str] = &[
+        "health",
+        "healthz",
+        "healthcheck",
+        "health-check",
+        "heartbeat",
+        "ping",
+        "livez",
+        "readyz",
+        "liveness",
+        "readiness",
+        "up",
+    ];
+    const ANY: &[&str] = &["health", "healthz", "healthcheck"];
+    if HEALTH_PATHS.contains(&path) {
+        return true;
+    }
+    // Segments without their leading underscores, compared without case (no copies made).
+    let mut segs = path.trim_end_matches('/').split('/').map(|s| s.trim_start_matches('_'));
+    let is = |seg: &str, words: &[&str]| words.iter().any(|w| seg.eq_ignore_ascii_case(w));
+    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("").trim_start_matches('_');
+    is(last, LAST) || segs.any(|s| is(s, ANY))
 }
 
 /// A route that answers a health check: its path says so and, for a route handler whose methods
@@ -329,6 +329,11 @@ mod tests {
     fn health_path_shapes() {
         assert!(super::is_health_path("/api/heartbeat") && super::is_health_path("/_health") && super::is_health_path("/api/_monitor/healthcheck"));
         assert!(!super::is_health_path("/api/users"));
+        // Case and leading underscores aside; whole segments only.
+        assert!(super::is_health_path("/API/Health/live") && super::is_health_path("/up/") && super::is_health_path("/__HEALTHZ"));
+        assert!(
+            !super::is_health_path("/api/healthy") && !super::is_health_path("/api/ups") && !super::is_health_path("/pinged") && !super::is_health_path("")
+        );
         assert_eq!(
             super::checked_path("wget -q --spider http://localhost:3000/_health || exit 1").as_deref(),
             Some("/_health")

@@ -40,7 +40,7 @@ fn run(model: &Model) -> Vec<Observation> {
         if standalone_state(app) != Some(true) {
             continue;
         }
-        if let Some(c) = model.start_commands(app).into_iter().find(|c| has_seq(&c.text, &["next", "start"])) {
+        if let Some(c) = model.start_commands(app).iter().find(|c| has_seq(&c.text, &["next", "start"])) {
             out.push(
                 Observation::at(
                     RULE.id,

@@ -74,6 +74,11 @@ pub fn source_type_for(file_name: &str) -> SourceType {
 
 /// Byte offset where naive bracket nesting first exceeds `limit`, if it does.
 fn nesting_overflow(bytes: &[u8], limit: usize) -> Option<usize> {
+    // Nesting cannot exceed the number of opening brackets: most files have fewer than `limit`
+    // in all, which a branch-free (vectorized) count shows at a fraction of the walk's cost.
+    if bytes.iter().map(|&b| usize::from(matches!(b, b'(' | b'[' | b'{'))).sum::<usize>() <= limit {
+        return None;
+    }
     let mut depth = 0usize;
     for (i, &b) in bytes.iter().enumerate() {
         match b {
@@ -3154,6 +3159,20 @@ class Store { path = process.env.STORE_PATH; save() { fs.writeFileSync(this.path
         assert!(f.errors.iter().any(|(l, m)| *l == 1 && m.contains("deeper")), "{:?}", f.errors);
         let chain = format!("x = {}1;\n", "!".repeat(20000));
         let _ = ts(&chain);
+    }
+
+    #[test]
+    fn nesting_overflow_counts_depth_not_brackets() {
+        // More brackets than the limit, side by side: no overflow.
+        assert_eq!(nesting_overflow("f(a[0], {});".repeat(500).as_bytes(), 400), None);
+        // Exactly at the limit, then one past it (at the offending bracket's offset).
+        let at = format!("{}{}", "(".repeat(400), ")".repeat(400));
+        assert_eq!(nesting_overflow(at.as_bytes(), 400), None);
+        let past = format!("x{}{}", "[".repeat(401), "]".repeat(401));
+        assert_eq!(nesting_overflow(past.as_bytes(), 400), Some(401));
+        // Closers never take the depth below zero.
+        let closers_first = format!("{}{}", ")".repeat(1000), "{".repeat(401));
+        assert_eq!(nesting_overflow(closers_first.as_bytes(), 400), Some(1400));
     }
 
     #[test]
