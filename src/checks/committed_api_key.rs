@@ -113,14 +113,20 @@ fn provider_name(prefix: &str) -> &'static str {
 }
 
 fn run(model: &Model) -> Vec<Observation> {
-    let Some(re) = re() else { return Vec::new() };
-    let mut out = Vec::new();
     // Only the files whose text holds a candidate's prefix (marked during discovery), and no test.
-    for f in model
+    let mut files = model
         .files
         .iter()
         .filter(|f| f.hints.has(crate::hints::KEY) && !f.hints.has(crate::hints::TEST))
-    {
+        .peekable();
+    // (The pattern is compiled only when some file may hold a key: it costs more than the rest
+    // of a small repository's scan.)
+    if files.peek().is_none() {
+        return Vec::new();
+    }
+    let Some(re) = re() else { return Vec::new() };
+    let mut out = Vec::new();
+    for f in files {
         // (A lockfile never has the KEY bit: it is not read.)
         let Some(text) = f.text.as_deref() else { continue };
         let mut found = re.find_iter(text).peekable();
