@@ -147,7 +147,9 @@ pub fn source(id: &str) -> Result<&'static str, String> {
 
 /// Load one embedded pack.
 pub fn load(id: &str) -> Result<Pack, String> {
-    serde_json::from_str(source(id)?).map_err(|e| format!("rules/{id}.toml is invalid: {e}"))
+    // (The position in a schema error is the generated JSON's; `embedded_packs_are_the_toml_files`
+    // reports the TOML line.)
+    serde_json::from_str(source(id)?).map_err(|e| format!("rules/{id}.toml does not match the pack schema: {e}"))
 }
 
 /// Fill `{name}` placeholders from an observation's variables; unknown ones stay as written.

@@ -56,20 +56,22 @@ fn found(model: &crate::model::Model) -> Vec<(String, &'static str, usize)> {
             .any(|s| s.facts.imports.iter().any(|(i, _)| i.starts_with("@socket.io/") && i.ends_with("adapter")));
         for s in app.sources.iter().filter(|s| s.runtime) {
             let imports = |m: &str| s.facts.imports.iter().any(|(i, _)| i == m);
+            let rate_limit = imports("express-rate-limit");
+            let session = imports("express-session");
             let socket_io = imports("socket.io") || s.facts.ws_servers.iter().any(|(k, _)| k == "socket.io");
             // Only a file that uses one of these modules is read again.
-            if !socket_io && !imports("express-rate-limit") && !imports("express-session") {
+            if !rate_limit && !session && !socket_io {
                 continue;
             }
             let Some(text) = model.file_text(&s.rel) else { continue };
             let line_of = |needle: &str| text.find(needle).map(|o| crate::text::line_of(text, o));
             let mut found: Vec<(&'static str, usize)> = Vec::new();
-            if imports("express-rate-limit") && !sets_store(text) {
+            if rate_limit && !sets_store(text) {
                 if let Some(l) = line_of("rateLimit(").or_else(|| line_of("express-rate-limit")) {
                     found.push(("rate limiter (express-rate-limit with its default memory store)", l));
                 }
             }
-            if imports("express-session") && !sets_store(text) {
+            if session && !sets_store(text) {
                 if let Some(l) = line_of("session(").or_else(|| line_of("express-session")) {
                     found.push(("sessions (express-session's MemoryStore)", l));
                 }

@@ -63,11 +63,10 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         _ => format!("{} can run several instances, and each one runs it", ctx.platform.name),
     };
     for app in deployable_apps(ctx.model) {
-        let starts: Vec<&str> = ctx.model.start_commands(app).iter().map(|c| c.text.as_str()).collect();
         for src in app.sources.iter().filter(|s| s.runtime && !s.facts.top_jobs.is_empty()) {
             if worker_path(app.local(&src.rel)) {
                 let stem = src.rel.rsplit('/').next().unwrap_or(&src.rel).split('.').next().unwrap_or("");
-                if !starts.iter().any(|t| t.contains(stem)) {
+                if !ctx.model.start_commands(app).iter().any(|c| c.text.contains(stem)) {
                     continue;
                 }
             }

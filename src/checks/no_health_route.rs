@@ -85,7 +85,7 @@ pub fn is_health_path(path: &str) -> bool {
     // Segments without their leading underscores, compared without case (no copies made).
     let mut segs = path.trim_end_matches('/').split('/').map(|s| s.trim_start_matches('_'));
     let is = |seg: &str, words: &[&str]| words.iter().any(|w| seg.eq_ignore_ascii_case(w));
-    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("").trim_start_matches('_');
+    let last = segs.clone().next_back().unwrap_or("");
     is(last, LAST) || segs.any(|s| is(s, ANY))
 }
 
