@@ -31,8 +31,12 @@ impl Hints {
 }
 
 /// The needles of the rare bits (health-route words, provider-key prefixes, the suppression
-/// marker), each with the bit it sets: one pass over a text finds all three. Overlapping
-/// matches, so that a needle starting inside another's match is seen too (`/statusk-…`).
+/// marker), each with the bit it sets: one pass over a text finds all three. The search is
+/// leftmost-longest, with its prefilter (these needles are rare, so it skips most of a text),
+/// and goes on from the byte after each match's start, not its end, so that a needle starting
+/// inside another's match is seen too (`/statusk-…`). At one start only the longest needle is
+/// reported; every shorter needle that matches there is a prefix of it, so each needle's bits
+/// include those of the needles that are its prefixes.
 struct Rare {
     searcher: aho_corasick::AhoCorasick,
     bits: Vec<u8>,
@@ -46,13 +50,20 @@ fn rare() -> Option<&'static Rare> {
             (crate::checks::committed_api_key::PREFIXES, KEY),
             (&[crate::suppress::MARKER], SUPPRESS),
         ];
-        let (mut needles, mut bits) = (Vec::new(), Vec::new());
+        let (mut needles, mut bits): (Vec<&str>, Vec<u8>) = (Vec::new(), Vec::new());
         for (list, bit) in lists {
             needles.extend_from_slice(list);
             bits.extend(std::iter::repeat_n(bit, list.len()));
         }
-        let searcher = aho_corasick::AhoCorasick::builder().build(&needles).ok()?;
-        Some(Rare { searcher, bits })
+        let closed: Vec<u8> = needles
+            .iter()
+            .map(|n| needles.iter().zip(&bits).filter(|(p, _)| n.starts_with(**p)).fold(0, |acc, (_, b)| acc | b))
+            .collect();
+        let searcher = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&needles)
+            .ok()?;
+        Some(Rare { searcher, bits: closed })
     })
     .as_ref()
 }
@@ -68,11 +79,13 @@ fn rare_bits(text: &str, want: u8) -> u8 {
         return want;
     };
     let mut got = 0;
-    for m in r.searcher.find_overlapping_iter(text) {
+    let mut at = 0;
+    while let Some(m) = r.searcher.find(aho_corasick::Input::new(text).span(at..text.len())) {
         got |= r.bits[m.pattern().as_usize()] & want;
         if got == want {
             break;
         }
+        at = m.start() + 1;
     }
     got
 }
@@ -114,7 +127,18 @@ mod tests {
     fn hints_are_exactly_the_checks_they_replace() {
         let mut texts: Vec<String> = vec![String::new(), "const x = 1;\n".into(), "GETTER POSTS xDELETE _PUT".into()];
         // Needles of different bits that overlap: the second starts inside the first.
-        for t in ["/statusk-abc", "healthf_x", "/pingho_", "deploy-audit-ignoreSG.", "heartbeatsk-"] {
+        for t in [
+            "/statusk-abc",
+            "healthf_x",
+            "/pingho_",
+            "deploy-audit-ignoreSG.",
+            "heartbeatsk-",
+            "hhealth",
+            "sk_live_sk-",
+            "ghp_ghp_",
+            "xhealthhf_",
+            "/ping/pingsk-",
+        ] {
             texts.push(t.into());
         }
         let lists: [&[&str]; 5] = [
