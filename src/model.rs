@@ -371,7 +371,7 @@ impl Model {
         // 1. Apps: each package.json that is an app, or the root.
         let mut packages: Vec<Doc<package_json::PackageJson>> = Vec::new();
         for (fi, f) in d.files.iter().enumerate().filter(|(_, f)| f.kind == FileKind::PackageJson) {
-            match std::mem::replace(&mut parsed[fi], Parsed::Nothing) {
+            match take_parsed(&mut parsed[fi]) {
                 Parsed::PackageJson(Ok(p)) => packages.push(Doc { rel: f.rel.clone(), v: p }),
                 Parsed::PackageJson(Err(e)) => m.observations.push(parse_error(&f.rel, e.line, "package.json", &e.message)),
                 _ => {}
@@ -411,7 +411,7 @@ impl Model {
                 }
                 continue;
             };
-            let parsed = std::mem::replace(&mut parsed[fi], Parsed::Nothing);
+            let parsed = take_parsed(&mut parsed[fi]);
             if matches!(parsed, Parsed::Skipped) {
                 // Over the time budget or a parser failure, reported by `parse_all`.
                 continue;
@@ -1501,6 +1501,11 @@ enum Parsed {
     Source(source::SourceFacts),
 }
 
+/// A file's parse, taken out of its slot.
+fn take_parsed(slot: &mut Option<Box<Parsed>>) -> Parsed {
+    slot.take().map_or(Parsed::Nothing, |p| *p)
+}
+
 /// Does this file get parsed? Application sources only when they are not tests and the
 /// prefilter says they may hold a fact.
 /// What a scan reads and parses of a discovered tree (reported by the benchmark).
@@ -1584,10 +1589,11 @@ fn parse_one(f: &RepoFile) -> Parsed {
 
 /// Parse every file that needs it on the worker pool, each within `budget`; a file over the
 /// budget (or whose parser failed) is reported as `file-skipped` and left out. Entry `i` is
-/// `files[i]`'s result; the files are handed back.
-fn parse_all(files: Vec<RepoFile>, budget: std::time::Duration, obs: &mut Vec<Observation>) -> (Vec<Parsed>, Vec<RepoFile>) {
+/// `files[i]`'s result (`None`: not parsed; boxed, so that the many files not parsed cost a
+/// pointer each, not the size of a parse); the files are handed back.
+fn parse_all(files: Vec<RepoFile>, budget: std::time::Duration, obs: &mut Vec<Observation>) -> (Vec<Option<Box<Parsed>>>, Vec<RepoFile>) {
     let wanted: Vec<usize> = (0..files.len()).filter(|&i| wants_parse(&files[i])).collect();
-    let mut out: Vec<Parsed> = (0..files.len()).map(|_| Parsed::Nothing).collect();
+    let mut out: Vec<Option<Box<Parsed>>> = (0..files.len()).map(|_| None).collect();
     let files = std::sync::Arc::new(files);
     let threads = if wanted.len() > 8 {
         std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8)
@@ -1596,10 +1602,10 @@ fn parse_all(files: Vec<RepoFile>, budget: std::time::Duration, obs: &mut Vec<Ob
     };
     let (shared, idx) = (files.clone(), std::sync::Arc::new(wanted));
     let job_idx = idx.clone();
-    let outcomes = crate::pool::run(idx.len(), threads, budget, move |j| parse_one(&shared[job_idx[j]]));
+    let outcomes = crate::pool::run(idx.len(), threads, budget, move |j| Box::new(parse_one(&shared[job_idx[j]])));
     for (j, outcome) in outcomes.into_iter().enumerate() {
         let f = &files[idx[j]];
-        out[idx[j]] = match outcome {
+        out[idx[j]] = Some(match outcome {
             crate::pool::Outcome::Done(p) => p,
             crate::pool::Outcome::TimedOut(ran) => {
                 obs.push(Observation::new(
@@ -1613,7 +1619,7 @@ fn parse_all(files: Vec<RepoFile>, budget: std::time::Duration, obs: &mut Vec<Ob
                         ran.as_millis()
                     ),
                 ));
-                Parsed::Skipped
+                Box::new(Parsed::Skipped)
             }
             crate::pool::Outcome::Panicked => {
                 obs.push(Observation::new(
@@ -1622,9 +1628,9 @@ fn parse_all(files: Vec<RepoFile>, budget: std::time::Duration, obs: &mut Vec<Ob
                     None,
                     format!("{} could not be parsed (an internal parser error); it was not analyzed", f.kind.name()),
                 ));
-                Parsed::Skipped
+                Box::new(Parsed::Skipped)
             }
-        };
+        });
     }
     // A job still running past its budget holds a reference; the files are then copied.
     let files = std::sync::Arc::try_unwrap(files).unwrap_or_else(|shared| shared.as_ref().clone());

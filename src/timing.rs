@@ -39,9 +39,21 @@ impl Phase {
 impl Drop for Phase {
     fn drop(&mut self) {
         if let Some(t) = self.start {
-            eprintln!("[timing] {:<28} {:>8.2} ms", self.name, t.elapsed().as_secs_f64() * 1000.0);
+            eprintln!(
+                "[timing] {:<28} {:>8.2} ms{}",
+                self.name,
+                t.elapsed().as_secs_f64() * 1000.0,
+                resident().map(|m| format!("   (resident {m:.1} MiB)")).unwrap_or_default()
+            );
         }
     }
+}
+
+/// The process's resident memory (Linux `/proc/self/statm`, in 4 KiB pages), in MiB.
+fn resident() -> Option<f64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: f64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096.0 / (1024.0 * 1024.0))
 }
 
 static TALLY: std::sync::Mutex<Vec<(&'static str, std::time::Duration)>> = std::sync::Mutex::new(Vec::new());
