@@ -90,7 +90,12 @@ impl App {
         if self.dir.is_empty() {
             rel
         } else {
-            rel.strip_prefix(&self.dir).map(|r| r.trim_start_matches('/')).unwrap_or(rel)
+            // (Only at a folder boundary: `apps/web` is not a prefix of `apps/web2/x.ts`.)
+            match rel.strip_prefix(&self.dir) {
+                Some(r) if r.starts_with('/') => r.trim_start_matches('/'),
+                Some("") => "",
+                _ => rel,
+            }
         }
     }
 }
@@ -794,6 +799,41 @@ impl Model {
                 index.insert(s.rel.as_str(), (a, i));
             }
         }
+        let basename = |rel: &'_ str| -> bool { rel.rsplit('/').next().unwrap_or(rel).contains(".config.") };
+        let head_says_client = |text: &str| {
+            let mut n = text.len().min(300);
+            while !text.is_char_boundary(n) {
+                n -= 1;
+            }
+            let head = &text[..n];
+            head.contains("\"use client\"") || head.contains("'use client'")
+        };
+        if tools.is_empty() {
+            // The common case first: with no tool named by a script, is any file a tool at all
+            // (see `tool` below)? A file whose whole path says neither script nor next.config
+            // cannot be one (its app-relative path is a suffix of it), so only the few that do
+            // are placed in their app.
+            let any_tool = self
+                .files
+                .iter()
+                .filter(|f| f.kind == FileKind::Source && !f.hints.has(crate::hints::TEST))
+                .any(|f| {
+                    let Some(text) = f.text.as_deref() else { return false };
+                    if let Some(&(a, i)) = index.get(f.rel.as_str()) {
+                        let s = &self.apps[a].sources[i];
+                        return !s.runtime && !s.facts.directives.iter().any(|d| d == "use client") && !basename(&f.rel);
+                    }
+                    if !(is_script_path(&f.rel) || f.rel.contains("next.config.")) || head_says_client(text) {
+                        return false;
+                    }
+                    let a = self.deepest_app(&f.rel).unwrap_or(0);
+                    let local = self.apps.get(a).map(|x| x.local(&f.rel)).unwrap_or(&f.rel);
+                    (is_script_path(local) || local.contains("next.config.")) && !basename(&f.rel)
+                });
+            if !any_tool {
+                return Vec::new();
+            }
+        }
         let mut all: Vec<Entry> = Vec::new();
         for (fi, f) in self
             .files
@@ -817,12 +857,7 @@ impl Model {
             }
             let a = self.deepest_app(&f.rel).unwrap_or(0);
             let local = self.apps.get(a).map(|x| x.local(&f.rel)).unwrap_or(&f.rel);
-            let mut n = text.len().min(300);
-            while !text.is_char_boundary(n) {
-                n -= 1;
-            }
-            let head = &text[..n];
-            let client = head.contains("\"use client\"") || head.contains("'use client'");
+            let client = head_says_client(text);
             // (Whether the start command runs it is only asked of a file a script names as a tool.)
             let started = || {
                 let no_ext = strip_ext(&f.rel);
@@ -842,7 +877,7 @@ impl Model {
         }
         // Not server code because it is a script or tool (not a client component; config files
         // such as `payload.config.ts` load modules at run time, so they do not count).
-        let tool = |e: &Entry<'_>| !e.runtime && !e.client && !e.rel.rsplit('/').next().unwrap_or(e.rel).contains(".config.");
+        let tool = |e: &Entry<'_>| !e.runtime && !e.client && !basename(e.rel);
         // With no tool among the files and no tool named by a script, there is nothing to
         // follow: no import graph needed.
         if tools.is_empty() && !all.iter().any(tool) {
@@ -1822,6 +1857,58 @@ mod tests {
         let runtime = |rel: &str| m.apps[0].sources.iter().find(|s| s.rel == rel).map(|s| s.runtime);
         assert_eq!(runtime("lib/db/setup.ts"), Some(false));
         assert_eq!(runtime("src/server.ts"), Some(true));
+    }
+
+    #[test]
+    fn modules_only_tools_import_are_not_server_code_with_no_script_naming_a_tool() {
+        let tree = |extra: &[(&str, &str)]| {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let pkg = "{\"scripts\":{\"start\":\"next start\"},\"dependencies\":{\"next\":\"15.0.0\"}}";
+            let mut files = vec![
+                ("apps/web/package.json", pkg),
+                ("apps/web2/package.json", pkg),
+                (
+                    "apps/web/lib/helper.ts",
+                    "import fs from 'fs';\nexport const save = () => fs.writeFileSync('data/x', process.env.Y ?? '');\n",
+                ),
+                ("apps/web2/lib/other.ts", "export const n = 1;\n"),
+            ];
+            files.extend_from_slice(extra);
+            for (rel, text) in files {
+                let p = dir.path().join(rel);
+                std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+                std::fs::write(&p, text).expect("write");
+            }
+            let m = Model::build(crate::discover::discover(dir.path(), &crate::discover::Limits::default()).expect("discover"));
+            let web = m.apps.iter().position(|a| a.dir == "apps/web").expect("app");
+            m.apps[web].sources.iter().find(|s| s.rel == "apps/web/lib/helper.ts").map(|s| s.runtime)
+        };
+        // A script (by its folder, not parsed: it holds no fact) is the only importer.
+        let tool = ("apps/web/scripts/migrate.ts", "import { save } from '../lib/helper';\nsave();\n");
+        assert_eq!(tree(&[tool]), Some(false));
+        // Near misses: no script at all; a page imports it too; `scripts` only in a client component.
+        assert_eq!(tree(&[]), Some(true));
+        assert_eq!(
+            tree(&[tool, ("apps/web/app/page.ts", "import { save } from '../lib/helper';\nsave();\n")]),
+            Some(true)
+        );
+        assert_eq!(
+            tree(&[("apps/web/scripts/ui.tsx", "'use client';\nimport { save } from '../lib/helper';\n")]),
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn an_app_holds_only_the_paths_below_its_folder() {
+        let app = App {
+            dir: "apps/web".into(),
+            ..Default::default()
+        };
+        assert_eq!(app.local("apps/web/scripts/x.ts"), "scripts/x.ts");
+        assert_eq!(app.local("apps/web.scripts/x.ts"), "apps/web.scripts/x.ts");
+        assert_eq!(app.local("apps/web2/x.ts"), "apps/web2/x.ts");
+        assert_eq!(app.local("apps/web"), "");
+        assert_eq!(App::default().local("a/b.ts"), "a/b.ts");
     }
 
     #[test]

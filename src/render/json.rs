@@ -1,7 +1,7 @@
 use crate::report::{Report, TargetReport};
 
-/// The report as pretty-printed JSON. With several targets, each target's part is written on
-/// its own thread and the parts are joined: the text is byte for byte what one pass writes
+/// The report as pretty-printed JSON. With several targets, the targets' parts are written on
+/// a thread per core and joined: the text is byte for byte what one pass writes
 /// (JSON strings hold no raw newline, so a part is indented by prefixing its lines).
 pub fn render(report: &Report) -> String {
     let mut s = if report.targets.len() < 2 { pretty(report) } else { joined(report) };
@@ -13,11 +13,36 @@ fn pretty<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
+/// A writer that indents every line after the first by four spaces (a target's part sits two
+/// levels deep in the report; JSON strings hold no raw newline, so every newline is the
+/// pretty-printer's own).
+struct Indented(Vec<u8>);
+
+impl std::io::Write for Indented {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        while let Some(i) = memchr::memchr(b'\n', rest) {
+            self.0.extend_from_slice(&rest[..=i]);
+            self.0.extend_from_slice(b"    ");
+            rest = &rest[i + 1..];
+        }
+        self.0.extend_from_slice(rest);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Pretty-print target `t` into `w`, indented for its place in the report.
+fn part(w: &mut Indented, t: &TargetReport) {
+    w.0.extend_from_slice(b"    ");
+    if let Err(e) = serde_json::to_writer_pretty(&mut *w, t) {
+        w.0.extend_from_slice(format!("{{\"error\": \"{e}\"}}").as_bytes());
+    }
+}
+
 fn joined(report: &Report) -> String {
-    let parts: Vec<String> = std::thread::scope(|s| {
-        let handles: Vec<_> = report.targets.iter().map(|t| s.spawn(move || pretty::<TargetReport>(t))).collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-    });
     // The report with no target, then its empty `"targets": []` filled in.
     let head = pretty(&Report {
         targets: Vec::new(),
@@ -29,17 +54,49 @@ fn joined(report: &Report) -> String {
     let Some(at) = head.rfind("\"targets\": []") else {
         return pretty(report);
     };
-    let mut out = String::with_capacity(head.len() + parts.iter().map(|p| p.len() + p.len() / 16).sum::<usize>());
-    out.push_str(&head[..at]);
-    out.push_str("\"targets\": [\n");
-    for (i, p) in parts.iter().enumerate() {
-        out.push_str("    ");
-        out.push_str(&p.replace('\n', "\n    "));
-        out.push_str(if i + 1 < parts.len() { ",\n" } else { "\n" });
+    let (before, after) = (&head[..at], &head[at + "\"targets\": []".len()..]);
+    let n = report.targets.len();
+    let head_len = head.len();
+    // As many threads as cores, each writing a run of consecutive targets into one buffer: the
+    // first run after the head, in a buffer sized for the whole report (about 1 KiB per
+    // finding, reserved, not touched), so that only the later runs are copied into it.
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, n);
+    let per = n.div_ceil(threads);
+    let estimate = |ts: &[TargetReport]| ts.iter().map(|t| (16 << 10) + t.findings.len() * 1024).sum::<usize>();
+    let runs: Vec<Vec<u8>> = std::thread::scope(|s| {
+        let handles: Vec<_> = report
+            .targets
+            .chunks(per)
+            .enumerate()
+            .map(|(k, ts)| {
+                s.spawn(move || {
+                    let first = k == 0;
+                    let cap = if first { head_len + estimate(&report.targets) } else { estimate(ts) };
+                    let mut w = Indented(Vec::with_capacity(cap));
+                    if first {
+                        w.0.extend_from_slice(before.as_bytes());
+                        w.0.extend_from_slice(b"\"targets\": [\n");
+                    }
+                    for (j, t) in ts.iter().enumerate() {
+                        part(&mut w, t);
+                        let last = k * per + j + 1 == n;
+                        w.0.extend_from_slice(if last { b"\n" } else { b",\n" });
+                    }
+                    w.0
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    });
+    let mut runs = runs.into_iter();
+    let mut out = runs.next().unwrap_or_default();
+    for r in runs {
+        out.extend_from_slice(&r);
     }
-    out.push_str("  ]");
-    out.push_str(&head[at + "\"targets\": []".len()..]);
-    out
+    out.extend_from_slice(b"  ]");
+    out.extend_from_slice(after.as_bytes());
+    // (serde_json writes UTF-8 only, and every piece added here is ASCII or from its output.)
+    String::from_utf8(out).unwrap_or_else(|_| pretty(report))
 }
 
 #[cfg(test)]
