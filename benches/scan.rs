@@ -5,8 +5,9 @@
 //! measured in one run, the median of several runs of: the walk alone, the walk plus reading every
 //! file (the floor), discovery, discovery plus the model, the scan for one target and for all
 //! targets, and `audit scan --target all --format json` run as a user runs it (a fresh process,
-//! the report rendered); the ratios to the floor; the growth between sizes; and the peak memory of a
-//! `--target all` scan, measured in a fresh child process (`/proc/self/status` VmHWM, Linux).
+//! the report rendered) beside the floor run as a fresh process too; the ratios to the floor; the
+//! growth between sizes; and the peak memory of a `--target all` scan, measured in a fresh child
+//! process (`/proc/self/status` VmHWM, Linux).
 //!
 //! The tree has a real app's density of findings (one upload route per app, the other routes
 //! read the database); `-- --dense` makes every route write to the local disk, a stress case in
@@ -278,7 +279,7 @@ fn main() {
     let all: Vec<String> = deploy_audit::packs::target_ids().into_iter().map(String::from).collect();
     let one = vec!["koyeb".to_string()];
     println!(
-        "{:>7} {:>9} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>8} {:>8} {:>7} {:>14} {:>26}",
+        "{:>7} {:>9} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>8} {:>8} {:>9} {:>7} {:>14} {:>34}",
         "files",
         "walk",
         "walk+read",
@@ -286,13 +287,15 @@ fn main() {
         "+model",
         "scan(1)",
         "scan(all)",
+        "floor-prg",
         "cli(all)",
         "1/floor",
         "all/fl",
         "cli/fl",
+        "cli/f-prg",
         "all/1",
         "peak MiB",
-        "CPU ms: floor/scan1/all"
+        "CPU ms: floor/scan1/all/f-prg/cli"
     );
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let cms = |d: Option<Duration>| d.map(|d| format!("{:.0}", ms(d))).unwrap_or_else(|| "?".into());
@@ -325,6 +328,19 @@ fn main() {
                 std::hint::black_box(deploy_audit::cli::scan(dir.path(), &all, &Default::default()).unwrap());
             }),
             Box::new(|| {
+                // The floor as a program: this benchmark run again as a fresh process that walks
+                // and reads the tree once (the fair baseline for the command line below, which
+                // pays for starting a process too).
+                let status = std::process::Command::new(std::env::current_exe().expect("exe"))
+                    .args(["--repeat", "floor"])
+                    .arg(dir.path())
+                    .arg("1")
+                    .stdout(std::process::Stdio::null())
+                    .status()
+                    .expect("floor program");
+                std::hint::black_box(status);
+            }),
+            Box::new(|| {
                 // The command line as a user runs it: a fresh process, the report rendered.
                 let status = std::process::Command::new(env!("CARGO_BIN_EXE_audit"))
                     .args(["scan", "--target", "all", "--format", "json"])
@@ -337,14 +353,16 @@ fn main() {
         ];
         let timed = rounds(runs, &mut jobs);
         drop(jobs);
-        let [(walk, _), (read, read_cpu), (disc, _), (model, _), (scan1, scan1_cpu), (scan_all, all_cpu), (cli, _)] = timed[..] else {
+        let [(walk, _), (read, read_cpu), (disc, _), (model, _), (scan1, scan1_cpu), (scan_all, all_cpu), (floor_prog, floor_prog_cpu), (cli, cli_cpu)] =
+            timed[..]
+        else {
             unreachable!()
         };
         let mem = peak_memory(dir.path(), &all);
         let plan = deploy_audit::model::parse_plan(&deploy_audit::discover::discover(dir.path(), &Default::default()).unwrap());
         plans.push((size, plan));
         println!(
-            "{:>7} {:>7.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>7.2}x {:>7.2}x {:>7.2}x {:>6.2}x {:>14} {:>26}",
+            "{:>7} {:>7.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>8.1}ms {:>7.2}x {:>7.2}x {:>7.2}x {:>8.2}x {:>6.2}x {:>14} {:>34}",
             size,
             ms(walk),
             ms(read),
@@ -352,13 +370,15 @@ fn main() {
             ms(model),
             ms(scan1),
             ms(scan_all),
+            ms(floor_prog),
             ms(cli),
             ms(scan1) / ms(read),
             ms(scan_all) / ms(read),
             ms(cli) / ms(read),
+            ms(cli) / ms(floor_prog),
             ms(scan_all) / ms(scan1),
             mem.map(|(b, p)| format!("{p:.1} ({b:.1})")).unwrap_or_else(|| "n/a".into()),
-            format!("{}/{}/{}", cms(read_cpu), cms(scan1_cpu), cms(all_cpu))
+            format!("{}/{}/{}/{}/{}", cms(read_cpu), cms(scan1_cpu), cms(all_cpu), cms(floor_prog_cpu), cms(cli_cpu))
         );
         rows.push((size, ms(read), ms(scan1), ms(scan_all), ms(cli)));
     }
@@ -386,7 +406,8 @@ fn main() {
         );
     }
     println!("floor = walk+read with the scan's own walker; scan = the library's scan (no rendering); cli = `audit scan --target all --format json`");
-    println!("in a fresh process, output to /dev/null; times are medians of wall time over rounds in which every measurement takes its turn;");
+    println!("in a fresh process, output to /dev/null; floor-prg = the floor as a fresh process (this benchmark, `--repeat floor DIR 1`), the baseline");
+    println!("for cli, which starts a process too; times are medians of wall time over rounds in which every measurement takes its turn;");
     println!("CPU ms = user+system time per run");
     println!("(all threads, 10 ms ticks); peak MiB = scan --target all in a fresh process (its baseline before the scan in parentheses)");
 }

@@ -159,7 +159,7 @@ fn run(model: &Model) -> Vec<Observation> {
             .map(|i| i.text.clone())
             .collect();
         let mut seen = Vec::new();
-        for src in app.sources.iter().filter(|s| s.runtime) {
+        for src in app.sources.iter().filter(|s| s.runtime && !s.facts.child_processes.is_empty()) {
             let text = model.file_text(&src.rel).unwrap_or("");
             for c in &src.facts.child_processes {
                 let Some(prog) = c.program.as_deref() else { continue };

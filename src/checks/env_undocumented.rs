@@ -216,7 +216,7 @@ pub fn documented(model: &Model) -> BTreeMap<String, String> {
     for d in &m.dockerfiles {
         for ins in d.df.instructions.iter().filter(|i| i.keyword == "ENV" || i.keyword == "ARG") {
             for (k, _) in ins.key_values() {
-                out.entry(k).or_insert_with(|| d.rel.clone());
+                out.entry(k.clone()).or_insert_with(|| d.rel.clone());
             }
         }
         for (k, _, _) in &d.df.global_args {

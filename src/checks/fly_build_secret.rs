@@ -48,7 +48,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         let Some(app) = super::app_for_config(m, &f.rel) else { continue };
         let Some(d) = m.dockerfile_of(app) else { continue };
         for ins in d.df.instructions.iter().filter(|i| i.keyword == "ARG" && i.stage.is_some()) {
-            for (name, default) in ins.key_values() {
+            for (name, default) in ins.key_values().to_vec() {
                 if default.is_some() || f.v.build_args.iter().any(|(n, _)| *n == name) {
                     continue;
                 }

@@ -43,12 +43,12 @@ fn run(model: &Model) -> Vec<Observation> {
     let documented = super::env_undocumented::documented(model);
     let no_services = BTreeSet::new();
     let mut out = Vec::new();
-    let mut seen = BTreeSet::new();
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
     for app in deployable_apps(model) {
         for s in app.sources.iter().filter(|s| s.runtime) {
             for r in s.facts.env_reads.iter().filter(|r| !r.dev_only) {
                 let Some(d) = r.default.as_deref() else { continue };
-                if documented.contains_key(&r.name) || !seen.insert(r.name.clone()) {
+                if documented.contains_key(&r.name) || !seen.insert(r.name.as_str()) {
                     continue;
                 }
                 let Some((host, _)) = internal_host(&r.name, d, &no_services) else { continue };

@@ -635,9 +635,9 @@ pub fn listen_port(model: &Model, app: &App, platform_env_port: Option<(u16, &st
         for ins in final_instructions(&d.df).into_iter().rev().filter(|i| i.keyword == "ENV") {
             if let Some(p) = ins
                 .key_values()
-                .into_iter()
+                .iter()
                 .find(|(k, _)| k == "PORT")
-                .and_then(|(_, v)| v)
+                .and_then(|(_, v)| v.as_deref())
                 .and_then(|v| v.trim_matches('"').parse::<u16>().ok())
             {
                 return Some((p, "the image sets ENV PORT".into(), d.rel.clone(), ins.line));

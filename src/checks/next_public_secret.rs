@@ -111,7 +111,7 @@ fn run(model: &Model) -> Vec<Observation> {
     }
     for d in &m.dockerfiles {
         for ins in d.df.instructions.iter().filter(|i| i.keyword == "ARG" || i.keyword == "ENV") {
-            for (k, _) in ins.key_values().into_iter().filter(|(k, _)| public_secret(k)) {
+            for (k, _) in ins.key_values().to_vec().into_iter().filter(|(k, _)| public_secret(k)) {
                 found.entry(k).or_insert((d.rel.clone(), ins.line, "set"));
             }
         }

@@ -54,9 +54,9 @@ fn run(model: &Model) -> Vec<Observation> {
                 let v = v.trim().trim_matches(|c| c == '"' || c == '\'');
                 // A placeholder is still the value a signing secret takes when the platform does not
                 // override it (`ENV JWT_SECRET=secret`).
-                let signing = crate::checks::secret_fallback::signing_secret(&name);
+                let signing = crate::checks::secret_fallback::signing_secret(name);
                 // A path (`ENV DB_URL=/app/data/db.sqlite`) says where the database or key file is.
-                if !is_secret_name(&name) || v.is_empty() || v.contains('$') || is_file_path(v) || (!signing && (is_placeholder(v) || v.chars().count() < 8)) {
+                if !is_secret_name(name) || v.is_empty() || v.contains('$') || is_file_path(v) || (!signing && (is_placeholder(v) || v.chars().count() < 8)) {
                     continue;
                 }
                 if let Some(u) = url_parts(v) {

@@ -49,7 +49,7 @@ fn env_value(ctx: &Ctx, app: &App, name: &str) -> Option<(String, String, usize)
     let m = ctx.model;
     if let Some(d) = m.dockerfile_of(app) {
         for ins in final_instructions(&d.df).into_iter().rev().filter(|i| i.keyword == "ENV") {
-            if let Some((_, Some(v))) = ins.key_values().into_iter().find(|(k, _)| k == name) {
+            if let Some((_, Some(v))) = ins.key_values().to_vec().into_iter().find(|(k, _)| k == name) {
                 return Some((v, d.rel.clone(), ins.line));
             }
         }

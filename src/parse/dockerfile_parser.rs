@@ -82,6 +82,8 @@ pub struct Instruction {
     pub escape: char,
     /// `copy_parts`, computed on first use (checks ask for it once per target and rule).
     copy_cache: std::sync::OnceLock<Option<(Vec<String>, String)>>,
+    /// `key_values`, computed on first use (a dozen rules read each ENV and ARG, per target).
+    kv_cache: std::sync::OnceLock<Vec<(String, Option<String>)>>,
 }
 
 /// A `--name=value` or `--name` flag, quotes removed.
@@ -961,6 +963,7 @@ fn build_instruction(text: &str, line: usize, end_line: usize, esc: char, depth:
         subcommand: None,
         escape: esc,
         copy_cache: std::sync::OnceLock::new(),
+        kv_cache: std::sync::OnceLock::new(),
     };
     let kw = ins.keyword.clone();
     let mut json_error = None;
@@ -1544,7 +1547,11 @@ impl Instruction {
 
     /// For ENV (both forms), LABEL and ARG: the (name, value) pairs, quotes removed and escapes
     /// applied, `$` references kept as written (see `Dockerfile::stage_env` for substituted values).
-    pub fn key_values(&self) -> Vec<(String, Option<String>)> {
+    pub fn key_values(&self) -> &[(String, Option<String>)] {
+        self.kv_cache.get_or_init(|| self.compute_key_values())
+    }
+
+    fn compute_key_values(&self) -> Vec<(String, Option<String>)> {
         let pairs = match self.raw_pairs() {
             Ok(p) => p,
             Err(_) => match &self.args {
