@@ -799,7 +799,9 @@ impl Model {
                 index.insert(s.rel.as_str(), (a, i));
             }
         }
-        let basename = |rel: &'_ str| -> bool { rel.rsplit('/').next().unwrap_or(rel).contains(".config.") };
+        // A config file (`payload.config.ts`) loads modules at run time: never a tool.
+        let config_file = |rel: &str| rel.rsplit('/').next().unwrap_or(rel).contains(".config.");
+        let parsed_client = |s: &SourceDoc| s.facts.directives.iter().any(|d| d == "use client");
         let head_says_client = |text: &str| {
             let mut n = text.len().min(300);
             while !text.is_char_boundary(n) {
@@ -808,27 +810,33 @@ impl Model {
             let head = &text[..n];
             head.contains("\"use client\"") || head.contains("'use client'")
         };
+        // Run by hand, in CI or by the build, by its place in its app: a script or next.config.
+        // A path whose whole text says neither cannot (its app-relative path is a suffix of it),
+        // so most files are never placed in their app.
+        let script_like = |rel: &str| {
+            if !(is_script_path(rel) || rel.contains("next.config.")) {
+                return false;
+            }
+            let local = self.apps.get(self.deepest_app(rel).unwrap_or(0)).map_or(rel, |x| x.local(rel));
+            is_script_path(local) || local.contains("next.config.")
+        };
         if tools.is_empty() {
             // The common case first: with no tool named by a script, is any file a tool at all
-            // (see `tool` below)? A file whose whole path says neither script nor next.config
-            // cannot be one (its app-relative path is a suffix of it), so only the few that do
-            // are placed in their app.
+            // (`tool` below, asked of each file without building its entry)?
             let any_tool = self
                 .files
                 .iter()
                 .filter(|f| f.kind == FileKind::Source && !f.hints.has(crate::hints::TEST))
                 .any(|f| {
                     let Some(text) = f.text.as_deref() else { return false };
-                    if let Some(&(a, i)) = index.get(f.rel.as_str()) {
-                        let s = &self.apps[a].sources[i];
-                        return !s.runtime && !s.facts.directives.iter().any(|d| d == "use client") && !basename(&f.rel);
-                    }
-                    if !(is_script_path(&f.rel) || f.rel.contains("next.config.")) || head_says_client(text) {
-                        return false;
-                    }
-                    let a = self.deepest_app(&f.rel).unwrap_or(0);
-                    let local = self.apps.get(a).map(|x| x.local(&f.rel)).unwrap_or(&f.rel);
-                    (is_script_path(local) || local.contains("next.config.")) && !basename(&f.rel)
+                    let (runtime, client) = match index.get(f.rel.as_str()) {
+                        Some(&(a, i)) => (self.apps[a].sources[i].runtime, parsed_client(&self.apps[a].sources[i])),
+                        None => {
+                            let client = head_says_client(text);
+                            (!client && !script_like(&f.rel), client)
+                        }
+                    };
+                    !runtime && !client && !config_file(&f.rel)
                 });
             if !any_tool {
                 return Vec::new();
@@ -851,12 +859,11 @@ impl Model {
                     app: a,
                     imports: Vec::new(),
                     runtime: s.runtime,
-                    client: s.facts.directives.iter().any(|d| d == "use client"),
+                    client: parsed_client(s),
                 });
                 continue;
             }
             let a = self.deepest_app(&f.rel).unwrap_or(0);
-            let local = self.apps.get(a).map(|x| x.local(&f.rel)).unwrap_or(&f.rel);
             let client = head_says_client(text);
             // (Whether the start command runs it is only asked of a file a script names as a tool.)
             let started = || {
@@ -871,13 +878,13 @@ impl Model {
                 app: a,
                 // Filled in below, when there is a tool to follow.
                 imports: Vec::new(),
-                runtime: !client && !is_script_path(local) && !local.contains("next.config.") && !tool,
+                runtime: !client && !script_like(&f.rel) && !tool,
                 client,
             });
         }
         // Not server code because it is a script or tool (not a client component; config files
         // such as `payload.config.ts` load modules at run time, so they do not count).
-        let tool = |e: &Entry<'_>| !e.runtime && !e.client && !basename(e.rel);
+        let tool = |e: &Entry<'_>| !e.runtime && !e.client && !config_file(e.rel);
         // With no tool among the files and no tool named by a script, there is nothing to
         // follow: no import graph needed.
         if tools.is_empty() && !all.iter().any(tool) {

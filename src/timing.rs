@@ -49,11 +49,11 @@ impl Drop for Phase {
     }
 }
 
-/// The process's resident memory (Linux `/proc/self/statm`, in 4 KiB pages), in MiB.
+/// The process's resident memory (Linux `VmRSS` of `/proc/self/status`), in MiB.
 fn resident() -> Option<f64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: f64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    Some(pages * 4096.0 / (1024.0 * 1024.0))
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: f64 = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?.split_whitespace().next()?.parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 static TALLY: std::sync::Mutex<Vec<(&'static str, std::time::Duration)>> = std::sync::Mutex::new(Vec::new());

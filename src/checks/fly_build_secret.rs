@@ -48,12 +48,12 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         let Some(app) = super::app_for_config(m, &f.rel) else { continue };
         let Some(d) = m.dockerfile_of(app) else { continue };
         for ins in d.df.instructions.iter().filter(|i| i.keyword == "ARG" && i.stage.is_some()) {
-            for (name, default) in ins.key_values().to_vec() {
-                if default.is_some() || f.v.build_args.iter().any(|(n, _)| *n == name) {
+            for (name, default) in ins.key_values() {
+                if default.is_some() || f.v.build_args.iter().any(|(n, _)| n == name) {
                     continue;
                 }
                 let public = name.starts_with("NEXT_PUBLIC_");
-                if !public && !crate::parse::env_file::is_secret_name(&name) {
+                if !public && !crate::parse::env_file::is_secret_name(name) {
                     continue;
                 }
                 let (what, how) = if public {
@@ -68,7 +68,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                         ins.line,
                         format!(
                             "`ARG {}` {what}, but Fly passes no secrets or `[env]` values to builds and fly.toml `[build.args]` does not set it",
-                            crate::text::sanitize(&name)
+                            crate::text::sanitize(name)
                         ),
                     )
                     .related(&f.rel, Some(1), "the fly.toml that `fly deploy` reads")

@@ -161,9 +161,9 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     for app in deployable_apps(m) {
         if let Some(d) = m.dockerfile_of(app) {
             for ins in final_instructions(&d.df).into_iter().filter(|i| i.keyword == "ENV") {
-                for (k, v) in ins.key_values().to_vec() {
+                for (k, v) in ins.key_values() {
                     if let Some(v) = v {
-                        values.push((k, v, d.rel.clone(), ins.line, "the image's `ENV`".into()));
+                        values.push((k.clone(), v.clone(), d.rel.clone(), ins.line, "the image's `ENV`".into()));
                     }
                 }
             }

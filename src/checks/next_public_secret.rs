@@ -111,8 +111,8 @@ fn run(model: &Model) -> Vec<Observation> {
     }
     for d in &m.dockerfiles {
         for ins in d.df.instructions.iter().filter(|i| i.keyword == "ARG" || i.keyword == "ENV") {
-            for (k, _) in ins.key_values().to_vec().into_iter().filter(|(k, _)| public_secret(k)) {
-                found.entry(k).or_insert((d.rel.clone(), ins.line, "set"));
+            for (k, _) in ins.key_values().iter().filter(|(k, _)| public_secret(k)) {
+                found.entry(k.clone()).or_insert((d.rel.clone(), ins.line, "set"));
             }
         }
     }

@@ -113,7 +113,7 @@ fn run(model: &Model) -> Vec<Observation> {
                         !v.is_empty() && (v.chars().all(|c| c.is_ascii_digit() || c == '.') || matches!(v, "true" | "false"))
                     })
                 };
-                for (name, default) in a.key_values().to_vec().into_iter().filter(|(k, d)| is_secret_name(k) && !setting(d)) {
+                for (name, default) in a.key_values().iter().filter(|(k, d)| is_secret_name(k) && !setting(d)) {
                     let literal = default.as_deref().is_some_and(secret_default);
                     let later = ins.iter().skip(pos + 1).find(|i| {
                         i.keyword == "RUN" || (i.keyword == "ENV" && (i.text.contains(&format!("${name}")) || i.text.contains(&format!("${{{name}}}"))))

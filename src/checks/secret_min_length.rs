@@ -94,9 +94,9 @@ fn run(model: &Model) -> Vec<Observation> {
     for app in deployable_apps(m) {
         if let Some(d) = m.dockerfile_of(app) {
             for ins in final_instructions(&d.df).into_iter().filter(|i| i.keyword == "ENV") {
-                for (k, v) in ins.key_values().to_vec() {
+                for (k, v) in ins.key_values() {
                     if let Some(v) = v {
-                        values.push((k, v, d.rel.clone(), ins.line, "the image's `ENV`"));
+                        values.push((k.clone(), v.clone(), d.rel.clone(), ins.line, "the image's `ENV`"));
                     }
                 }
             }

@@ -49,8 +49,8 @@ fn env_value(ctx: &Ctx, app: &App, name: &str) -> Option<(String, String, usize)
     let m = ctx.model;
     if let Some(d) = m.dockerfile_of(app) {
         for ins in final_instructions(&d.df).into_iter().rev().filter(|i| i.keyword == "ENV") {
-            if let Some((_, Some(v))) = ins.key_values().to_vec().into_iter().find(|(k, _)| k == name) {
-                return Some((v, d.rel.clone(), ins.line));
+            if let Some((_, Some(v))) = ins.key_values().iter().find(|(k, _)| k == name) {
+                return Some((v.clone(), d.rel.clone(), ins.line));
             }
         }
         for (c, s, _) in m.services_building(&d.rel) {
