@@ -829,14 +829,15 @@ impl Model {
                 .filter(|f| f.kind == FileKind::Source && !f.hints.has(crate::hints::TEST))
                 .any(|f| {
                     let Some(text) = f.text.as_deref() else { return false };
-                    let (runtime, client) = match index.get(f.rel.as_str()) {
-                        Some(&(a, i)) => (self.apps[a].sources[i].runtime, parsed_client(&self.apps[a].sources[i])),
-                        None => {
-                            let client = head_says_client(text);
-                            (!client && !script_like(&f.rel), client)
+                    match index.get(f.rel.as_str()) {
+                        Some(&(a, i)) => {
+                            let s = &self.apps[a].sources[i];
+                            !s.runtime && !parsed_client(s) && !config_file(&f.rel)
                         }
-                    };
-                    !runtime && !client && !config_file(&f.rel)
+                        // Not parsed: not server code exactly when its place says script and it
+                        // is not a client component (the test cheapest first).
+                        None => script_like(&f.rel) && !head_says_client(text) && !config_file(&f.rel),
+                    }
                 });
             if !any_tool {
                 return Vec::new();
