@@ -35,7 +35,8 @@ pub struct EnvDoc {
 #[derive(Debug)]
 pub struct SourceDoc {
     pub rel: String,
-    pub facts: source::SourceFacts,
+    /// Boxed: a source's facts are large, and the model moves each only by its pointer.
+    pub facts: Box<source::SourceFacts>,
     /// Runs in the deployed server (not a script, seed, test or client component).
     pub runtime: bool,
 }
@@ -227,6 +228,28 @@ const TEST_DIRS: &[&str] = &[
 ];
 const SCRIPT_DIRS: &[&str] = &["scripts", "script", "prisma", "tools", "seed", "seeds", "migrations", "bin", ".railway"];
 
+/// The app that holds each file, asked of files in path order: most share their folder with the
+/// file before, whose answer is kept and reused.
+struct NearestApp<'i, 'r> {
+    index: &'i std::collections::HashMap<String, usize>,
+    last: Option<(&'r str, usize)>,
+}
+
+impl<'r> NearestApp<'_, 'r> {
+    /// The deepest app that holds `rel` (the first, the root, when none does).
+    fn of(&mut self, rel: &'r str) -> usize {
+        let dir = parent(rel);
+        match self.last {
+            Some((d, a)) if d == dir => a,
+            _ => {
+                let a = deepest_in(self.index, dir).unwrap_or(0);
+                self.last = Some((dir, a));
+                a
+            }
+        }
+    }
+}
+
 /// The entry of `index` (directory → app) for `rel` itself or its nearest ancestor directory:
 /// one lookup per level, not a scan of every app (quadratic in a monorepo of many apps).
 fn deepest_in(index: &std::collections::HashMap<String, usize>, rel: &str) -> Option<usize> {
@@ -406,7 +429,8 @@ impl Model {
         }
         let app_index: std::collections::HashMap<String, usize> = m.apps.iter().enumerate().map(|(i, a)| (a.dir.clone(), i)).rev().collect();
         // The deepest app that holds a file (the first, the root, when none does).
-        let app_of = |rel: &str| -> usize { deepest_in(&app_index, parent(rel)).unwrap_or(0) };
+        let mut nearest = NearestApp { index: &app_index, last: None };
+        let mut app_of = |rel| nearest.of(rel);
 
         for (fi, f) in d.files.iter().enumerate() {
             let Some(text) = f.text.as_deref() else {
@@ -511,8 +535,8 @@ impl Model {
                         continue;
                     }
                     let a = app_of(&f.rel);
-                    let local = m.apps[a].local(&f.rel).to_string();
-                    if let Some(route) = route_of(&local) {
+                    let local = m.apps[a].local(&f.rel);
+                    if let Some(route) = route_of(local) {
                         m.apps[a].routes.push(Route {
                             path: route,
                             file: f.rel.clone(),
@@ -583,7 +607,7 @@ impl Model {
                     // Next.js runs `instrumentation-client.*` in the browser only.
                     let file_name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
                     let client = facts.directives.iter().any(|d| d == "use client") || file_name.starts_with("instrumentation-client.");
-                    let runtime = !client && !is_script_path(&local) && !local.ends_with("next.config.js") && !local.ends_with("next.config.mjs");
+                    let runtime = !client && !is_script_path(local) && !local.ends_with("next.config.js") && !local.ends_with("next.config.mjs");
                     m.apps[a].sources.push(SourceDoc {
                         rel: f.rel.clone(),
                         facts,
@@ -1541,7 +1565,7 @@ enum Parsed {
     PackageJson(Result<package_json::PackageJson, package_json::ParseError>),
     Platform(Result<crate::parse::yaml::Node, platform::ConfigError>),
     Procfile(Vec<(String, String, usize)>),
-    Source(source::SourceFacts),
+    Source(Box<source::SourceFacts>),
 }
 
 /// A file's parse, taken out of its slot.
@@ -1625,7 +1649,7 @@ fn parse_one(f: &RepoFile) -> Parsed {
         FileKind::RenderYaml => Parsed::Platform(platform::parse_yaml(text)),
         FileKind::FlyToml | FileKind::RailwayToml | FileKind::NixpacksToml => Parsed::Platform(platform::parse_toml(text)),
         FileKind::Procfile => Parsed::Procfile(platform::procfile(text)),
-        FileKind::Source => Parsed::Source(source::analyze(text, &f.rel)),
+        FileKind::Source => Parsed::Source(Box::new(source::analyze(text, &f.rel))),
         _ => Parsed::Nothing,
     }
 }
