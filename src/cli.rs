@@ -2,7 +2,7 @@
 //! passed, 1 the gate failed, 2 the tool could not do its job.
 
 use crate::render::Format;
-use crate::report::{Report, Severity, Tool};
+use crate::report::{Report, Severity, TargetReport, Tool};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::PathBuf;
@@ -171,6 +171,18 @@ pub fn scan_with(
     limits: &crate::discover::Limits,
     config: Option<&crate::config::Config>,
 ) -> Result<(Report, crate::model::Model), String> {
+    scan_then(path, targets, limits, config, &|_| ()).map(|(r, m, _)| (r, m))
+}
+
+/// [`scan_with`], with `after` applied to each target's report by the worker that evaluated it
+/// (see [`crate::engine::evaluate_all_with`]); its results come back in target order.
+pub fn scan_then<T: Send + Sync>(
+    path: &std::path::Path,
+    targets: &[String],
+    limits: &crate::discover::Limits,
+    config: Option<&crate::config::Config>,
+    after: &(dyn Fn(&TargetReport) -> T + Sync),
+) -> Result<(Report, crate::model::Model, Vec<T>), String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     if !meta.is_dir() {
         return Err(format!("{} is not a directory", path.display()));
@@ -194,7 +206,7 @@ pub fn scan_with(
     let t = crate::timing::phase("checks (all targets)");
     let packs = loading.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?;
     let tunings: Vec<crate::config::Tuning> = targets.iter().map(|t| config.map(|c| c.tuning(t)).unwrap_or_default()).collect();
-    let reports = crate::engine::evaluate_all(&model, &packs, &tunings);
+    let (reports, extras): (Vec<TargetReport>, Vec<T>) = crate::engine::evaluate_all_with(&model, &packs, &tunings, after).into_iter().unzip();
     t.end();
     crate::timing::report_tally(15);
     let apps = model.apps.iter().map(|a| a.display_dir().to_string()).collect();
@@ -208,7 +220,7 @@ pub fn scan_with(
         apps,
         targets: reports,
     };
-    Ok((report, model))
+    Ok((report, model, extras))
 }
 
 /// Largest configuration or baseline file read.
@@ -276,11 +288,15 @@ pub fn gate_failed(report: &Report, fail_on: FailOn) -> bool {
 }
 
 /// Write atomically: a temporary file beside the target, then rename.
-fn write_atomic(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+fn write_atomic<P: AsRef<[u8]>>(path: &std::path::Path, pieces: &[P]) -> std::io::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "report".into());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, text)?;
+    let written = std::fs::File::create(&tmp).and_then(|mut f| pieces.iter().try_for_each(|p| std::io::Write::write_all(&mut f, p.as_ref())));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })
@@ -406,7 +422,11 @@ pub fn run() -> i32 {
                 max_source_bytes: max_file_size,
             };
             let total = crate::timing::phase("scan (total, before render)");
-            let (mut report, model) = match scan_with(&path, &targets, &limits, cfg.as_ref()) {
+            // JSON is written per target by the check workers, each as soon as its target is
+            // evaluated; not with a baseline, which changes the findings after the scan.
+            let early_json = format == Format::Json && base.is_none();
+            let early = |t: &TargetReport| early_json.then(|| crate::render::json::part(t));
+            let (mut report, model, parts) = match scan_then(&path, &targets, &limits, cfg.as_ref(), &early) {
                 Ok(r) => r,
                 Err(e) => {
                     eprintln!("error: {}", crate::text::sanitize(&e));
@@ -416,7 +436,7 @@ pub fn run() -> i32 {
             total.end();
             if let Some(p) = &write_baseline {
                 let text = crate::baseline::to_json(&crate::baseline::of_report(&report));
-                if let Err(e) = write_atomic(p, &text) {
+                if let Err(e) = write_atomic(p, std::slice::from_ref(&text)) {
                     eprintln!("error: cannot write {}: {e}", p.display());
                     return 2;
                 }
@@ -432,7 +452,11 @@ pub fn run() -> i32 {
                 sources: sources.as_ref(),
             };
             let t = crate::timing::phase("render");
-            let text = crate::render::render_with(&report, format, &opts);
+            let pieces = if format == Format::Json {
+                crate::render::json::pieces(&report, parts.into_iter().collect())
+            } else {
+                vec![crate::render::render_with(&report, format, &opts).into_bytes()]
+            };
             t.end();
             if format == Format::Github {
                 if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
@@ -443,14 +467,14 @@ pub fn run() -> i32 {
             }
             match &output {
                 Some(p) => {
-                    if let Err(e) = write_atomic(p, &text) {
+                    if let Err(e) = write_atomic(p, &pieces) {
                         eprintln!("error: cannot write {}: {e}", p.display());
                         return 2;
                     }
                 }
                 None => {
                     let mut out = std::io::stdout().lock();
-                    if out.write_all(text.as_bytes()).and_then(|_| out.flush()).is_err() {
+                    if pieces.iter().try_for_each(|p| out.write_all(p)).and_then(|_| out.flush()).is_err() {
                         return 2;
                     }
                 }
@@ -461,7 +485,7 @@ pub fn run() -> i32 {
             drop(sources);
             std::mem::forget(model);
             std::mem::forget(report);
-            std::mem::forget(text);
+            std::mem::forget(pieces);
             code
         }
         Command::Explain { rule } => match explain(&rule) {

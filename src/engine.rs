@@ -24,6 +24,18 @@ pub fn fingerprint(parts: &[&str]) -> String {
 /// model's memo, side by side; then the targets, each starting at a different rule. The reports
 /// come back in pack order and do not depend on the scheduling.
 pub fn evaluate_all(model: &Model, packs: &[Pack], tunings: &[crate::config::Tuning]) -> Vec<TargetReport> {
+    evaluate_all_with(model, packs, tunings, &|_| ()).into_iter().map(|(r, ())| r).collect()
+}
+
+/// [`evaluate_all`], with `after` applied to each target's report by the worker that evaluated
+/// it, as soon as it is done (the command writes a target's JSON there, while the other targets
+/// are still being checked).
+pub fn evaluate_all_with<T: Send + Sync>(
+    model: &Model,
+    packs: &[Pack],
+    tunings: &[crate::config::Tuning],
+    after: &(dyn Fn(&TargetReport) -> T + Sync),
+) -> Vec<(TargetReport, T)> {
     let repo: Vec<&checks::Rule> = RULES
         .iter()
         .copied()
@@ -32,7 +44,7 @@ pub fn evaluate_all(model: &Model, packs: &[Pack], tunings: &[crate::config::Tun
     let jobs = repo.len() + packs.len();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8).min(jobs.max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let reports: Vec<std::sync::OnceLock<TargetReport>> = packs.iter().map(|_| std::sync::OnceLock::new()).collect();
+    let reports: Vec<std::sync::OnceLock<(TargetReport, T)>> = packs.iter().map(|_| std::sync::OnceLock::new()).collect();
     let work = || loop {
         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if i >= jobs {
@@ -43,7 +55,9 @@ pub fn evaluate_all(model: &Model, packs: &[Pack], tunings: &[crate::config::Tun
             continue;
         }
         let k = i - repo.len();
-        let _ = reports[k].set(evaluate_from(model, &packs[k], &tunings[k], k * RULES.len() / packs.len()));
+        let report = evaluate_from(model, &packs[k], &tunings[k], k * RULES.len() / packs.len());
+        let extra = after(&report);
+        let _ = reports[k].set((report, extra));
     };
     if threads <= 1 {
         work();
@@ -58,7 +72,13 @@ pub fn evaluate_all(model: &Model, packs: &[Pack], tunings: &[crate::config::Tun
         .into_iter()
         .zip(packs.iter().zip(tunings))
         // (Every slot is filled: a worker that panicked has taken the scope down with it.)
-        .map(|(slot, (p, t))| slot.into_inner().unwrap_or_else(|| evaluate_with(model, p, t)))
+        .map(|(slot, (p, t))| {
+            slot.into_inner().unwrap_or_else(|| {
+                let report = evaluate_with(model, p, t);
+                let extra = after(&report);
+                (report, extra)
+            })
+        })
         .collect()
 }
 

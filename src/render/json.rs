@@ -1,12 +1,14 @@
 use crate::report::{Report, TargetReport};
 
-/// The report as pretty-printed JSON. With several targets, the targets' parts are written on
-/// a thread per core and joined: the text is byte for byte what one pass writes
-/// (JSON strings hold no raw newline, so a part is indented by prefixing its lines).
+/// The report as pretty-printed JSON (what [`pieces`] returns, joined).
 pub fn render(report: &Report) -> String {
-    let mut s = if report.targets.len() < 2 { pretty(report) } else { joined(report) };
-    s.push('\n');
-    s
+    let pieces = pieces(report, None);
+    let mut out = Vec::with_capacity(pieces.iter().map(Vec::len).sum());
+    for p in &pieces {
+        out.extend_from_slice(p);
+    }
+    // (serde_json writes UTF-8 only, and every piece added here is ASCII or from its output.)
+    String::from_utf8(out).unwrap_or_else(|_| format!("{}\n", pretty(report)))
 }
 
 fn pretty<T: serde::Serialize>(v: &T) -> String {
@@ -34,15 +36,26 @@ impl std::io::Write for Indented {
     }
 }
 
-/// Pretty-print target `t` into `w`, indented for its place in the report.
-fn part(w: &mut Indented, t: &TargetReport) {
+/// Target `t` pretty-printed and indented for its place in the report's `targets` (the check
+/// workers write each target's part as soon as it is evaluated; see `engine::evaluate_all_with`).
+pub fn part(t: &TargetReport) -> Vec<u8> {
+    // About 1 KiB per finding, reserved, not touched.
+    let mut w = Indented(Vec::with_capacity((16 << 10) + t.findings.len() * 1024));
     w.0.extend_from_slice(b"    ");
-    if let Err(e) = serde_json::to_writer_pretty(&mut *w, t) {
+    if let Err(e) = serde_json::to_writer_pretty(&mut w, t) {
         w.0.extend_from_slice(format!("{{\"error\": \"{e}\"}}").as_bytes());
     }
+    w.0
 }
 
-fn joined(report: &Report) -> String {
+/// The report's JSON text in pieces that, written one after the other, are byte for byte what
+/// one pretty-printing pass writes: the report without its targets around the targets' parts.
+/// `parts` are the targets' [`part`]s when they are written already (in target order); without
+/// them they are written here, on a thread per core. The command writes the pieces as they are,
+/// without joining them into one text.
+pub fn pieces(report: &Report, parts: Option<Vec<Vec<u8>>>) -> Vec<Vec<u8>> {
+    let n = report.targets.len();
+    let parts = parts.filter(|p| p.len() == n);
     // The report with no target, then its empty `"targets": []` filled in.
     let head = pretty(&Report {
         targets: Vec::new(),
@@ -51,52 +64,39 @@ fn joined(report: &Report) -> String {
         apps: report.apps.clone(),
         version: report.version,
     });
-    let Some(at) = head.rfind("\"targets\": []") else {
-        return pretty(report);
+    let at = head.rfind("\"targets\": []");
+    let (Some(at), true) = (at, n > 0) else {
+        return vec![format!("{}\n", pretty(report)).into_bytes()];
     };
-    let (before, after) = (&head[..at], &head[at + "\"targets\": []".len()..]);
-    let n = report.targets.len();
-    let head_len = head.len();
-    // As many threads as cores, each writing a run of consecutive targets into one buffer: the
-    // first run after the head, in a buffer sized for the whole report (about 1 KiB per
-    // finding, reserved, not touched), so that only the later runs are copied into it.
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, n);
-    let per = n.div_ceil(threads);
-    let estimate = |ts: &[TargetReport]| ts.iter().map(|t| (16 << 10) + t.findings.len() * 1024).sum::<usize>();
-    let runs: Vec<Vec<u8>> = std::thread::scope(|s| {
-        let handles: Vec<_> = report
-            .targets
-            .chunks(per)
-            .enumerate()
-            .map(|(k, ts)| {
-                s.spawn(move || {
-                    let first = k == 0;
-                    let cap = if first { head_len + estimate(&report.targets) } else { estimate(ts) };
-                    let mut w = Indented(Vec::with_capacity(cap));
-                    if first {
-                        w.0.extend_from_slice(before.as_bytes());
-                        w.0.extend_from_slice(b"\"targets\": [\n");
-                    }
-                    for (j, t) in ts.iter().enumerate() {
-                        part(&mut w, t);
-                        let last = k * per + j + 1 == n;
-                        w.0.extend_from_slice(if last { b"\n" } else { b",\n" });
-                    }
-                    w.0
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-    });
-    let mut runs = runs.into_iter();
-    let mut out = runs.next().unwrap_or_default();
-    for r in runs {
-        out.extend_from_slice(&r);
+    let parts = parts.unwrap_or_else(|| written(&report.targets));
+    let mut out = Vec::with_capacity(2 * n + 1);
+    let mut open = head.as_bytes()[..at].to_vec();
+    open.extend_from_slice(b"\"targets\": [\n");
+    out.push(open);
+    for (k, p) in parts.into_iter().enumerate() {
+        if k > 0 {
+            out.push(b",\n".to_vec());
+        }
+        out.push(p);
     }
-    out.extend_from_slice(b"  ]");
-    out.extend_from_slice(after.as_bytes());
-    // (serde_json writes UTF-8 only, and every piece added here is ASCII or from its output.)
-    String::from_utf8(out).unwrap_or_else(|_| pretty(report))
+    out.push(format!("\n  ]{}\n", &head[at + "\"targets\": []".len()..]).into_bytes());
+    out
+}
+
+/// Every target's part, written on as many threads as cores (each a run of consecutive targets).
+fn written(targets: &[TargetReport]) -> Vec<Vec<u8>> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, targets.len().max(1));
+    if threads < 2 {
+        return targets.iter().map(part).collect();
+    }
+    let per = targets.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = targets.chunks(per).map(|ts| s.spawn(move || ts.iter().map(part).collect::<Vec<_>>())).collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 #[cfg(test)]
@@ -118,6 +118,16 @@ mod tests {
         let all: Vec<String> = crate::packs::target_ids().into_iter().map(String::from).collect();
         let report = crate::cli::scan(dir.path(), &all, &Default::default()).unwrap();
         assert!(report.targets.len() > 1 && report.targets.iter().any(|t| !t.findings.is_empty()));
-        assert_eq!(super::render(&report), format!("{}\n", serde_json::to_string_pretty(&report).unwrap()));
+        let one_pass = format!("{}\n", serde_json::to_string_pretty(&report).unwrap());
+        assert_eq!(super::render(&report), one_pass);
+        // The parts the check workers write, and a single target, come out the same.
+        let parts = report.targets.iter().map(super::part).collect();
+        assert_eq!(super::pieces(&report, Some(parts)).concat(), one_pass.as_bytes());
+        let mut single = report.clone();
+        single.targets.truncate(1);
+        assert_eq!(super::render(&single), format!("{}\n", serde_json::to_string_pretty(&single).unwrap()));
+        let mut none = report;
+        none.targets.clear();
+        assert_eq!(super::render(&none), format!("{}\n", serde_json::to_string_pretty(&none).unwrap()));
     }
 }
