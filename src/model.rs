@@ -1649,7 +1649,7 @@ fn parse_one(f: &RepoFile) -> Parsed {
         FileKind::RenderYaml => Parsed::Platform(platform::parse_yaml(text)),
         FileKind::FlyToml | FileKind::RailwayToml | FileKind::NixpacksToml => Parsed::Platform(platform::parse_toml(text)),
         FileKind::Procfile => Parsed::Procfile(platform::procfile(text)),
-        FileKind::Source => Parsed::Source(Box::new(source::analyze(text, &f.rel))),
+        FileKind::Source => Parsed::Source(source::analyze_boxed(text, &f.rel)),
         _ => Parsed::Nothing,
     }
 }

@@ -791,7 +791,7 @@ type EnvLocal<'a, 'b> = (&'a str, Option<&'b Expression<'a>>);
 struct Walker<'a, 'b> {
     src: &'a str,
     lines: &'b LineIndex,
-    facts: SourceFacts,
+    facts: Box<SourceFacts>,
     modules: FxMap<&'a str, ModBinding<'a>>,
     /// Visible `const`/`let`/`var` initializers; `None` marks a shadowing parameter.
     consts: FxMap<&'a str, Option<&'b Expression<'a>>>,
@@ -842,20 +842,27 @@ fn body_throws(body: &[Statement<'_>]) -> bool {
 
 /// Analyze one JS/TS file statically. `file_name` picks the dialect (see [`source_type_for`]).
 pub fn analyze(src: &str, file_name: &str) -> SourceFacts {
+    *analyze_boxed(src, file_name)
+}
+
+/// [`analyze`], boxed where it is built (the facts are large; the model keeps them boxed).
+pub fn analyze_boxed(src: &str, file_name: &str) -> Box<SourceFacts> {
     let lines = LineIndex::new(src);
     with_program(src, file_name, &lines, |program, errors| {
         let mut w = Walker {
             src: program.source_text,
             lines: &lines,
-            facts: SourceFacts {
+            facts: Box::new(SourceFacts {
                 errors,
                 ..SourceFacts::default()
-            },
-            modules: FxMap::default(),
-            consts: FxMap::default(),
+            }),
+            // Sized for a typical module's imports and top-level bindings, so that they are not
+            // rehashed as they fill.
+            modules: FxMap::with_capacity_and_hasher(16, Default::default()),
+            consts: FxMap::with_capacity_and_hasher(32, Default::default()),
             env_locals: FxMap::default(),
             env_objects: FxSet::default(),
-            declared: FxSet::default(),
+            declared: FxSet::with_capacity_and_hasher(32, Default::default()),
             depth: 0,
             too_deep: false,
             budget: Cell::new(RESOLVE_BUDGET),

@@ -15,37 +15,84 @@ fn pretty<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
-/// A writer that indents every line after the first by four spaces (a target's part sits two
-/// levels deep in the report; JSON strings hold no raw newline, so every newline is the
-/// pretty-printer's own).
-struct Indented(Vec<u8>);
+/// serde_json's pretty-printer (two spaces per level) for a value that sits `depth` levels deep:
+/// a target's part is written straight into its buffer at its place in the report, its lines
+/// already indented (the same bytes as `PrettyFormatter`, which always starts at the left margin).
+struct Nested {
+    depth: usize,
+    has_value: bool,
+}
 
-impl std::io::Write for Indented {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let mut rest = buf;
-        while let Some(i) = memchr::memchr(b'\n', rest) {
-            self.0.extend_from_slice(&rest[..=i]);
-            self.0.extend_from_slice(b"    ");
-            rest = &rest[i + 1..];
+impl Nested {
+    fn newline<W: ?Sized + std::io::Write>(&self, w: &mut W, comma: bool) -> std::io::Result<()> {
+        const SPACES: &[u8; 64] = b"                                                                ";
+        w.write_all(if comma { b",\n" } else { b"\n" })?;
+        let mut n = 2 * self.depth;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            w.write_all(&SPACES[..k])?;
+            n -= k;
         }
-        self.0.extend_from_slice(rest);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
 }
 
-/// Target `t` pretty-printed and indented for its place in the report's `targets` (the check
-/// workers write each target's part as soon as it is evaluated; see `engine::evaluate_all_with`).
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(b"[")
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.newline(w, false)?;
+        }
+        w.write_all(b"]")
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        self.newline(w, !first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(b"{")
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.newline(w, false)?;
+        }
+        w.write_all(b"}")
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        self.newline(w, !first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+/// Target `t` pretty-printed and indented for its place in the report's `targets` (two levels
+/// deep; the check workers write each target's part as soon as it is evaluated, see
+/// `engine::evaluate_all_with`).
 pub fn part(t: &TargetReport) -> Vec<u8> {
     // About 1 KiB per finding, reserved, not touched.
-    let mut w = Indented(Vec::with_capacity((16 << 10) + t.findings.len() * 1024));
-    w.0.extend_from_slice(b"    ");
-    if let Err(e) = serde_json::to_writer_pretty(&mut w, t) {
-        w.0.extend_from_slice(format!("{{\"error\": \"{e}\"}}").as_bytes());
+    let mut out = Vec::with_capacity((16 << 10) + t.findings.len() * 1024);
+    out.extend_from_slice(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, Nested { depth: 2, has_value: false });
+    if let Err(e) = serde::Serialize::serialize(t, &mut ser) {
+        out.extend_from_slice(format!("{{\"error\": \"{e}\"}}").as_bytes());
     }
-    w.0
+    out
 }
 
 /// The report's JSON text in pieces that, written one after the other, are byte for byte what
