@@ -35,6 +35,8 @@ pub struct EnvDoc {
 #[derive(Debug)]
 pub struct SourceDoc {
     pub rel: String,
+    /// Index in `Model::files`.
+    pub file: usize,
     /// Boxed: a source's facts are large, and the model moves each only by its pointer.
     pub facts: Box<source::SourceFacts>,
     /// Runs in the deployed server (not a script, seed, test or client component).
@@ -315,10 +317,10 @@ pub fn is_sample_path(rel: &str) -> bool {
 
 /// Scripts, seeds, tools and config files run by hand, in CI or by the build, not by the server.
 fn is_script_path(local: &str) -> bool {
-    let mut segs: Vec<&str> = local.split('/').collect();
-    segs.pop();
+    // The folders above the file's name.
+    let mut segs = local.rsplit_once('/').map(|(dirs, _)| dirs.split('/')).into_iter().flatten();
     // Dot-folders (`.scripts`, `.github`, `.husky`, `.changeset`) hold tooling, not the server.
-    segs.iter().any(|s| SCRIPT_DIRS.contains(s) || (s.starts_with('.') && s.len() > 1))
+    segs.any(|s| SCRIPT_DIRS.contains(&s) || (s.starts_with('.') && s.len() > 1))
         || local.contains("seed.")
         || [".config.js", ".config.ts", ".config.mjs", ".config.cjs", ".config.mts"]
             .iter()
@@ -610,6 +612,7 @@ impl Model {
                     let runtime = !client && !is_script_path(local) && !local.ends_with("next.config.js") && !local.ends_with("next.config.mjs");
                     m.apps[a].sources.push(SourceDoc {
                         rel: f.rel.clone(),
+                        file: fi,
                         facts,
                         runtime,
                     });
@@ -816,11 +819,13 @@ impl Model {
             runtime: bool,
             client: bool,
         }
-        let mut index: std::collections::HashMap<&str, (usize, usize)> =
-            std::collections::HashMap::with_capacity(self.apps.iter().map(|a| a.sources.len()).sum());
+        // File index → (app, index in its sources), for the files that were parsed.
+        let mut index: Vec<Option<(usize, usize)>> = vec![None; self.files.len()];
         for (a, app) in self.apps.iter().enumerate() {
             for (i, s) in app.sources.iter().enumerate() {
-                index.insert(s.rel.as_str(), (a, i));
+                if let Some(slot) = index.get_mut(s.file) {
+                    *slot = Some((a, i));
+                }
             }
         }
         // A config file (`payload.config.ts`) loads modules at run time: never a tool.
@@ -850,11 +855,12 @@ impl Model {
             let any_tool = self
                 .files
                 .iter()
-                .filter(|f| f.kind == FileKind::Source && !f.hints.has(crate::hints::TEST))
-                .any(|f| {
+                .enumerate()
+                .filter(|(_, f)| f.kind == FileKind::Source && !f.hints.has(crate::hints::TEST))
+                .any(|(fi, f)| {
                     let Some(text) = f.text.as_deref() else { return false };
-                    match index.get(f.rel.as_str()) {
-                        Some(&(a, i)) => {
+                    match index[fi] {
+                        Some((a, i)) => {
                             let s = &self.apps[a].sources[i];
                             !s.runtime && !parsed_client(s) && !config_file(&f.rel)
                         }
@@ -875,7 +881,7 @@ impl Model {
             .filter(|(_, f)| f.kind == FileKind::Source && !f.hints.has(crate::hints::TEST))
         {
             let Some(text) = f.text.as_deref() else { continue };
-            if let Some(&(a, i)) = index.get(f.rel.as_str()) {
+            if let Some((a, i)) = index[fi] {
                 let s = &self.apps[a].sources[i];
                 all.push(Entry {
                     rel: &f.rel,
@@ -1838,25 +1844,30 @@ pub fn route_of(local: &str) -> Option<String> {
         if stem != "route" {
             return None;
         }
-        (parent(r).to_string(), false)
+        (parent(r), false)
     } else if let Some(r) = local.strip_prefix("pages/api/") {
         let stem = r.rsplit_once('.').map(|(s, _)| s).unwrap_or(r);
         let stem = stem.strip_suffix("/index").unwrap_or(stem);
-        (if stem == "index" { String::new() } else { stem.to_string() }, true)
+        (if stem == "index" { "" } else { stem }, true)
     } else {
         return None;
     };
-    let mut parts: Vec<&str> = Vec::new();
+    // `/` and the path's segments, without route groups `(…)` and parallel-route slots `@…`.
+    let mut path = String::with_capacity(rest.len() + 5);
     if api {
-        parts.push("api");
+        path.push_str("/api");
     }
     for seg in rest.split('/') {
         if seg.is_empty() || (seg.starts_with('(') && seg.ends_with(')')) || seg.starts_with('@') {
             continue;
         }
-        parts.push(seg);
+        path.push('/');
+        path.push_str(seg);
     }
-    Some(format!("/{}", parts.join("/")))
+    if path.is_empty() {
+        path.push('/');
+    }
+    Some(path)
 }
 
 #[cfg(test)]
@@ -1870,6 +1881,20 @@ mod tests {
         assert_eq!(route_of("pages/api/status/index.ts").as_deref(), Some("/api/status"));
         assert_eq!(route_of("app/page.tsx"), None);
         assert_eq!(route_of("lib/health.ts"), None);
+        // The root, route groups and parallel-route slots, the API index.
+        assert_eq!(route_of("app/route.ts").as_deref(), Some("/"));
+        assert_eq!(route_of("app/(marketing)/route.ts").as_deref(), Some("/"));
+        assert_eq!(route_of("app/@modal/(ops)/api/ping/route.ts").as_deref(), Some("/api/ping"));
+        assert_eq!(route_of("app/api//live/route.ts").as_deref(), Some("/api/live"));
+        assert_eq!(route_of("pages/api/index.ts").as_deref(), Some("/api"));
+        assert_eq!(route_of("pages/api/v1/index.js").as_deref(), Some("/api/v1"));
+    }
+
+    #[test]
+    fn script_paths_by_their_folders() {
+        assert!(is_script_path(".github/x.ts") && is_script_path("a/tools/b/c.ts") && is_script_path("seed.ts"));
+        assert!(!is_script_path("scripts.ts") && !is_script_path("/x.ts") && !is_script_path("src/./a.ts"));
+        assert!(!is_script_path("app/scripts-page/route.ts") && is_script_path("tailwind.config.ts"));
     }
     #[test]
     fn files_run_by_tool_scripts_are_not_server_code() {
