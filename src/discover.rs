@@ -245,26 +245,72 @@ pub struct Discovery {
     pub paths: Vec<String>,
 }
 
-/// A walker thread's findings, merged into the shared result when the thread is done.
+/// A walker thread's findings, handed over when the thread is done.
 struct Local<'a> {
-    shared: &'a Mutex<Discovery>,
+    shared: &'a Mutex<Vec<Discovery>>,
     d: Discovery,
 }
 
 impl Drop for Local<'_> {
     fn drop(&mut self) {
         let mut mine = std::mem::take(&mut self.d);
-        // Each walker thread sorts its own part, in parallel; the merged lists are then a few
-        // sorted runs, which the final (run-detecting, stable) sort merges in linear time.
+        // Each walker thread sorts its own part, in parallel; the parts are merged at the end.
         mine.files.sort_unstable_by(|a, b| a.rel.cmp(&b.rel));
         mine.paths.sort_unstable();
-        if let Ok(mut d) = self.shared.lock() {
-            d.walked += mine.walked;
-            d.paths.extend(mine.paths);
-            d.files.extend(mine.files);
-            d.observations.extend(mine.observations);
+        if let Ok(mut parts) = self.shared.lock() {
+            parts.push(mine);
         }
     }
+}
+
+/// The walker threads' parts as one: their sorted lists merged in one pass into lists of the
+/// exact size (no list is copied twice, and no sort needs a buffer).
+fn merged(mut parts: Vec<Discovery>) -> Discovery {
+    let mut d = match parts.len() {
+        0 => return Discovery::default(),
+        1 => return parts.pop().unwrap_or_default(),
+        _ => Discovery::default(),
+    };
+    let (mut files, mut paths) = (Vec::new(), Vec::new());
+    for p in parts {
+        d.walked += p.walked;
+        d.observations.extend(p.observations);
+        files.push(p.files);
+        paths.push(p.paths);
+    }
+    d.files = merge_sorted(files, |a, b| a.rel < b.rel);
+    d.paths = merge_sorted(paths, |a, b| a < b);
+    d
+}
+
+/// Sorted lists merged into one sorted list (`less` orders them; on a tie the earlier list's
+/// element comes first).
+fn merge_sorted<T>(mut lists: Vec<Vec<T>>, less: impl Fn(&T, &T) -> bool + Copy) -> Vec<T> {
+    while lists.len() > 1 {
+        let mut next = Vec::with_capacity(lists.len().div_ceil(2));
+        let mut it = lists.into_iter();
+        while let Some(a) = it.next() {
+            let Some(b) = it.next() else {
+                next.push(a);
+                break;
+            };
+            let mut out = Vec::with_capacity(a.len() + b.len());
+            let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+            loop {
+                let take_b = match (a.peek(), b.peek()) {
+                    (Some(x), Some(y)) => less(y, x),
+                    (Some(_), None) => false,
+                    (None, Some(_)) => true,
+                    (None, None) => break,
+                };
+                let item = if take_b { b.next() } else { a.next() };
+                out.extend(item);
+            }
+            next.push(out);
+        }
+        lists = next;
+    }
+    lists.pop().unwrap_or_default()
 }
 
 /// Relative `/`-separated path; `None` when the name is not UTF-8 (reported, not read).
@@ -468,7 +514,7 @@ fn git_state(parent: &Option<Arc<GitState>>, dir: &Path, depth: usize, has_gitig
 /// Walk `root` and read every file that matters.
 pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
     let root = root.canonicalize()?;
-    let shared = Mutex::new(Discovery::default());
+    let shared = Mutex::new(Vec::new());
     walk(&root, WALK_THREADS, None, || {
         // Each walker thread fills its own buffer and hands it over once, when it finishes.
         let mut local = Local {
@@ -520,9 +566,7 @@ pub fn discover(root: &Path, limits: &Limits) -> std::io::Result<Discovery> {
             state
         }
     });
-    let mut d = shared.into_inner().unwrap_or_default();
-    d.files.sort_by(|a, b| a.rel.cmp(&b.rel));
-    d.paths.sort();
+    let mut d = merged(shared.into_inner().unwrap_or_default());
     d.observations.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
     Ok(d)
 }
@@ -721,6 +765,17 @@ mod tests {
     /// The relative paths of the files the walk kept, in order.
     fn kept(d: &Discovery) -> Vec<&str> {
         d.files.iter().map(|f| f.rel.as_str()).collect()
+    }
+
+    #[test]
+    fn sorted_lists_merge_into_one() {
+        let lists = vec![vec![1, 4, 9], vec![], vec![2, 3, 10, 11], vec![5], vec![0, 12]];
+        assert_eq!(merge_sorted(lists, |a, b| a < b), vec![0, 1, 2, 3, 4, 5, 9, 10, 11, 12]);
+        assert_eq!(merge_sorted(Vec::<Vec<u8>>::new(), |a, b| a < b), Vec::<u8>::new());
+        assert_eq!(merge_sorted(vec![vec![3, 1]], |a, b| a < b), vec![3, 1]);
+        // A tie keeps the earlier list's element first.
+        let tagged = merge_sorted(vec![vec![(1, 'a'), (2, 'a')], vec![(1, 'b')]], |x, y| x.0 < y.0);
+        assert_eq!(tagged, vec![(1, 'a'), (1, 'b'), (2, 'a')]);
     }
 
     #[test]
