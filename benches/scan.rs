@@ -252,7 +252,7 @@ fn main() {
     };
     if let Some(i) = args.iter().position(|a| a == "--repeat") {
         // `--repeat PHASE DIR N`: run one phase N times (for a profiler): `floor`, `discover`,
-        // `model` (discover and model), `analyze` (DIR is one JS/TS file, analyzed N times) or
+        // `model` (discover and model), `analyze` (DIR is one JS/TS file or Dockerfile, analyzed N times) or
         // `scan` (all targets).
         let (phase, dir) = (args[i + 1].as_str(), Path::new(&args[i + 2]));
         let n: usize = args.get(i + 3).and_then(|n| n.parse().ok()).unwrap_or(20);
@@ -261,10 +261,15 @@ fn main() {
             let text = std::fs::read_to_string(dir).expect("a source file");
             let name = dir.to_string_lossy();
             // On one thread with the parser's stack, as the parse workers run it.
+            let dockerfile = name.rsplit('/').next().is_some_and(|b| b.contains("Dockerfile"));
             let us = deploy_audit::parse::source::on_big_stack(|| {
                 let t = Instant::now();
                 for _ in 0..n {
-                    std::hint::black_box(deploy_audit::parse::source::analyze_boxed(&text, &name));
+                    if dockerfile {
+                        std::hint::black_box(deploy_audit::parse::dockerfile::parse(&text));
+                    } else {
+                        std::hint::black_box(deploy_audit::parse::source::analyze_boxed(&text, &name));
+                    }
                 }
                 t.elapsed().as_secs_f64() * 1e6 / n.max(1) as f64
             });

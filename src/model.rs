@@ -1079,8 +1079,8 @@ impl Model {
                 let mut sources = Vec::new();
                 for ins in &d.df.instructions {
                     if (ins.keyword == "COPY" || ins.keyword == "ADD") && ins.flag("from").is_none() {
-                        if let Some((srcs, _)) = ins.copy_parts() {
-                            sources.extend(srcs.into_iter().filter(|s| !s.starts_with("<<") && !s.contains("://") && !s.contains('$')));
+                        if let Some((srcs, _)) = ins.copy_parts_ref() {
+                            sources.extend(srcs.iter().filter(|s| !s.starts_with("<<") && !s.contains("://") && !s.contains('$')).cloned());
                         }
                     }
                 }
@@ -1480,7 +1480,7 @@ impl Model {
             let mut name = word.rsplit('/').next().unwrap_or(word);
             // Copied under another name (`COPY scripts/docker-entrypoint.sh /app/entrypoint.sh`):
             // the script is the COPY's source.
-            let renamed = d.df.instructions.iter().filter_map(|i| i.copy_parts()).find_map(|(srcs, dest)| {
+            let renamed = d.df.instructions.iter().filter_map(|i| i.copy_parts_ref()).find_map(|(srcs, dest)| {
                 let (src, dest_name) = (srcs.first()?, dest.rsplit('/').next()?);
                 let src_name = src.rsplit('/').next()?;
                 (srcs.len() == 1 && dest_name == name && src_name != name && src_name.ends_with(".sh")).then(|| src_name.to_string())

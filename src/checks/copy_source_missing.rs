@@ -156,19 +156,19 @@ fn analyze(model: &Model) -> Vec<CopyAnalysis> {
                 .iter()
                 .filter(|i| (i.keyword == "COPY" || i.keyword == "ADD") && i.flag("from").is_none())
         {
-            let Some((srcs, _)) = ins.copy_parts() else { continue };
+            let Some((srcs, _)) = ins.copy_parts_ref() else { continue };
             for src in srcs {
                 if src.starts_with("<<") || src.contains("://") || src.contains(['*', '?', '[', '$']) || src.starts_with("git@") {
                     continue;
                 }
-                let rel_in_ctx = join("", &src);
+                let rel_in_ctx = join("", src);
                 if rel_in_ctx.is_empty() {
                     continue;
                 }
                 if rel_in_ctx.split('/').any(|seg| SKIP_DIRS.contains(&seg) || seg == "out" || seg == ".output") {
                     continue;
                 }
-                let full = join(&d.context, &src);
+                let full = join(&d.context, src);
                 checked += 1;
                 if src.trim_start_matches("./").starts_with("..") {
                     out.push(
@@ -176,7 +176,7 @@ fn analyze(model: &Model) -> Vec<CopyAnalysis> {
                             RULE.id,
                             &d.rel,
                             ins.line,
-                            format!("`{}` points above the build context, which Docker cannot read", crate::text::sanitize(&src)),
+                            format!("`{}` points above the build context, which Docker cannot read", crate::text::sanitize(src)),
                         )
                         .key(format!("{}:{src}", d.rel)),
                     );
@@ -191,7 +191,7 @@ fn analyze(model: &Model) -> Vec<CopyAnalysis> {
                                 ins.line,
                                 format!(
                                     "`{}` is not in the repository: {wf} creates it before building the image, so the build works there but fails where a platform builds from the repository",
-                                    crate::text::sanitize(&src)
+                                    crate::text::sanitize(src)
                                 ),
                             )
                             .related(&wf, Some(line), "this step creates it")
@@ -212,7 +212,7 @@ fn analyze(model: &Model) -> Vec<CopyAnalysis> {
                             ins.line,
                             format!(
                                 "`{}` is not in the build context ({ctx_name}), so the image build fails at this step",
-                                crate::text::sanitize(&src)
+                                crate::text::sanitize(src)
                             ),
                         )
                         .var("path", src.clone())
@@ -229,7 +229,7 @@ fn analyze(model: &Model) -> Vec<CopyAnalysis> {
                                 ins.line,
                                 format!(
                                     "`{}` is excluded by `.dockerignore`, so the image build fails at this step",
-                                    crate::text::sanitize(&src)
+                                    crate::text::sanitize(src)
                                 ),
                             )
                             .related(&ig.rel, Some(line), "this pattern excludes it")

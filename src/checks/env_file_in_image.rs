@@ -49,7 +49,7 @@ fn run(model: &Model) -> Vec<Observation> {
             if ins.flag("from").is_some() {
                 continue;
             }
-            for s in &srcs {
+            for s in srcs {
                 let s = s.trim_start_matches("./").trim_end_matches('/');
                 if s.contains('*') || s.contains('$') {
                     continue;

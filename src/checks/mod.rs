@@ -514,11 +514,11 @@ pub fn has_word(text: &str, word: &str) -> bool {
 }
 
 /// The COPY/ADD instructions of the final stage with their sources and destination.
-pub fn final_copies(df: &Dockerfile) -> Vec<(&Instruction, Vec<String>, String)> {
+pub fn final_copies(df: &Dockerfile) -> Vec<(&Instruction, &[String], &str)> {
     final_instructions(df)
         .into_iter()
         .filter(|i| i.keyword == "COPY" || i.keyword == "ADD")
-        .filter_map(|i| i.copy_parts().map(|(s, d)| (i, s, d)))
+        .filter_map(|i| i.copy_parts_ref().map(|(s, d)| (i, s, d)))
         .collect()
 }
 

@@ -133,7 +133,7 @@ fn run(model: &Model) -> Vec<Observation> {
                     }
                 }
                 "COPY" | "ADD" => {
-                    if let Some((srcs, _)) = ins.copy_parts() {
+                    if let Some((srcs, _)) = ins.copy_parts_ref() {
                         for s in srcs {
                             let s = s.trim_end_matches('/');
                             let from_installed = ins

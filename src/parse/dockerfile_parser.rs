@@ -1340,7 +1340,7 @@ pub fn parse(src: &str) -> Dockerfile {
     for ins in &df.instructions {
         match ins.keyword.as_str() {
             "ENV" | "ARG" | "LABEL" => drop(ins.key_values()),
-            "COPY" | "ADD" => drop(ins.copy_parts()),
+            "COPY" | "ADD" => drop(ins.copy_parts_ref()),
             _ => {}
         }
     }
@@ -1488,6 +1488,11 @@ impl Instruction {
     /// For COPY/ADD: (sources, destination), flags excluded, exec or shell form, quotes removed,
     /// `$` references kept as written, heredoc sources reported as `<<NAME`.
     pub fn copy_parts(&self) -> Option<(Vec<String>, String)> {
+        self.copy_parts_ref().map(|(srcs, dest)| (srcs.to_vec(), dest.to_string()))
+    }
+
+    /// [`Instruction::copy_parts`], borrowed.
+    pub fn copy_parts_ref(&self) -> Option<(&[String], &str)> {
         if self.keyword != "COPY" && self.keyword != "ADD" {
             return None;
         }
@@ -1500,7 +1505,8 @@ impl Instruction {
                 }
                 Some((words, dest))
             })
-            .clone()
+            .as_ref()
+            .map(|(srcs, dest)| (srcs.as_slice(), dest.as_str()))
     }
 
     /// The command text: exec form joined with spaces, shell form as is, heredoc bodies appended
