@@ -158,8 +158,13 @@ pub fn assigned_vars(cmd: &str) -> Vec<String> {
     out
 }
 
-/// Every variable the repository provides or documents, with the first place it does.
-pub fn documented(model: &Model) -> BTreeMap<String, String> {
+/// Every variable the repository provides or documents, with the first place it does
+/// (computed once per model: env-undocumented and internal-host-fallback both ask).
+pub fn documented(model: &Model) -> std::sync::Arc<BTreeMap<String, String>> {
+    model.memo.get("env-documented", || documented_in(model))
+}
+
+fn documented_in(model: &Model) -> BTreeMap<String, String> {
     let m = model;
     let mut out = BTreeMap::new();
     for e in &m.env_files {
