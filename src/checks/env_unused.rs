@@ -152,10 +152,12 @@ fn run(model: &Model) -> Vec<Observation> {
     let mut used: BTreeSet<String> = BTreeSet::new();
     for f in m.files.iter().filter(|f| f.kind != crate::discover::FileKind::EnvFile) {
         let Some(text) = f.text.as_deref() else { continue };
-        for c in re.captures_iter(text) {
-            if let Some(g) = c.get(1) {
-                used.insert(g.as_str().to_string());
-            }
+        // Each search goes on from the end of the name, not of the match: the character after
+        // a name can be the one before the next (`A B`, `A,B`).
+        let mut at = 0;
+        while let Some(g) = re.captures_at(text, at).and_then(|c| c.get(1)) {
+            used.insert(g.as_str().to_string());
+            at = g.end();
         }
         if used.len() == cand.len() {
             return Vec::new();
@@ -195,6 +197,30 @@ fn run(model: &Model) -> Vec<Observation> {
 #[cfg(test)]
 mod tests {
     use crate::checks::testing::{koyeb, NEXT_PKG};
+
+    #[test]
+    fn names_mentioned_side_by_side_are_all_used() {
+        let tpl = "FIRST_URL=\nSECOND_URL=\nTHIRD_URL=\n";
+        for text in [
+            "// set FIRST_URL SECOND_URL THIRD_URL in the dashboard\n",
+            "export const names = ['FIRST_URL','SECOND_URL','THIRD_URL'];\n",
+            "FIRST_URL,SECOND_URL\nTHIRD_URL",
+        ] {
+            let obs = koyeb("env-unused", &[("package.json", NEXT_PKG), (".env.example", tpl), ("lib/names.ts", text)]);
+            assert!(obs.is_empty(), "{text:?}: {obs:?}");
+        }
+        // A name inside a longer word is not a mention.
+        let obs = koyeb(
+            "env-unused",
+            &[
+                ("package.json", NEXT_PKG),
+                (".env.example", tpl),
+                ("lib/names.ts", "FIRST_URLS SECOND_URL_X XTHIRD_URL\n"),
+            ],
+        );
+        assert_eq!(obs.len(), 1, "{obs:?}");
+        assert!(obs[0].message.starts_with("3 documented"), "{}", obs[0].message);
+    }
 
     #[test]
     fn unread_template_entry_fires() {
