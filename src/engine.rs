@@ -473,11 +473,7 @@ fn env_rows(ctx: &Ctx) -> Vec<EnvVarRow> {
     }
     // NEXT_PUBLIC_ variables read only in client components still have to be set for the build.
     for app in checks::deployable_apps(ctx.model) {
-        for s in app
-            .sources
-            .iter()
-            .filter(|s| !s.runtime && s.facts.directives.iter().any(|d| d == "use client"))
-        {
+        for s in app.sources.iter().filter(|s| !s.runtime && s.facts.use_client()) {
             for r in s
                 .facts
                 .env_reads

@@ -608,7 +608,7 @@ impl Model {
                     }
                     // Next.js runs `instrumentation-client.*` in the browser only.
                     let file_name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
-                    let client = facts.directives.iter().any(|d| d == "use client") || file_name.starts_with("instrumentation-client.");
+                    let client = facts.use_client() || file_name.starts_with("instrumentation-client.");
                     let runtime = !client && !is_script_path(local) && !local.ends_with("next.config.js") && !local.ends_with("next.config.mjs");
                     m.apps[a].sources.push(SourceDoc {
                         rel: f.rel.clone(),
@@ -830,7 +830,6 @@ impl Model {
         }
         // A config file (`payload.config.ts`) loads modules at run time: never a tool.
         let config_file = |rel: &str| rel.rsplit('/').next().unwrap_or(rel).contains(".config.");
-        let parsed_client = |s: &SourceDoc| s.facts.directives.iter().any(|d| d == "use client");
         let head_says_client = |text: &str| {
             let mut n = text.len().min(300);
             while !text.is_char_boundary(n) {
@@ -862,7 +861,7 @@ impl Model {
                     match index[fi] {
                         Some((a, i)) => {
                             let s = &self.apps[a].sources[i];
-                            !s.runtime && !parsed_client(s) && !config_file(&f.rel)
+                            !s.runtime && !s.facts.use_client() && !config_file(&f.rel)
                         }
                         // Not parsed: not server code exactly when its place says script and it
                         // is not a client component (the test cheapest first).
@@ -890,7 +889,7 @@ impl Model {
                     app: a,
                     imports: Vec::new(),
                     runtime: s.runtime,
-                    client: parsed_client(s),
+                    client: s.facts.use_client(),
                 });
                 continue;
             }

@@ -286,6 +286,13 @@ pub struct SourceFacts {
     pub service_urls: Vec<(String, usize)>,
 }
 
+impl SourceFacts {
+    /// The file starts with a `"use client"` directive (a client component).
+    pub fn use_client(&self) -> bool {
+        self.directives.iter().any(|d| d == "use client")
+    }
+}
+
 /// A job started at module load.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopJob {

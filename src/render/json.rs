@@ -2,13 +2,8 @@ use crate::report::{Report, TargetReport};
 
 /// The report as pretty-printed JSON (what [`pieces`] returns, joined).
 pub fn render(report: &Report) -> String {
-    let pieces = pieces(report, None);
-    let mut out = Vec::with_capacity(pieces.iter().map(Vec::len).sum());
-    for p in &pieces {
-        out.extend_from_slice(p);
-    }
     // (serde_json writes UTF-8 only, and every piece added here is ASCII or from its output.)
-    String::from_utf8(out).unwrap_or_else(|_| format!("{}\n", pretty(report)))
+    String::from_utf8(pieces(report, None).concat()).unwrap_or_else(|_| format!("{}\n", pretty(report)))
 }
 
 fn pretty<T: serde::Serialize>(v: &T) -> String {
@@ -24,6 +19,22 @@ struct Nested {
 }
 
 impl Nested {
+    /// `[` or `{`: one level deeper, nothing in it yet.
+    fn open<W: ?Sized + std::io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    /// `]` or `}`: back one level, on a line of its own when something was written inside.
+    fn close<W: ?Sized + std::io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.newline(w, false)?;
+        }
+        w.write_all(bracket)
+    }
+
     fn newline<W: ?Sized + std::io::Write>(&self, w: &mut W, comma: bool) -> std::io::Result<()> {
         const SPACES: &[u8; 64] = b"                                                                ";
         w.write_all(if comma { b",\n" } else { b"\n" })?;
@@ -39,16 +50,10 @@ impl Nested {
 
 impl serde_json::ser::Formatter for Nested {
     fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        w.write_all(b"[")
+        self.open(w, b"[")
     }
     fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            self.newline(w, false)?;
-        }
-        w.write_all(b"]")
+        self.close(w, b"]")
     }
     fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
         self.newline(w, !first)
@@ -58,16 +63,10 @@ impl serde_json::ser::Formatter for Nested {
         Ok(())
     }
     fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        w.write_all(b"{")
+        self.open(w, b"{")
     }
     fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            self.newline(w, false)?;
-        }
-        w.write_all(b"}")
+        self.close(w, b"}")
     }
     fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
         self.newline(w, !first)
