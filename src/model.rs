@@ -391,23 +391,26 @@ impl Model {
             observations: d.observations,
             ..Default::default()
         };
+        let first_own = m.observations.len();
+        // Every file is parsed once, in parallel, each within the time budget; this thread
+        // assembles the model from the parses as they come, in file order (package.json files
+        // first: they say which directories are apps).
+        let t = crate::timing::phase("parse + model: assemble");
+        let mut parses = Parses::start(std::mem::take(&mut d.files), budget);
+        let files = parses.files.clone();
+        // (Built while the workers parse the first files.)
         m.paths = std::mem::take(&mut d.paths).into_iter().collect();
-        // Every file is parsed once, in parallel, each within the time budget.
-        let t = crate::timing::phase("parse");
-        let (mut parsed, files) = parse_all(std::mem::take(&mut d.files), budget, &mut m.observations);
-        d.files = files;
-        t.end();
-        let t = crate::timing::phase("model: assemble");
         // 1. Apps: each package.json that is an app, or the root.
         let mut packages: Vec<Doc<package_json::PackageJson>> = Vec::new();
-        for (fi, f) in d.files.iter().enumerate().filter(|(_, f)| f.kind == FileKind::PackageJson) {
-            match take_parsed(&mut parsed[fi]) {
-                Parsed::PackageJson(Ok(p)) => packages.push(Doc { rel: f.rel.clone(), v: p }),
-                Parsed::PackageJson(Err(e)) => m.observations.push(parse_error(&f.rel, e.line, "package.json", &e.message)),
-                _ => {}
+        for (fi, f) in files.iter().enumerate().filter(|(_, f)| f.kind == FileKind::PackageJson) {
+            if let Parsed::PackageJson(p) = parses.take(fi) {
+                match *p {
+                    Ok(p) => packages.push(Doc { rel: f.rel.clone(), v: p }),
+                    Err(e) => m.observations.push(parse_error(&f.rel, e.line, "package.json", &e.message)),
+                }
             }
         }
-        let dockerfile_dirs: BTreeSet<&str> = d.files.iter().filter(|f| f.kind == FileKind::Dockerfile).map(|f| parent(&f.rel)).collect();
+        let dockerfile_dirs: BTreeSet<&str> = files.iter().filter(|f| f.kind == FileKind::Dockerfile).map(|f| parent(&f.rel)).collect();
         for p in packages {
             let dir = parent(&p.rel).to_string();
             let v = &p.v;
@@ -434,7 +437,7 @@ impl Model {
         let mut nearest = NearestApp { index: &app_index, last: None };
         let mut app_of = |rel| nearest.of(rel);
 
-        for (fi, f) in d.files.iter().enumerate() {
+        for (fi, f) in files.iter().enumerate() {
             let Some(text) = f.text.as_deref() else {
                 if f.kind == FileKind::Lockfile {
                     let a = app_of(&f.rel);
@@ -442,9 +445,9 @@ impl Model {
                 }
                 continue;
             };
-            let parsed = take_parsed(&mut parsed[fi]);
+            let parsed = parses.take(fi);
             if matches!(parsed, Parsed::Skipped) {
-                // Over the time budget or a parser failure, reported by `parse_all`.
+                // Over the time budget or a parser failure, reported by `Parses::take`.
                 continue;
             }
             match f.kind {
@@ -464,15 +467,18 @@ impl Model {
                         rel: f.rel.clone(),
                         context: dir.clone(),
                         dir,
-                        df,
+                        df: *df,
                         app: None,
                     });
                 }
-                FileKind::Compose => match parsed {
-                    Parsed::Compose(Ok(c)) => m.composes.push(Doc { rel: f.rel.clone(), v: c }),
-                    Parsed::Compose(Err(e)) => m.observations.push(parse_error(&f.rel, e.line, "compose file", &e.message)),
-                    _ => {}
-                },
+                FileKind::Compose => {
+                    if let Parsed::Compose(c) = parsed {
+                        match *c {
+                            Ok(c) => m.composes.push(Doc { rel: f.rel.clone(), v: c }),
+                            Err(e) => m.observations.push(parse_error(&f.rel, e.line, "compose file", &e.message)),
+                        }
+                    }
+                }
                 FileKind::DockerIgnore => {
                     let Parsed::DockerIgnore(v) = parsed else { continue };
                     m.dockerignores.push(Doc { rel: f.rel.clone(), v })
@@ -501,7 +507,7 @@ impl Model {
                         m.observations.push(parse_error(&f.rel, *line, "next.config", msg));
                     }
                     if m.apps[a].next_config.is_none() {
-                        m.apps[a].next_config = Some(Doc { rel: f.rel.clone(), v: cfg });
+                        m.apps[a].next_config = Some(Doc { rel: f.rel.clone(), v: *cfg });
                     }
                 }
                 FileKind::PrismaSchema => {
@@ -516,13 +522,16 @@ impl Model {
                         Some(old) => old.v.generators.is_empty() && !schema.generators.is_empty(),
                     };
                     if better {
-                        app.prisma = Some(Doc { rel: f.rel.clone(), v: schema });
+                        app.prisma = Some(Doc {
+                            rel: f.rel.clone(),
+                            v: *schema,
+                        });
                     }
                 }
                 FileKind::PrismaConfig => {
                     let Parsed::PrismaConfig(v) = parsed else { continue };
                     let a = app_of(&f.rel);
-                    m.apps[a].prisma_config = Some(Doc { rel: f.rel.clone(), v });
+                    m.apps[a].prisma_config = Some(Doc { rel: f.rel.clone(), v: *v });
                 }
                 FileKind::NodeVersion => {
                     let a = app_of(&f.rel);
@@ -625,7 +634,7 @@ impl Model {
                         continue;
                     }
                     let Parsed::Platform(tree) = parsed else { continue };
-                    let node = match tree {
+                    let node = match *tree {
                         Ok(n) => n,
                         Err(e) => {
                             m.observations.push(parse_error(&f.rel, e.line, f.kind.name(), &e.message));
@@ -664,7 +673,12 @@ impl Model {
                 .any(|p| p.ends_with("/migration.sql"));
         }
         m.app_index = app_index;
-        m.files = d.files;
+        drop(dockerfile_dirs);
+        drop(files);
+        let (files, skipped) = parses.finish();
+        // (The files skipped come first, as when the parse was a phase of its own.)
+        m.observations.splice(first_own..first_own, skipped);
+        m.files = files;
         m.suppressions = crate::suppress::collect(&m.files);
         t.end();
         let t = crate::timing::phase("model: link + start");
@@ -1555,27 +1569,23 @@ impl Model {
     }
 }
 
-/// What parsing one file gave (see [`parse_all`]).
+/// What parsing one file gave (see [`Parses`]).
 enum Parsed {
     Nothing,
     /// Not analyzed: over the time budget, or the parser failed (already reported).
     Skipped,
-    Dockerfile(dockerfile::Dockerfile),
-    Compose(Result<compose::ComposeFile, compose::ParseError>),
+    // (Large parses are boxed, so that a parse costs little to keep until it is taken.)
+    Dockerfile(Box<dockerfile::Dockerfile>),
+    Compose(Box<Result<compose::ComposeFile, compose::ParseError>>),
     DockerIgnore(dockerignore::DockerIgnore),
     Env(Vec<env_file::EnvEntry>, Vec<env_file::ParseError>),
-    NextConfig(next_config::NextConfig),
-    Prisma(prisma::PrismaSchema),
-    PrismaConfig(prisma::PrismaConfig),
-    PackageJson(Result<package_json::PackageJson, package_json::ParseError>),
-    Platform(Result<crate::parse::yaml::Node, platform::ConfigError>),
+    NextConfig(Box<next_config::NextConfig>),
+    Prisma(Box<prisma::PrismaSchema>),
+    PrismaConfig(Box<prisma::PrismaConfig>),
+    PackageJson(Box<Result<package_json::PackageJson, package_json::ParseError>>),
+    Platform(Box<Result<crate::parse::yaml::Node, platform::ConfigError>>),
     Procfile(Vec<(String, String, usize)>),
     Source(Box<source::SourceFacts>),
-}
-
-/// A file's parse, taken out of its slot.
-fn take_parsed(slot: &mut Option<Box<Parsed>>) -> Parsed {
-    slot.take().map_or(Parsed::Nothing, |p| *p)
 }
 
 /// Does this file get parsed? Application sources only when they are not tests and the
@@ -1639,74 +1649,113 @@ fn wants_parse(f: &RepoFile) -> bool {
 fn parse_one(f: &RepoFile) -> Parsed {
     let Some(text) = f.text.as_deref() else { return Parsed::Nothing };
     match f.kind {
-        FileKind::Dockerfile => Parsed::Dockerfile(dockerfile::parse(text)),
-        FileKind::Compose => Parsed::Compose(compose::parse(text)),
+        FileKind::Dockerfile => Parsed::Dockerfile(Box::new(dockerfile::parse(text))),
+        FileKind::Compose => Parsed::Compose(Box::new(compose::parse(text))),
         FileKind::DockerIgnore => Parsed::DockerIgnore(dockerignore::parse(text)),
         FileKind::EnvFile => {
             let (entries, errors) = env_file::parse(text);
             Parsed::Env(entries, errors)
         }
-        FileKind::NextConfig => Parsed::NextConfig(next_config::parse(text, &f.rel)),
-        FileKind::PrismaSchema => Parsed::Prisma(prisma::parse(text)),
-        FileKind::PrismaConfig => Parsed::PrismaConfig(prisma::parse_config_ts(text)),
-        FileKind::PackageJson => Parsed::PackageJson(package_json::parse(text)),
-        FileKind::RailwayJson => Parsed::Platform(platform::parse_json(text)),
-        FileKind::RenderYaml => Parsed::Platform(platform::parse_yaml(text)),
-        FileKind::FlyToml | FileKind::RailwayToml | FileKind::NixpacksToml => Parsed::Platform(platform::parse_toml(text)),
+        FileKind::NextConfig => Parsed::NextConfig(Box::new(next_config::parse(text, &f.rel))),
+        FileKind::PrismaSchema => Parsed::Prisma(Box::new(prisma::parse(text))),
+        FileKind::PrismaConfig => Parsed::PrismaConfig(Box::new(prisma::parse_config_ts(text))),
+        FileKind::PackageJson => Parsed::PackageJson(Box::new(package_json::parse(text))),
+        FileKind::RailwayJson => Parsed::Platform(Box::new(platform::parse_json(text))),
+        FileKind::RenderYaml => Parsed::Platform(Box::new(platform::parse_yaml(text))),
+        FileKind::FlyToml | FileKind::RailwayToml | FileKind::NixpacksToml => Parsed::Platform(Box::new(platform::parse_toml(text))),
         FileKind::Procfile => Parsed::Procfile(platform::procfile(text)),
         FileKind::Source => Parsed::Source(source::analyze_boxed(text, &f.rel)),
         _ => Parsed::Nothing,
     }
 }
 
-/// Parse every file that needs it on the worker pool, each within `budget`; a file over the
-/// budget (or whose parser failed) is reported as `file-skipped` and left out. Entry `i` is
-/// `files[i]`'s result (`None`: not parsed; boxed, so that the many files not parsed cost a
-/// pointer each, not the size of a parse); the files are handed back.
-fn parse_all(files: Vec<RepoFile>, budget: std::time::Duration, obs: &mut Vec<Observation>) -> (Vec<Option<Box<Parsed>>>, Vec<RepoFile>) {
-    let wanted: Vec<usize> = (0..files.len()).filter(|&i| wants_parse(&files[i])).collect();
-    let mut out: Vec<Option<Box<Parsed>>> = (0..files.len()).map(|_| None).collect();
-    let files = std::sync::Arc::new(files);
-    let threads = if wanted.len() > 8 {
-        std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8)
-    } else {
-        1
-    };
-    let (shared, idx) = (files.clone(), std::sync::Arc::new(wanted));
-    let job_idx = idx.clone();
-    let outcomes = crate::pool::run(idx.len(), threads, budget, move |j| Box::new(parse_one(&shared[job_idx[j]])));
-    for (j, outcome) in outcomes.into_iter().enumerate() {
-        let f = &files[idx[j]];
-        out[idx[j]] = Some(match outcome {
+/// Every file that needs it parsed on the worker pool, each within the budget, the results taken
+/// in file order as the workers produce them (package.json files first). A file over the budget
+/// (or whose parser failed) is reported as `file-skipped` and left out.
+struct Parses {
+    stream: crate::pool::Stream<Parsed>,
+    /// The files, shared with the workers.
+    files: std::sync::Arc<Vec<RepoFile>>,
+    /// Each file's job (`NONE`: not parsed, or taken).
+    job_of: Vec<u32>,
+    budget: std::time::Duration,
+    skipped: Vec<Observation>,
+}
+
+impl Parses {
+    const NONE: u32 = u32::MAX;
+
+    fn start(files: Vec<RepoFile>, budget: std::time::Duration) -> Parses {
+        let wanted = |f: &&RepoFile| wants_parse(f);
+        let packages = files.iter().enumerate().filter(|(_, f)| f.kind == FileKind::PackageJson);
+        let others = files.iter().enumerate().filter(|(_, f)| f.kind != FileKind::PackageJson);
+        let order: Vec<usize> = packages.chain(others).filter(|(_, f)| wanted(f)).map(|(i, _)| i).collect();
+        let mut job_of = vec![Self::NONE; files.len()];
+        for (j, &fi) in order.iter().enumerate() {
+            job_of[fi] = j as u32;
+        }
+        let threads = if order.len() > 8 {
+            std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8)
+        } else {
+            1
+        };
+        let files = std::sync::Arc::new(files);
+        let shared = files.clone();
+        let stream = crate::pool::Stream::start(order.len(), threads, budget, move |j| parse_one(&shared[order[j]]));
+        Parses {
+            stream,
+            files,
+            job_of,
+            budget,
+            skipped: Vec::new(),
+        }
+    }
+
+    /// File `fi`'s parse (`Nothing` when it is not parsed, or taken already); files are taken
+    /// in order, package.json files first.
+    fn take(&mut self, fi: usize) -> Parsed {
+        let Some(&j) = self.job_of.get(fi).filter(|j| **j != Self::NONE) else {
+            return Parsed::Nothing;
+        };
+        self.job_of[fi] = Self::NONE;
+        let f = &self.files[fi];
+        match self.stream.take(j as usize) {
             crate::pool::Outcome::Done(p) => p,
             crate::pool::Outcome::TimedOut(ran) => {
-                obs.push(Observation::new(
+                self.skipped.push(Observation::new(
                     "file-skipped",
                     Some(&f.rel),
                     None,
                     format!(
                         "{} took longer than {} ms to parse (stopped after {} ms); it was not analyzed",
                         f.kind.name(),
-                        budget.as_millis(),
+                        self.budget.as_millis(),
                         ran.as_millis()
                     ),
                 ));
-                Box::new(Parsed::Skipped)
+                Parsed::Skipped
             }
             crate::pool::Outcome::Panicked => {
-                obs.push(Observation::new(
+                self.skipped.push(Observation::new(
                     "file-skipped",
                     Some(&f.rel),
                     None,
                     format!("{} could not be parsed (an internal parser error); it was not analyzed", f.kind.name()),
                 ));
-                Box::new(Parsed::Skipped)
+                Parsed::Skipped
             }
-        });
+        }
     }
-    // A job still running past its budget holds a reference; the files are then copied.
-    let files = std::sync::Arc::try_unwrap(files).unwrap_or_else(|shared| shared.as_ref().clone());
-    (out, files)
+
+    /// The files back, and the `file-skipped` observations.
+    fn finish(self) -> (Vec<RepoFile>, Vec<Observation>) {
+        let Parses { stream, files, skipped, .. } = self;
+        // The workers end (every job is taken); one still running past its budget holds a
+        // reference, and the files are then copied.
+        drop(stream);
+        let files = std::sync::Arc::try_unwrap(files).unwrap_or_else(|shared| shared.as_ref().clone());
+        (files, skipped)
+    }
 }
 
 /// Images of infrastructure a stack runs next to the app (proxies, object stores, mail catchers,

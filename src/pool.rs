@@ -33,8 +33,11 @@ struct Board<T> {
     slots: Mutex<Vec<Option<Outcome<T>>>>,
     /// Slots filled.
     done: AtomicUsize,
-    /// The supervising thread, woken when the last slot is filled (not at every result: a
-    /// wake-up per file costs a context switch on a machine whose cores the workers fill).
+    /// The supervisor is woken when `done` reaches this count (`usize::MAX`: it is not waiting).
+    /// It asks for a batch of results at a time, not for every one: a wake-up per file costs a
+    /// context switch on a machine whose cores the workers fill.
+    want: AtomicUsize,
+    /// The supervising thread.
     supervisor: std::thread::Thread,
 }
 
@@ -46,37 +49,68 @@ impl<T> Board<T> {
             return false;
         }
         slots[i] = Some(out);
-        if self.done.fetch_add(1, Ordering::AcqRel) + 1 == slots.len() {
+        drop(slots);
+        // (SeqCst, as the supervisor's store of `want` and load of `done`: one of the two sides
+        // sees the other's write, so a wake-up is never lost.)
+        if self.done.fetch_add(1, Ordering::SeqCst) + 1 >= self.want.load(Ordering::SeqCst) {
             self.supervisor.unpark();
         }
         true
     }
 }
 
-/// Run `job(i)` for every `i` in `0..n` on up to `threads` workers; entry `i` of the result is
-/// job `i`'s outcome.
-pub fn run<T, F>(n: usize, threads: usize, budget: Duration, job: F) -> Vec<Outcome<T>>
-where
-    T: Send + 'static,
-    F: Fn(usize) -> T + Send + Sync + 'static,
-{
-    if n == 0 {
-        return Vec::new();
+/// Results asked for at a time by [`Stream::take`] when the next one is not ready.
+const BATCH: usize = 64;
+
+type Job<T> = Arc<dyn Fn(usize) -> T + Send + Sync>;
+
+/// Jobs `0..n` running on the workers, their outcomes taken in order by the thread that started
+/// them (the supervisor), which can use each one while the workers run the next: see
+/// [`Stream::take`].
+pub struct Stream<T> {
+    n: usize,
+    budget: Duration,
+    tick: Duration,
+    job: Job<T>,
+    next: Arc<AtomicUsize>,
+    board: Arc<Board<T>>,
+    workers: Vec<(Arc<Worker>, Option<std::thread::JoinHandle<()>>)>,
+}
+
+impl<T: Send + 'static> Stream<T> {
+    /// Start running `job(i)` for every `i` in `0..n` on up to `threads` workers.
+    pub fn start<F>(n: usize, threads: usize, budget: Duration, job: F) -> Stream<T>
+    where
+        F: Fn(usize) -> T + Send + Sync + 'static,
+    {
+        let mut s = Stream {
+            n,
+            budget,
+            tick: (budget / 4).clamp(Duration::from_millis(5), Duration::from_millis(200)),
+            job: Arc::new(job),
+            next: Arc::new(AtomicUsize::new(0)),
+            board: Arc::new(Board {
+                slots: Mutex::new((0..n).map(|_| None).collect()),
+                done: AtomicUsize::new(0),
+                want: AtomicUsize::new(usize::MAX),
+                supervisor: std::thread::current(),
+            }),
+            workers: Vec::new(),
+        };
+        if n > 0 {
+            for _ in 0..threads.clamp(1, n) {
+                s.spawn();
+            }
+        }
+        s
     }
-    let board = Arc::new(Board {
-        slots: Mutex::new((0..n).map(|_| None).collect()),
-        done: AtomicUsize::new(0),
-        supervisor: std::thread::current(),
-    });
-    let job = Arc::new(job);
-    let next = Arc::new(AtomicUsize::new(0));
-    let mut workers: Vec<(Arc<Worker>, Option<std::thread::JoinHandle<()>>)> = Vec::new();
-    let spawn = |workers: &mut Vec<(Arc<Worker>, Option<std::thread::JoinHandle<()>>)>| {
+
+    fn spawn(&mut self) {
         let w = Arc::new(Worker {
             current: Mutex::new(None),
             retired: AtomicBool::new(false),
         });
-        let (me, job, next, board) = (w.clone(), job.clone(), next.clone(), board.clone());
+        let (me, job, next, board, n) = (w.clone(), self.job.clone(), self.next.clone(), self.board.clone(), self.n);
         let body = move || {
             crate::parse::source::mark_big_stack();
             loop {
@@ -105,55 +139,85 @@ where
             .stack_size(crate::parse::source::PARSE_STACK)
             .spawn(body);
         if let Ok(h) = spawned {
-            workers.push((w, Some(h)));
+            self.workers.push((w, Some(h)));
         }
-    };
-    for _ in 0..threads.clamp(1, n) {
-        spawn(&mut workers);
     }
-    if workers.is_empty() {
-        // No thread could be spawned: run here, without a budget.
-        return (0..n).map(|i| Outcome::Done(job(i))).collect();
+
+    /// Job `i`'s outcome, waiting for it while watching the budget. Take each job once, in
+    /// increasing order (the workers run them in that order). A job given up on is
+    /// [`Outcome::TimedOut`].
+    pub fn take(&mut self, i: usize) -> Outcome<T> {
+        if self.workers.is_empty() {
+            // No thread could be spawned: run here, without a budget.
+            return match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.job)(i))) {
+                Ok(v) => Outcome::Done(v),
+                Err(_) => Outcome::Panicked,
+            };
+        }
+        loop {
+            if let Some(out) = self.board.slots.lock().ok().and_then(|mut s| s.get_mut(i).and_then(Option::take)) {
+                return out;
+            }
+            // Woken when a batch more is done (or the last), or at the tick to look for a job
+            // over its budget.
+            let done = self.board.done.load(Ordering::SeqCst);
+            self.board.want.store((done + BATCH.max((self.n - done) / 2)).min(self.n), Ordering::SeqCst);
+            if self.board.done.load(Ordering::SeqCst) == done {
+                std::thread::park_timeout(self.tick);
+            }
+            self.board.want.store(usize::MAX, Ordering::SeqCst);
+            self.give_up_on_stuck();
+            if self.workers.iter().all(|(w, _)| w.retired.load(Ordering::Acquire)) && self.next.load(Ordering::Acquire) < self.n {
+                // Every worker is stuck and none could be replaced: give up on the rest.
+                let _ = self.board.fill(i, Outcome::TimedOut(Duration::ZERO));
+            }
+        }
     }
-    let tick = (budget / 4).clamp(Duration::from_millis(5), Duration::from_millis(200));
-    while board.done.load(Ordering::Acquire) < n {
-        // Woken by the last result, or at the tick to look for a job over its budget.
-        std::thread::park_timeout(tick);
+
+    /// Mark the jobs over their budget as timed out, retire their workers and replace them.
+    fn give_up_on_stuck(&mut self) {
         let mut stuck = 0;
-        for (w, _) in workers.iter().filter(|(w, _)| !w.retired.load(Ordering::Acquire)) {
+        for (w, _) in self.workers.iter().filter(|(w, _)| !w.retired.load(Ordering::Acquire)) {
             let Some((i, since)) = w.current.lock().ok().and_then(|c| *c) else { continue };
             let ran = since.elapsed();
-            if ran > budget && board.fill(i, Outcome::TimedOut(ran)) {
+            if ran > self.budget && self.board.fill(i, Outcome::TimedOut(ran)) {
                 w.retired.store(true, Ordering::Release);
                 stuck += 1;
             }
         }
         for _ in 0..stuck {
-            if next.load(Ordering::Acquire) < n {
-                spawn(&mut workers);
-            }
-        }
-        if workers.iter().all(|(w, _)| w.retired.load(Ordering::Acquire)) && next.load(Ordering::Acquire) < n {
-            // Every worker is stuck and none could be replaced: give up on the rest.
-            break;
-        }
-    }
-    // Wait for the workers that are not stuck: they end as soon as the queue is empty, and then
-    // no longer hold `job` (nor what it captured, which the caller may want back).
-    for (w, h) in &mut workers {
-        if !w.retired.load(Ordering::Acquire) {
-            if let Some(h) = h.take() {
-                let _ = h.join();
+            if self.next.load(Ordering::Acquire) < self.n {
+                self.spawn();
             }
         }
     }
-    let slots = match board.slots.lock() {
-        Ok(mut s) => std::mem::take(&mut *s),
-        Err(_) => Vec::new(),
-    };
-    let mut out: Vec<Outcome<T>> = slots.into_iter().map(|r| r.unwrap_or(Outcome::TimedOut(Duration::ZERO))).collect();
-    out.resize_with(n, || Outcome::TimedOut(Duration::ZERO));
-    out
+}
+
+impl<T> Drop for Stream<T> {
+    /// Wait for the workers that are not stuck: they end as soon as the queue is empty, and then
+    /// no longer hold the job (nor what it captured, which the caller may want back).
+    fn drop(&mut self) {
+        // Jobs not taken are not run.
+        self.next.store(self.n, Ordering::Release);
+        for (w, h) in &mut self.workers {
+            if !w.retired.load(Ordering::Acquire) {
+                if let Some(h) = h.take() {
+                    let _ = h.join();
+                }
+            }
+        }
+    }
+}
+
+/// Run `job(i)` for every `i` in `0..n` on up to `threads` workers; entry `i` of the result is
+/// job `i`'s outcome.
+pub fn run<T, F>(n: usize, threads: usize, budget: Duration, job: F) -> Vec<Outcome<T>>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> T + Send + Sync + 'static,
+{
+    let mut s = Stream::start(n, threads, budget, job);
+    (0..n).map(|i| s.take(i)).collect()
 }
 
 #[cfg(test)]
@@ -168,6 +232,31 @@ mod tests {
             assert!(matches!(o, Outcome::Done(v) if *v == i * 2), "{i}: {o:?}");
         }
         assert!(run(0, 2, FILE_BUDGET, |i| i).is_empty());
+    }
+
+    #[test]
+    fn a_stream_hands_out_each_result_in_order_while_the_rest_run() {
+        // More jobs than a batch, a slow one and a hung one among them: each is taken in turn,
+        // the hung one as timed out, and the scan does not wait for it.
+        let start = Instant::now();
+        let mut s = Stream::start(300, 2, Duration::from_millis(200), |i| {
+            if i == 120 {
+                std::thread::sleep(Duration::from_millis(30));
+            }
+            if i == 210 {
+                std::thread::sleep(Duration::from_secs(30));
+            }
+            i * 3
+        });
+        for i in 0..300 {
+            match s.take(i) {
+                Outcome::TimedOut(d) => assert!(i == 210 && d >= Duration::from_millis(200), "{i}: {d:?}"),
+                Outcome::Done(v) => assert_eq!(v, i * 3),
+                Outcome::Panicked => panic!("{i} panicked"),
+            }
+        }
+        drop(s);
+        assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
     }
 
     #[test]
