@@ -3,6 +3,7 @@
 
 use crate::checks::{self, Ctx, RULES};
 use crate::model::Model;
+use crate::observe::Observation;
 use crate::packs::{fill, Pack};
 use crate::report::*;
 use std::collections::BTreeMap;
@@ -62,10 +63,12 @@ pub fn evaluate_all_with<T: Send + Sync>(
     if threads <= 1 {
         work();
     } else {
+        // This thread is one of the workers.
         std::thread::scope(|s| {
-            for _ in 0..threads {
+            for _ in 1..threads {
                 s.spawn(work);
             }
+            work();
         });
     }
     reports
@@ -183,32 +186,53 @@ pub fn evaluate_from(model: &Model, pack: &Pack, tuning: &crate::config::Tuning,
         let rule = &RULES[i];
         let Some((advice, severity)) = enabled(pack, tuning, rule.id) else { continue };
         let findings = &mut per_rule[i];
-        for o in rule.observe(&ctx) {
-            let key = if o.key.is_empty() { o.message.clone() } else { o.key.clone() };
+        // A finding's fingerprint and fix come from its observation; its message, file and
+        // related locations are moved out of a target's own observations, and copied from the
+        // list a repository-scoped rule shares between the targets.
+        let print = |o: &Observation| {
+            let key = if o.key.is_empty() { &o.message } else { &o.key };
+            fingerprint(&[rule.id, o.file.as_deref().unwrap_or(""), key])
+        };
+        let finding = |o: &Observation, fingerprint: String, message: String, file: Option<String>, related: Vec<Related>| {
             let fix = fill(&advice.fix, &o.vars);
             let certain = o.vars.iter().any(|(n, _)| *n == "declared");
-            findings.push(Finding {
+            Finding {
                 rule: rule.id.to_string(),
                 severity,
                 aspect: rule.aspect,
-                fingerprint: fingerprint(&[rule.id, o.file.as_deref().unwrap_or(""), &key]),
-                message: o.message,
-                file: o.file,
+                fingerprint,
+                message,
+                file,
                 line: o.line,
                 fix: if certain { without_verify(&fix) } else { fix },
                 docs: advice.docs.clone(),
-                related: o.related,
-            });
+                related,
+            }
+        };
+        match rule.observed_repo(model) {
+            Some(shared) => findings.extend(
+                shared
+                    .iter()
+                    .map(|o| finding(o, print(o), o.message.clone(), o.file.clone(), o.related.clone())),
+            ),
+            None => {
+                for mut o in rule.observe(&ctx) {
+                    let fp = print(&o);
+                    let (message, file, related) = (std::mem::take(&mut o.message), o.file.take(), std::mem::take(&mut o.related));
+                    findings.push(finding(&o, fp, message, file, related));
+                }
+            }
         }
     }
-    let mut findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(a.file.cmp(&b.file))
-            .then(a.line.cmp(&b.line))
-            .then(a.rule.cmp(&b.rule))
-    });
+    // Sorted (stably) by severity, file, line and rule: the order of their positions is sorted,
+    // then the findings are moved once into it (a finding is large; sorting them in place moves
+    // each one at every merge).
+    let mut all: Vec<Option<Finding>> = Vec::with_capacity(per_rule.iter().map(Vec::len).sum());
+    all.extend(per_rule.into_iter().flatten().map(Some));
+    let mut order: Vec<usize> = (0..all.len()).collect();
+    let key = |i: usize| all[i].as_ref().map(|f| (std::cmp::Reverse(f.severity), &f.file, f.line, &f.rule));
+    order.sort_by(|&a, &b| key(a).cmp(&key(b)));
+    let mut findings: Vec<Finding> = order.iter().filter_map(|&i| all[i].take()).collect();
     findings.dedup_by(|a, b| a.rule == b.rule && a.file == b.file && a.line == b.line && a.message == b.message);
     // Excluded paths, [[ignore]] entries and inline suppressions (which never hide the findings
     // about suppressions themselves).
@@ -229,7 +253,8 @@ pub fn evaluate_from(model: &Model, pack: &Pack, tuning: &crate::config::Tuning,
             s.name = own.clone();
         }
     }
-    let env = env_rows(&ctx);
+    // (The same under every target: computed once per model.)
+    let env = model.memo.get("env-rows", || env_rows(model)).as_ref().clone();
     let checklist = checklist(&ctx, &findings);
     TargetReport {
         target: pack.platform.id.clone(),
@@ -443,11 +468,13 @@ fn plan(ctx: &Ctx) -> Vec<Setting> {
 }
 
 /// Required / optional / secret environment variables, with purpose and where they are read.
-fn env_rows(ctx: &Ctx) -> Vec<EnvVarRow> {
-    let reads = checks::env_reads(ctx.model);
+/// The environment variables the deployment must provide: what the repository reads, documents
+/// and requires of them (the same under every target).
+fn env_rows(model: &Model) -> Vec<EnvVarRow> {
+    let reads = checks::env_reads(model);
     let mut rows: BTreeMap<String, EnvVarRow> = BTreeMap::new();
     let schema_read = |file: &str, name: &str, line: usize| {
-        ctx.model
+        model
             .apps
             .iter()
             .flat_map(|a| a.sources.iter())
@@ -472,7 +499,7 @@ fn env_rows(ctx: &Ctx) -> Vec<EnvVarRow> {
         );
     }
     // NEXT_PUBLIC_ variables read only in client components still have to be set for the build.
-    for app in checks::deployable_apps(ctx.model) {
+    for app in checks::deployable_apps(model) {
         for s in app.sources.iter().filter(|s| !s.runtime && s.facts.use_client()) {
             for r in s
                 .facts
@@ -497,7 +524,7 @@ fn env_rows(ctx: &Ctx) -> Vec<EnvVarRow> {
     for row in rows.values_mut() {
         row.secret |= checks::next_public_secret_name(&row.name);
     }
-    for e in ctx.model.env_files.iter().filter(|e| e.template) {
+    for e in model.env_files.iter().filter(|e| e.template) {
         for x in &e.entries {
             if checks::env_builtin(&x.name) {
                 continue;
@@ -521,7 +548,7 @@ fn env_rows(ctx: &Ctx) -> Vec<EnvVarRow> {
             }
         }
     }
-    for (name, (min, file, line)) in checks::env_minimums(ctx.model) {
+    for (name, (min, file, line)) in checks::env_minimums(model) {
         if let Some(row) = rows.get_mut(&name) {
             let note = format!("at least {min} characters ({file}:{line})");
             if row.purpose.contains(&min.to_string()) {

@@ -2,6 +2,7 @@ use super::{deployable_apps, final_instructions, Check, Ctx, Rule};
 use crate::observe::Observation;
 use crate::parse::env_file::{redact, url_parts};
 use crate::report::Aspect;
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 pub static RULE: Rule = Rule {
@@ -92,18 +93,18 @@ const BACKING: &[&str] = &[
 
 /// A variable that names another service's address.
 fn address_name(name: &str) -> bool {
-    let n = name.to_ascii_uppercase();
-    if n.starts_with("NEXT_PUBLIC_") || n.starts_with("VITE_") {
+    // (Compared without case, and without copying the name: it is asked of every value.)
+    let starts = |p: &str| name.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
+    if starts("NEXT_PUBLIC_") || starts("VITE_") {
         return false; // read by the browser, where localhost is the visitor's machine: another problem
     }
-    let segs: Vec<&str> = n.split('_').collect();
-    let last = segs.last().copied().unwrap_or("");
-    if matches!(last, "HOST" | "HOSTNAME" | "ADDR" | "ADDRESS" | "SERVER") {
+    let any = |s: &str, words: &[&str]| words.iter().any(|w| s.eq_ignore_ascii_case(w));
+    let last = name.rsplit('_').next().unwrap_or("");
+    if any(last, &["HOST", "HOSTNAME", "ADDR", "ADDRESS", "SERVER"]) {
         // Only a backing service's address, not the app's own bind address (HOST, APP_HOST).
-        return segs.iter().any(|s| BACKING.contains(s));
+        return name.split('_').any(|s| any(s, BACKING));
     }
-    matches!(last, "URL" | "URI" | "DSN" | "ENDPOINT")
-        && !matches!(n.as_str(), "NEXTAUTH_URL" | "AUTH_URL" | "APP_URL" | "BASE_URL" | "SITE_URL" | "PUBLIC_URL")
+    any(last, &["URL", "URI", "DSN", "ENDPOINT"]) && !any(name, &["NEXTAUTH_URL", "AUTH_URL", "APP_URL", "BASE_URL", "SITE_URL", "PUBLIC_URL"])
 }
 
 /// The host a value addresses, when it is an internal one: (host, kind).
@@ -156,14 +157,14 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             .flat_map(|c| c.v.services.iter().map(|s| s.name.to_ascii_lowercase()))
             .collect()
     };
-    // (name, value, file, line, where)
-    let mut values: Vec<(String, String, String, usize, String)> = Vec::new();
+    // (name, value, file, line, where), borrowed from the model.
+    let mut values: Vec<(&str, &str, &str, usize, Cow<'static, str>)> = Vec::new();
     for app in deployable_apps(m) {
         if let Some(d) = m.dockerfile_of(app) {
             for ins in final_instructions(&d.df).into_iter().filter(|i| i.keyword == "ENV") {
                 for (k, v) in ins.key_values() {
                     if let Some(v) = v {
-                        values.push((k.clone(), v.clone(), d.rel.clone(), ins.line, "the image's `ENV`".into()));
+                        values.push((k, v, &d.rel, ins.line, "the image's `ENV`".into()));
                     }
                 }
             }
@@ -173,14 +174,14 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
         let name = e.rel.rsplit('/').next().unwrap_or(&e.rel);
         if name == ".env.production" || name == ".env.production.local" || name == ".env.prod" {
             for x in e.entries.iter().filter(|x| !x.commented) {
-                values.push((x.name.clone(), x.value.clone(), e.rel.clone(), x.line, format!("`{name}`")));
+                values.push((&x.name, &x.value, &e.rel, x.line, format!("`{name}`").into()));
             }
         }
     }
     if ctx.facts.config_file == "fly.toml" {
         for f in &m.fly {
             for (k, v, line) in &f.v.env {
-                values.push((k.clone(), v.clone(), f.rel.clone(), *line, "fly.toml `[env]`".into()));
+                values.push((k, v, &f.rel, *line, "fly.toml `[env]`".into()));
             }
         }
     }
@@ -201,7 +202,7 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
                         if own_url(v, &own) {
                             continue;
                         }
-                        values.push((x.name.clone(), v.clone(), c.rel.clone(), x.line, format!("compose service `{}`", s.name)));
+                        values.push((&x.name, v, &c.rel, x.line, format!("compose service `{}`", s.name).into()));
                     }
                 }
             }
@@ -211,18 +212,18 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     for app in deployable_apps(m) {
         for s in app.sources.iter().filter(|s| s.runtime) {
             for (url, line) in &s.facts.service_urls {
-                values.push(("SERVICE_URL".into(), url.clone(), s.rel.clone(), *line, "server code".into()));
+                values.push(("SERVICE_URL", url, &s.rel, *line, "server code".into()));
             }
         }
     }
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
     for (name, value, file, line, place) in values {
-        let Some((host, kind)) = internal_host(&name, &value, &services) else {
+        let Some((host, kind)) = internal_host(name, value, &services) else {
             continue;
         };
         let code = name == "SERVICE_URL";
-        if !seen.insert((file.clone(), if code { format!("{name}:{line}") } else { name.clone() })) {
+        if !seen.insert((file, if code { Cow::Owned(format!("{name}:{line}")) } else { Cow::Borrowed(name) })) {
             continue;
         }
         let why = match kind {
@@ -234,24 +235,24 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
             out.push(
                 Observation::at(
                     RULE.id,
-                    &file,
+                    file,
                     line,
-                    format!("server code connects to `{}`, whose host `{host}` {why}", redact(&value)),
+                    format!("server code connects to `{}`, whose host `{host}` {why}", redact(value)),
                 )
                 .var("name", "the connection URL")
                 .var("host", host)
-                .key(format!("{file}:code:{}", redact(&value))),
+                .key(format!("{file}:code:{}", redact(value))),
             );
             continue;
         }
         let shown = if value.contains("://") {
-            format!(" (`{}`)", redact(&value))
+            format!(" (`{}`)", redact(value))
         } else {
             String::new()
         };
         out.push(
-            Observation::at(RULE.id, &file, line, format!("{place} sets `{name}`{shown} to the host `{host}`, which {why}"))
-                .var("name", name.clone())
+            Observation::at(RULE.id, file, line, format!("{place} sets `{name}`{shown} to the host `{host}`, which {why}"))
+                .var("name", name.to_string())
                 .var("host", host)
                 .key(format!("{file}:{name}")),
         );

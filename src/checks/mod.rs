@@ -162,9 +162,14 @@ impl Rule {
     /// What a repository-scoped rule observes in `model` (computed once per model); `None` for
     /// a rule that needs a target.
     pub fn observe_repo(&self, model: &Model) -> Option<Vec<Observation>> {
+        self.observed_repo(model).map(|v| v.as_ref().clone())
+    }
+
+    /// [`Rule::observe_repo`], shared rather than copied (every target reads the same list).
+    pub fn observed_repo(&self, model: &Model) -> Option<std::sync::Arc<Vec<Observation>>> {
         match self.check {
             Check::Target(_) => None,
-            Check::Repo(f) => Some(model.memo.get(self.id, || crate::timing::tally(self.id, || f(model))).as_ref().clone()),
+            Check::Repo(f) => Some(model.memo.get(self.id, || crate::timing::tally(self.id, || f(model)))),
         }
     }
 }
