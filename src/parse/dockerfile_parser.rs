@@ -265,7 +265,8 @@ impl<'a> Lexer<'a> {
 
     /// Read up to one of `stops` (consumed and returned) or the end of input.
     fn word(&mut self, stops: &[char]) -> Result<(String, Option<char>), String> {
-        let mut out = String::new();
+        // (Sized for the rest of the input: a word is built a character at a time.)
+        let mut out = String::with_capacity(self.chars.len().saturating_sub(self.pos));
         while let Some(c) = self.peek() {
             if stops.contains(&c) {
                 self.pos += 1;
@@ -607,6 +608,9 @@ fn replace_pattern(v: &str, pat: &str, with: &str, all: bool) -> String {
 /// a backslash is, and quotes and backslashes are kept as written. Unset names expand to nothing.
 /// On a syntax error (`${X` unclosed, `${X:?}` unset) the input comes back unchanged.
 pub fn substitute(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
+    if plain(s, '\\') {
+        return s.to_string();
+    }
     let mut lx = Lexer::new(s, '\\', true, Some(lookup));
     match lx.word(&[]) {
         Ok((out, _)) => out,
@@ -614,14 +618,26 @@ pub fn substitute(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
     }
 }
 
+/// A word the lexer gives back as it is: no quote, no escape character, no `$` (most words are;
+/// they are then copied, not lexed a character at a time).
+fn plain(s: &str, escape: char) -> bool {
+    !s.contains(['\'', '"', '$', escape])
+}
+
 /// Read one word as BuildKit reads ENV, ARG, LABEL and FROM values: quotes removed, escapes
 /// applied, and `$` references substituted through `lookup` (or kept as written when `None`).
 pub fn process_word(s: &str, escape: char, lookup: Option<Lookup<'_>>) -> Result<String, String> {
+    if plain(s, escape) {
+        return Ok(s.to_string());
+    }
     Lexer::new(s, escape, false, lookup).word(&[]).map(|(w, _)| w)
 }
 
 /// `process_word`, but `$X` / `${X}` stay as written when `lookup` knows no `X`.
 fn expand_known(s: &str, escape: char, lookup: Lookup<'_>) -> Result<String, String> {
+    if plain(s, escape) {
+        return Ok(s.to_string());
+    }
     let mut lx = Lexer::new(s, escape, false, Some(lookup));
     lx.keep_unset = true;
     lx.word(&[]).map(|(w, _)| w)
@@ -629,6 +645,9 @@ fn expand_known(s: &str, escape: char, lookup: Lookup<'_>) -> Result<String, Str
 
 /// The names a word refers to with `$X` / `${X…}`.
 fn referenced_names(s: &str, escape: char) -> Vec<String> {
+    if !s.contains('$') {
+        return Vec::new();
+    }
     let names = RefCell::new(Vec::new());
     let record = |n: &str| {
         names.borrow_mut().push(n.to_string());
@@ -1817,6 +1836,42 @@ mod tests {
             let ins = &d.instructions[1];
             assert_eq!((ins.command_text().as_str(), ins.line, ins.end_line), (text, line, end), "{src:?}");
         }
+    }
+
+    /// A plain word is copied rather than lexed: the copy is exactly what the lexer gives, for
+    /// every kind of word (quotes, escapes, `$`, backticks, non-ASCII, blanks).
+    #[test]
+    fn plain_words_are_what_the_lexer_gives() {
+        let alphabet: Vec<char> = "ab Z_09'\"$\\`{}:-=/.é\t".chars().collect();
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let lookup = |n: &str| (n == "a").then(|| "A".to_string());
+        let lexed = |w: &str, esc: char, raw: bool, keep: bool| {
+            let mut lx = Lexer::new(w, esc, raw, Some(&lookup));
+            lx.keep_unset = keep;
+            lx.word(&[]).map(|(w, _)| w)
+        };
+        let mut plain_seen = 0;
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 9) as usize;
+            let w: String = (0..len).map(|k| alphabet[((seed >> (k * 5 + 8)) % alphabet.len() as u64) as usize]).collect();
+            for esc in ['\\', '`'] {
+                plain_seen += usize::from(plain(&w, esc));
+                assert_eq!(process_word(&w, esc, Some(&lookup)), lexed(&w, esc, false, false), "{w:?}");
+                assert_eq!(expand_known(&w, esc, &lookup), lexed(&w, esc, false, true), "{w:?}");
+                let names = RefCell::new(Vec::new());
+                let record = |n: &str| {
+                    names.borrow_mut().push(n.to_string());
+                    None
+                };
+                let _ = Lexer::new(&w, esc, false, Some(&record)).word(&[]);
+                assert_eq!(referenced_names(&w, esc), names.into_inner(), "{w:?}");
+            }
+            assert_eq!(substitute(&w, &lookup), lexed(&w, '\\', true, false).unwrap_or_else(|_| w.clone()), "{w:?}");
+        }
+        assert!(plain_seen > 1000, "{plain_seen}");
     }
 
     #[test]
