@@ -467,9 +467,8 @@ fn plan(ctx: &Ctx) -> Vec<Setting> {
     out
 }
 
-/// Required / optional / secret environment variables, with purpose and where they are read.
-/// The environment variables the deployment must provide: what the repository reads, documents
-/// and requires of them (the same under every target).
+/// Required / optional / secret environment variables, with purpose and where they are read (the
+/// same under every target).
 fn env_rows(model: &Model) -> Vec<EnvVarRow> {
     let reads = checks::env_reads(model);
     let mut rows: BTreeMap<String, EnvVarRow> = BTreeMap::new();

@@ -6,6 +6,9 @@
 //! or with the process) and a fresh worker takes over the rest of the queue, so the scan goes on.
 //! A job that panics becomes [`Outcome::Panicked`] instead of taking the scan down.
 //! Workers are spawned with the parser's large stack (see `parse::source::PARSE_STACK`).
+//!
+//! [`Stream`] hands the outcomes to the thread that started the jobs in order, as they come, so
+//! it can use each one while the workers run the next; [`run`] collects them all.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
