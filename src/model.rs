@@ -1676,23 +1676,20 @@ struct Parses {
     stream: crate::pool::Stream<Parsed>,
     /// The files, shared with the workers.
     files: std::sync::Arc<Vec<RepoFile>>,
-    /// Each file's job (`NONE`: not parsed, or taken).
-    job_of: Vec<u32>,
+    /// Each file's job (`None`: not parsed, or taken).
+    job_of: Vec<Option<usize>>,
     budget: std::time::Duration,
     skipped: Vec<Observation>,
 }
 
 impl Parses {
-    const NONE: u32 = u32::MAX;
-
     fn start(files: Vec<RepoFile>, budget: std::time::Duration) -> Parses {
-        let wanted = |f: &&RepoFile| wants_parse(f);
         let packages = files.iter().enumerate().filter(|(_, f)| f.kind == FileKind::PackageJson);
         let others = files.iter().enumerate().filter(|(_, f)| f.kind != FileKind::PackageJson);
-        let order: Vec<usize> = packages.chain(others).filter(|(_, f)| wanted(f)).map(|(i, _)| i).collect();
-        let mut job_of = vec![Self::NONE; files.len()];
+        let order: Vec<usize> = packages.chain(others).filter(|(_, f)| wants_parse(f)).map(|(i, _)| i).collect();
+        let mut job_of = vec![None; files.len()];
         for (j, &fi) in order.iter().enumerate() {
-            job_of[fi] = j as u32;
+            job_of[fi] = Some(j);
         }
         let threads = if order.len() > 8 {
             std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8)
@@ -1714,12 +1711,11 @@ impl Parses {
     /// File `fi`'s parse (`Nothing` when it is not parsed, or taken already); files are taken
     /// in order, package.json files first.
     fn take(&mut self, fi: usize) -> Parsed {
-        let Some(&j) = self.job_of.get(fi).filter(|j| **j != Self::NONE) else {
+        let Some(j) = self.job_of.get_mut(fi).and_then(Option::take) else {
             return Parsed::Nothing;
         };
-        self.job_of[fi] = Self::NONE;
         let f = &self.files[fi];
-        match self.stream.take(j as usize) {
+        match self.stream.take(j) {
             crate::pool::Outcome::Done(p) => p,
             crate::pool::Outcome::TimedOut(ran) => {
                 self.skipped.push(Observation::new(

@@ -37,8 +37,8 @@ struct Board<T> {
     /// Slots filled.
     done: AtomicUsize,
     /// The supervisor is woken when `done` reaches this count (`usize::MAX`: it is not waiting).
-    /// It asks for a batch of results at a time, not for every one: a wake-up per file costs a
-    /// context switch on a machine whose cores the workers fill.
+    /// It asks for many results at a time, not for every one: a wake-up per file costs a context
+    /// switch on a machine whose cores the workers fill.
     want: AtomicUsize,
     /// The supervising thread.
     supervisor: std::thread::Thread,
@@ -62,7 +62,9 @@ impl<T> Board<T> {
     }
 }
 
-/// Results asked for at a time by [`Stream::take`] when the next one is not ready.
+/// The fewest results [`Stream::take`] waits for when the one it needs is not ready: it waits
+/// for half of those not done yet, and at least this many (waking every 64 results gained
+/// nothing, at a context switch each).
 const BATCH: usize = 64;
 
 type Job<T> = Arc<dyn Fn(usize) -> T + Send + Sync>;
@@ -161,8 +163,8 @@ impl<T: Send + 'static> Stream<T> {
             if let Some(out) = self.board.slots.lock().ok().and_then(|mut s| s.get_mut(i).and_then(Option::take)) {
                 return out;
             }
-            // Woken when a batch more is done (or the last), or at the tick to look for a job
-            // over its budget.
+            // Woken when half of what is left is done (or the last), or at the tick to look for
+            // a job over its budget.
             let done = self.board.done.load(Ordering::SeqCst);
             self.board.want.store((done + BATCH.max((self.n - done) / 2)).min(self.n), Ordering::SeqCst);
             if self.board.done.load(Ordering::SeqCst) == done {

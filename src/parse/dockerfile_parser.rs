@@ -608,46 +608,33 @@ fn replace_pattern(v: &str, pat: &str, with: &str, all: bool) -> String {
 /// a backslash is, and quotes and backslashes are kept as written. Unset names expand to nothing.
 /// On a syntax error (`${X` unclosed, `${X:?}` unset) the input comes back unchanged.
 pub fn substitute(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> String {
-    if plain(s, '\\') {
-        return s.to_string();
-    }
-    let mut lx = Lexer::new(s, '\\', true, Some(lookup));
-    match lx.word(&[]) {
-        Ok((out, _)) => out,
-        Err(_) => s.to_string(),
-    }
+    lex_word(s, '\\', true, Some(lookup), false).unwrap_or_else(|_| s.to_string())
 }
 
-/// A word the lexer gives back as it is: no quote, no escape character, no `$` (most words are;
-/// they are then copied, not lexed a character at a time).
-fn plain(s: &str, escape: char) -> bool {
-    !s.contains(['\'', '"', '$', escape])
+/// One whole word through the lexer. A word without a quote, the escape character or `$` comes
+/// out as it is (most words: they are then copied, not lexed a character at a time).
+fn lex_word(s: &str, escape: char, raw: bool, lookup: Option<Lookup<'_>>, keep_unset: bool) -> Result<String, String> {
+    if !s.contains(['\'', '"', '$', escape]) {
+        return Ok(s.to_string());
+    }
+    let mut lx = Lexer::new(s, escape, raw, lookup);
+    lx.keep_unset = keep_unset;
+    lx.word(&[]).map(|(w, _)| w)
 }
 
 /// Read one word as BuildKit reads ENV, ARG, LABEL and FROM values: quotes removed, escapes
 /// applied, and `$` references substituted through `lookup` (or kept as written when `None`).
 pub fn process_word(s: &str, escape: char, lookup: Option<Lookup<'_>>) -> Result<String, String> {
-    if plain(s, escape) {
-        return Ok(s.to_string());
-    }
-    Lexer::new(s, escape, false, lookup).word(&[]).map(|(w, _)| w)
+    lex_word(s, escape, false, lookup, false)
 }
 
 /// `process_word`, but `$X` / `${X}` stay as written when `lookup` knows no `X`.
 fn expand_known(s: &str, escape: char, lookup: Lookup<'_>) -> Result<String, String> {
-    if plain(s, escape) {
-        return Ok(s.to_string());
-    }
-    let mut lx = Lexer::new(s, escape, false, Some(lookup));
-    lx.keep_unset = true;
-    lx.word(&[]).map(|(w, _)| w)
+    lex_word(s, escape, false, Some(lookup), true)
 }
 
 /// The names a word refers to with `$X` / `${X…}`.
 fn referenced_names(s: &str, escape: char) -> Vec<String> {
-    if !s.contains('$') {
-        return Vec::new();
-    }
     let names = RefCell::new(Vec::new());
     let record = |n: &str| {
         names.borrow_mut().push(n.to_string());
@@ -1858,7 +1845,7 @@ mod tests {
             let len = (seed % 9) as usize;
             let w: String = (0..len).map(|k| alphabet[((seed >> (k * 5 + 8)) % alphabet.len() as u64) as usize]).collect();
             for esc in ['\\', '`'] {
-                plain_seen += usize::from(plain(&w, esc));
+                plain_seen += usize::from(!w.contains(['\'', '"', '$', esc]));
                 assert_eq!(process_word(&w, esc, Some(&lookup)), lexed(&w, esc, false, false), "{w:?}");
                 assert_eq!(expand_known(&w, esc, &lookup), lexed(&w, esc, false, true), "{w:?}");
                 let names = RefCell::new(Vec::new());
