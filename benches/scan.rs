@@ -252,8 +252,8 @@ fn main() {
     };
     if let Some(i) = args.iter().position(|a| a == "--repeat") {
         // `--repeat PHASE DIR N`: run one phase N times (for a profiler): `floor`, `discover`,
-        // `model` (discover and model), `analyze` (DIR is one JS/TS file or Dockerfile, analyzed N times) or
-        // `scan` (all targets).
+        // `model` (discover and model), `analyze` (DIR is one JS/TS file or Dockerfile, analyzed N times),
+        // `hints` (the hint pass over every file discovery read, timed alone) or `scan` (all targets).
         let (phase, dir) = (args[i + 1].as_str(), Path::new(&args[i + 2]));
         let n: usize = args.get(i + 3).and_then(|n| n.parse().ok()).unwrap_or(20);
         let all: Vec<String> = deploy_audit::packs::target_ids().into_iter().map(String::from).collect();
@@ -274,6 +274,17 @@ fn main() {
                 t.elapsed().as_secs_f64() * 1e6 / n.max(1) as f64
             });
             println!("{us:.2} us per analysis");
+            return;
+        }
+        if phase == "hints" {
+            let d = deploy_audit::discover::discover(dir, &Default::default()).unwrap();
+            let t = Instant::now();
+            for _ in 0..n {
+                for f in &d.files {
+                    std::hint::black_box(deploy_audit::hints::of(f.kind, &f.rel, f.text.as_deref()));
+                }
+            }
+            println!("{:.3} ms per tree ({} files)", t.elapsed().as_secs_f64() * 1e3 / n as f64, d.files.len());
             return;
         }
         for _ in 0..n {

@@ -37,12 +37,29 @@ pub fn evaluate_all_with<T: Send + Sync>(
     tunings: &[crate::config::Tuning],
     after: &(dyn Fn(&TargetReport) -> T + Sync),
 ) -> Vec<(TargetReport, T)> {
+    // Before the targets: the repository-scoped rules, the analyses target rules share (both
+    // only when a target runs the rule) and the env table every report holds, in one queue.
     let repo: Vec<&checks::Rule> = RULES
         .iter()
         .copied()
         .filter(|r| r.is_repo() && packs.iter().zip(tunings).any(|(p, t)| enabled(p, t, r.id).is_some()))
         .collect();
-    let jobs = repo.len() + packs.len();
+    let shared: Vec<&checks::Shared> = checks::SHARED
+        .iter()
+        .filter(|s| {
+            packs
+                .iter()
+                .zip(tunings)
+                .any(|(p, t)| enabled(p, t, s.rule).is_some() && (s.wanted)(&target_facts(p, t), t))
+        })
+        .collect();
+    let first: Vec<Box<dyn Fn() + Sync + '_>> = repo
+        .iter()
+        .map(|r| Box::new(move || r.prepare(model)) as Box<dyn Fn() + Sync>)
+        .chain(shared.iter().map(|s| Box::new(move || (s.compute)(model)) as Box<dyn Fn() + Sync>))
+        .chain((!packs.is_empty()).then(|| Box::new(move || drop(env_table(model))) as Box<dyn Fn() + Sync>))
+        .collect();
+    let jobs = first.len() + packs.len();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8).min(jobs.max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let reports: Vec<std::sync::OnceLock<(TargetReport, T)>> = packs.iter().map(|_| std::sync::OnceLock::new()).collect();
@@ -51,11 +68,11 @@ pub fn evaluate_all_with<T: Send + Sync>(
         if i >= jobs {
             return;
         }
-        if let Some(rule) = repo.get(i) {
-            rule.prepare(model);
+        if let Some(job) = first.get(i) {
+            job();
             continue;
         }
-        let k = i - repo.len();
+        let k = i - first.len();
         let report = evaluate_from(model, &packs[k], &tunings[k], k * RULES.len() / packs.len());
         let extra = after(&report);
         let _ = reports[k].set((report, extra));
@@ -171,9 +188,20 @@ pub fn evaluate_with(model: &Model, pack: &Pack, tuning: &crate::config::Tuning)
 /// evaluated in parallel start at different rules, so the repository-scoped observations they
 /// share (computed once, see `Model::memo`) are computed side by side rather than one thread
 /// computing while the others wait. The findings do not depend on `start`.
-pub fn evaluate_from(model: &Model, pack: &Pack, tuning: &crate::config::Tuning, start: usize) -> TargetReport {
+/// A target's facts: its pack's, with what the configuration declares applied.
+fn target_facts(pack: &Pack, tuning: &crate::config::Tuning) -> crate::packs::Facts {
     let mut facts = pack.facts.clone();
     tuning.declared.apply(&mut facts);
+    facts
+}
+
+/// The env table rows (the same under every target: computed once per model).
+fn env_table(model: &Model) -> std::sync::Arc<Vec<EnvVarRow>> {
+    model.memo.get("env-rows", || env_rows(model))
+}
+
+pub fn evaluate_from(model: &Model, pack: &Pack, tuning: &crate::config::Tuning, start: usize) -> TargetReport {
+    let facts = target_facts(pack, tuning);
     let ctx = Ctx {
         model,
         facts: &facts,
@@ -253,8 +281,7 @@ pub fn evaluate_from(model: &Model, pack: &Pack, tuning: &crate::config::Tuning,
             s.name = own.clone();
         }
     }
-    // (The same under every target: computed once per model.)
-    let env = model.memo.get("env-rows", || env_rows(model)).as_ref().clone();
+    let env = env_table(model).as_ref().clone();
     let checklist = checklist(&ctx, &findings);
     TargetReport {
         target: pack.platform.id.clone(),

@@ -158,6 +158,12 @@ impl std::fmt::Debug for Memo {
 }
 
 impl Memo {
+    /// The keys computed so far.
+    #[cfg(test)]
+    pub fn keys(&self) -> std::collections::BTreeSet<&'static str> {
+        self.slots.lock().unwrap_or_else(|e| e.into_inner()).keys().copied().collect()
+    }
+
     /// The value under `key`, computed by `compute` on first use. Another thread asking for the
     /// same key meanwhile waits for that computation instead of repeating it.
     pub fn get<T: std::any::Any + Send + Sync>(&self, key: &'static str, compute: impl FnOnce() -> T) -> std::sync::Arc<T> {

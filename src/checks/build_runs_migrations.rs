@@ -85,8 +85,18 @@ fn found(model: &crate::model::Model) -> Found {
     Found { runs, scripts }
 }
 
+/// What the builds and build scripts run, computed once per model (every target reads it).
+fn shared(model: &crate::model::Model) -> std::sync::Arc<Found> {
+    model.memo.get("build-runs-migrations:found", || found(model))
+}
+
+/// Compute what every target reads (see `checks::SHARED`).
+pub fn prepare(model: &crate::model::Model) {
+    shared(model);
+}
+
 fn run(ctx: &Ctx) -> Vec<Observation> {
-    let found = ctx.model.memo.get("build-runs-migrations:found", || found(ctx.model));
+    let found = shared(ctx.model);
     let mut out = found.runs.clone();
     // The package's build script, when the build runs it: buildpack builds (no Dockerfile) run
     // `npm run build`, and so does a Dockerfile RUN that calls it.

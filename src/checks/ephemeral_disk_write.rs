@@ -230,8 +230,18 @@ fn candidates(model: &crate::model::Model) -> Vec<Candidate> {
     out
 }
 
+/// The write candidates of every app, computed once per model (every target reads them).
+fn shared(model: &crate::model::Model) -> std::sync::Arc<Vec<Candidate>> {
+    model.memo.get("ephemeral-disk-write:candidates", || candidates(model))
+}
+
+/// Compute what every target reads (see `checks::SHARED`).
+pub fn prepare(model: &crate::model::Model) {
+    shared(model);
+}
+
 fn run(ctx: &Ctx) -> Vec<Observation> {
-    let found = ctx.model.memo.get("ephemeral-disk-write:candidates", || candidates(ctx.model));
+    let found = shared(ctx.model);
     let mut out = Vec::new();
     for c in found.iter() {
         let app = &ctx.model.apps[c.app];

@@ -89,12 +89,23 @@ fn found(model: &crate::model::Model) -> Vec<(String, &'static str, usize)> {
     all
 }
 
+/// The in-memory state of every app's server code, computed once per model (every
+/// multi-instance target reads it).
+fn shared(model: &crate::model::Model) -> std::sync::Arc<Vec<(String, &'static str, usize)>> {
+    model.memo.get("in-memory-state:found", || found(model))
+}
+
+/// Compute what every target reads (see `checks::SHARED`).
+pub fn prepare(model: &crate::model::Model) {
+    shared(model);
+}
+
 fn run(ctx: &Ctx) -> Vec<Observation> {
     let mut out = Vec::new();
     if !ctx.facts.multi_instance {
         return out;
     }
-    let found = ctx.model.memo.get("in-memory-state:found", || found(ctx.model));
+    let found = shared(ctx.model);
     for (rel, what, line) in found.iter() {
         let (what, line) = (*what, *line);
         let o = match ctx.declared.instance_count().filter(|(n, _)| *n > 1) {

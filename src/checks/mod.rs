@@ -174,6 +174,44 @@ impl Rule {
     }
 }
 
+/// A target-independent analysis that a target rule shares between the targets through the
+/// model's memo.
+pub struct Shared {
+    pub rule: &'static str,
+    /// Whether a target with these facts (the configuration's declarations applied) and this
+    /// tuning reads it.
+    pub wanted: fn(&Facts, &crate::config::Tuning) -> bool,
+    /// Compute it (into the memo).
+    pub compute: fn(&Model),
+}
+
+/// The analyses target rules share: the engine computes them with the repository-scoped rules,
+/// on every core, before any target is evaluated, so that the first targets (which start
+/// together) do not wait for one another's computation of the same analysis.
+pub static SHARED: &[Shared] = &[
+    Shared {
+        rule: "ephemeral-disk-write",
+        wanted: |_, _| true,
+        compute: ephemeral_disk_write::prepare,
+    },
+    Shared {
+        rule: "no-health-route",
+        // A declared health check path stands for the route: the rule reads nothing.
+        wanted: |_, t| t.declared.health_check_path.is_none(),
+        compute: no_health_route::prepare,
+    },
+    Shared {
+        rule: "in-memory-state",
+        wanted: |f, _| f.multi_instance,
+        compute: in_memory_state::prepare,
+    },
+    Shared {
+        rule: "build-runs-migrations",
+        wanted: |_, _| true,
+        compute: build_runs_migrations::prepare,
+    },
+];
+
 /// Every rule, in catalogue order.
 pub static RULES: &[&Rule] = &[
     &ephemeral_disk_write::RULE,
@@ -727,6 +765,36 @@ mod tests {
             for section in ["## What it does", "## Why it matters", "## Example", "## Fix", "## References"] {
                 assert!(r.doc.contains(section), "{} doc lacks {section}", r.id);
             }
+        }
+    }
+
+    /// Each shared analysis is what its rule reads: computing it fills only memo entries the rule
+    /// itself asks for (so the rule finds it ready), and at least one.
+    #[test]
+    fn shared_analyses_are_what_their_rules_read() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/seed001-coolify-monorepo");
+        let model = || crate::model::Model::build(crate::discover::discover(&root, &Default::default()).expect("discover"));
+        let tuning = crate::config::Tuning::default();
+        for s in SHARED {
+            let r = rule(s.rule).unwrap_or_else(|| panic!("no rule {}", s.rule));
+            assert!(!r.is_repo(), "{} is repository-scoped: the engine prepares it already", s.rule);
+            let pack = crate::packs::target_ids()
+                .into_iter()
+                .map(|t| crate::packs::load(t).expect("pack"))
+                .find(|p| (s.wanted)(&p.facts, &tuning))
+                .unwrap_or_else(|| panic!("no target reads {}", s.rule));
+            let warmed = model();
+            (s.compute)(&warmed);
+            let ran = model();
+            let ctx = Ctx {
+                model: &ran,
+                facts: &pack.facts,
+                platform: &pack.platform,
+                declared: &crate::config::NOTHING_DECLARED,
+            };
+            r.observe(&ctx);
+            let (filled, read) = (warmed.memo.keys(), ran.memo.keys());
+            assert!(!filled.is_empty() && filled.is_subset(&read), "{}: computes {filled:?}, reads {read:?}", s.rule);
         }
     }
 

@@ -294,7 +294,18 @@ fn run(ctx: &Ctx) -> Vec<Observation> {
     if ctx.declared.health_check_path.is_some() {
         return Vec::new();
     }
-    ctx.model.memo.get("no-health-route:missing", || missing(ctx.model)).as_ref().clone()
+    shared(ctx.model).as_ref().clone()
+}
+
+/// The apps that serve requests and have no health route, computed once per model (every
+/// target reports the same ones).
+fn shared(model: &Model) -> std::sync::Arc<Vec<Observation>> {
+    model.memo.get("no-health-route:missing", || missing(model))
+}
+
+/// Compute what every target reads (see `checks::SHARED`).
+pub fn prepare(model: &Model) {
+    shared(model);
 }
 
 #[cfg(test)]
