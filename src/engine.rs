@@ -60,7 +60,7 @@ pub fn evaluate_all_with<T: Send + Sync>(
         .chain((!packs.is_empty()).then(|| Box::new(move || drop(env_table(model))) as Box<dyn Fn() + Sync>))
         .collect();
     let jobs = first.len() + packs.len();
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8).min(jobs.max(1));
+    let threads = crate::pool::cores().clamp(1, 8).min(jobs.max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let reports: Vec<std::sync::OnceLock<(TargetReport, T)>> = packs.iter().map(|_| std::sync::OnceLock::new()).collect();
     let work = || loop {

@@ -22,6 +22,14 @@ pub enum Outcome<T> {
     Panicked,
 }
 
+/// The cores this process may use (`std::thread::available_parallelism`, 2 when unknown), asked
+/// once: the answer reads the cgroup's CPU quota, about ten system calls, and the parse, check
+/// and render stages each size their workers by it.
+pub fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+}
+
 /// Default time budget for parsing one file.
 pub const FILE_BUDGET: Duration = Duration::from_secs(5);
 

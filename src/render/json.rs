@@ -131,7 +131,7 @@ pub fn pieces(report: &Report, parts: Option<Vec<Vec<u8>>>) -> Vec<Vec<u8>> {
 
 /// Every target's part, written on as many threads as cores (each a run of consecutive targets).
 fn written(targets: &[TargetReport]) -> Vec<Vec<u8>> {
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, targets.len().max(1));
+    let threads = crate::pool::cores().clamp(1, targets.len().max(1));
     if threads < 2 {
         return targets.iter().map(part).collect();
     }
