@@ -39,25 +39,24 @@ pub fn evaluate_all_with<T: Send + Sync>(
 ) -> Vec<(TargetReport, T)> {
     // Before the targets: the repository-scoped rules, the analyses target rules share (both
     // only when a target runs the rule) and the env table every report holds, in one queue.
-    let repo: Vec<&checks::Rule> = RULES
+    enum First<'r> {
+        Repo(&'r checks::Rule),
+        Shared(&'r checks::Shared),
+        EnvTable,
+    }
+    let facts: Vec<crate::packs::Facts> = packs.iter().zip(tunings).map(|(p, t)| target_facts(p, t)).collect();
+    let runs = |id: &'static str| packs.iter().zip(tunings).zip(&facts).filter(move |((p, t), _)| enabled(p, t, id).is_some());
+    let first: Vec<First> = RULES
         .iter()
-        .copied()
-        .filter(|r| r.is_repo() && packs.iter().zip(tunings).any(|(p, t)| enabled(p, t, r.id).is_some()))
-        .collect();
-    let shared: Vec<&checks::Shared> = checks::SHARED
-        .iter()
-        .filter(|s| {
-            packs
+        .filter(|r| r.is_repo() && runs(r.id).next().is_some())
+        .map(|r| First::Repo(r))
+        .chain(
+            checks::SHARED
                 .iter()
-                .zip(tunings)
-                .any(|(p, t)| enabled(p, t, s.rule).is_some() && (s.wanted)(&target_facts(p, t), t))
-        })
-        .collect();
-    let first: Vec<Box<dyn Fn() + Sync + '_>> = repo
-        .iter()
-        .map(|r| Box::new(move || r.prepare(model)) as Box<dyn Fn() + Sync>)
-        .chain(shared.iter().map(|s| Box::new(move || (s.compute)(model)) as Box<dyn Fn() + Sync>))
-        .chain((!packs.is_empty()).then(|| Box::new(move || drop(env_table(model))) as Box<dyn Fn() + Sync>))
+                .filter(|s| runs(s.rule.id).any(|((_, t), f)| (s.wanted)(f, t)))
+                .map(First::Shared),
+        )
+        .chain((!packs.is_empty()).then_some(First::EnvTable))
         .collect();
     let jobs = first.len() + packs.len();
     let threads = crate::pool::cores().clamp(1, 8).min(jobs.max(1));
@@ -69,7 +68,11 @@ pub fn evaluate_all_with<T: Send + Sync>(
             return;
         }
         if let Some(job) = first.get(i) {
-            job();
+            match job {
+                First::Repo(rule) => rule.prepare(model),
+                First::Shared(s) => (s.compute)(model),
+                First::EnvTable => drop(env_table(model)),
+            }
             continue;
         }
         let k = i - first.len();
@@ -184,10 +187,6 @@ pub fn evaluate_with(model: &Model, pack: &Pack, tuning: &crate::config::Tuning)
     evaluate_from(model, pack, tuning, 0)
 }
 
-/// [`evaluate_with`], running the rules from rule `start` on (and round to the start): targets
-/// evaluated in parallel start at different rules, so the repository-scoped observations they
-/// share (computed once, see `Model::memo`) are computed side by side rather than one thread
-/// computing while the others wait. The findings do not depend on `start`.
 /// A target's facts: its pack's, with what the configuration declares applied.
 fn target_facts(pack: &Pack, tuning: &crate::config::Tuning) -> crate::packs::Facts {
     let mut facts = pack.facts.clone();
@@ -200,6 +199,10 @@ fn env_table(model: &Model) -> std::sync::Arc<Vec<EnvVarRow>> {
     model.memo.get("env-rows", || env_rows(model))
 }
 
+/// [`evaluate_with`], running the rules from rule `start` on (and round to the start): targets
+/// evaluated in parallel start at different rules, so the repository-scoped observations they
+/// share (computed once, see `Model::memo`) are computed side by side rather than one thread
+/// computing while the others wait. The findings do not depend on `start`.
 pub fn evaluate_from(model: &Model, pack: &Pack, tuning: &crate::config::Tuning, start: usize) -> TargetReport {
     let facts = target_facts(pack, tuning);
     let ctx = Ctx {

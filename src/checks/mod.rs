@@ -177,7 +177,7 @@ impl Rule {
 /// A target-independent analysis that a target rule shares between the targets through the
 /// model's memo.
 pub struct Shared {
-    pub rule: &'static str,
+    pub rule: &'static Rule,
     /// Whether a target with these facts (the configuration's declarations applied) and this
     /// tuning reads it.
     pub wanted: fn(&Facts, &crate::config::Tuning) -> bool,
@@ -190,23 +190,23 @@ pub struct Shared {
 /// together) do not wait for one another's computation of the same analysis.
 pub static SHARED: &[Shared] = &[
     Shared {
-        rule: "ephemeral-disk-write",
+        rule: &ephemeral_disk_write::RULE,
         wanted: |_, _| true,
         compute: ephemeral_disk_write::prepare,
     },
     Shared {
-        rule: "no-health-route",
+        rule: &no_health_route::RULE,
         // A declared health check path stands for the route: the rule reads nothing.
         wanted: |_, t| t.declared.health_check_path.is_none(),
         compute: no_health_route::prepare,
     },
     Shared {
-        rule: "in-memory-state",
+        rule: &in_memory_state::RULE,
         wanted: |f, _| f.multi_instance,
         compute: in_memory_state::prepare,
     },
     Shared {
-        rule: "build-runs-migrations",
+        rule: &build_runs_migrations::RULE,
         wanted: |_, _| true,
         compute: build_runs_migrations::prepare,
     },
@@ -776,13 +776,14 @@ mod tests {
         let model = || crate::model::Model::build(crate::discover::discover(&root, &Default::default()).expect("discover"));
         let tuning = crate::config::Tuning::default();
         for s in SHARED {
-            let r = rule(s.rule).unwrap_or_else(|| panic!("no rule {}", s.rule));
-            assert!(!r.is_repo(), "{} is repository-scoped: the engine prepares it already", s.rule);
+            let r = s.rule;
+            assert!(RULES.iter().any(|x| std::ptr::eq(*x, r)), "{} is not in RULES", r.id);
+            assert!(!r.is_repo(), "{} is repository-scoped: the engine prepares it already", r.id);
             let pack = crate::packs::target_ids()
                 .into_iter()
                 .map(|t| crate::packs::load(t).expect("pack"))
                 .find(|p| (s.wanted)(&p.facts, &tuning))
-                .unwrap_or_else(|| panic!("no target reads {}", s.rule));
+                .unwrap_or_else(|| panic!("no target reads {}", r.id));
             let warmed = model();
             (s.compute)(&warmed);
             let ran = model();
@@ -794,7 +795,7 @@ mod tests {
             };
             r.observe(&ctx);
             let (filled, read) = (warmed.memo.keys(), ran.memo.keys());
-            assert!(!filled.is_empty() && filled.is_subset(&read), "{}: computes {filled:?}, reads {read:?}", s.rule);
+            assert!(!filled.is_empty() && filled.is_subset(&read), "{}: computes {filled:?}, reads {read:?}", r.id);
         }
     }
 
