@@ -191,9 +191,14 @@ pub fn scan_then<T: Send + Sync>(
     for t in targets {
         crate::packs::source(t)?;
     }
-    // The packs are parsed on another thread while the tree is walked.
+    // The packs are parsed on another thread while the tree is walked; that thread then starts
+    // the helpers the parse and the checks run on, so that neither waits for a thread to start.
     let owned: Vec<String> = targets.to_vec();
-    let loading = std::thread::spawn(move || owned.iter().map(|t| crate::packs::load(t)).collect::<Result<Vec<_>, _>>());
+    let loading = std::thread::spawn(move || {
+        let packs = owned.iter().map(|t| crate::packs::load(t)).collect::<Result<Vec<_>, _>>();
+        crate::pool::warm(crate::pool::cores().clamp(2, 8));
+        packs
+    });
     let t = crate::timing::phase("discover (walk + read)");
     let mut d = crate::discover::discover(path, limits).map_err(|e| format!("cannot walk {}: {e}", path.display()))?;
     t.end();

@@ -80,17 +80,8 @@ pub fn evaluate_all_with<T: Send + Sync>(
         let extra = after(&report);
         let _ = reports[k].set((report, extra));
     };
-    if threads <= 1 {
-        work();
-    } else {
-        // This thread is one of the workers.
-        std::thread::scope(|s| {
-            for _ in 1..threads {
-                s.spawn(work);
-            }
-            work();
-        });
-    }
+    // This thread is one of the workers.
+    crate::pool::together(threads - 1, &work);
     reports
         .into_iter()
         .zip(packs.iter().zip(tunings))

@@ -2,13 +2,19 @@
 //!
 //! Every parser is bounded (input size, nesting depth, alias expansion, step budgets), so the
 //! budget is a last line of defence: a job still running after `budget` is abandoned. Its result
-//! becomes [`Outcome::TimedOut`], the worker that runs it is retired (it exits when the job ends,
-//! or with the process) and a fresh worker takes over the rest of the queue, so the scan goes on.
-//! A job that panics becomes [`Outcome::Panicked`] instead of taking the scan down.
-//! Workers are spawned with the parser's large stack (see `parse::source::PARSE_STACK`).
+//! becomes [`Outcome::TimedOut`], the worker that runs it is retired (its thread goes back to the
+//! helpers when the job ends, or ends with the process) and a fresh worker takes over the rest of
+//! the queue, so the scan goes on. A job that panics becomes [`Outcome::Panicked`] instead of
+//! taking the scan down. Every thread here has the parser's large stack (see
+//! `parse::source::PARSE_STACK`).
 //!
 //! [`Stream`] hands the outcomes to the thread that started the jobs in order, as they come, so
 //! it can use each one while the workers run the next; [`run`] collects them all.
+//!
+//! The workers are helper threads started once and parked between jobs ([`warm`]): starting a
+//! thread took about 0.1 ms, and often several milliseconds when the other core was busy, at
+//! each stage that needed one (parse, checks, render). [`together`] runs a closure that
+//! borrows from its caller on helpers and on the calling thread at once.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -87,7 +93,8 @@ pub struct Stream<T> {
     job: Job<T>,
     next: Arc<AtomicUsize>,
     board: Arc<Board<T>>,
-    workers: Vec<(Arc<Worker>, Option<std::thread::JoinHandle<()>>)>,
+    /// Each worker, with the latch it opens when it has ended (and dropped the job).
+    workers: Vec<(Arc<Worker>, Arc<Latch>)>,
 }
 
 impl<T: Send + 'static> Stream<T> {
@@ -123,36 +130,16 @@ impl<T: Send + 'static> Stream<T> {
             current: Mutex::new(None),
             retired: AtomicBool::new(false),
         });
-        let (me, job, next, board, n) = (w.clone(), self.job.clone(), self.next.clone(), self.board.clone(), self.n);
+        let ended = Arc::new(Latch::new(1));
+        let (me, job, next, board, n, signal) = (w.clone(), self.job.clone(), self.next.clone(), self.board.clone(), self.n, ended.clone());
         let body = move || {
-            crate::parse::source::mark_big_stack();
-            loop {
-                if me.retired.load(Ordering::Acquire) {
-                    return;
-                }
-                let i = next.fetch_add(1, Ordering::AcqRel);
-                if i >= n {
-                    return;
-                }
-                if let Ok(mut c) = me.current.lock() {
-                    *c = Some((i, Instant::now()));
-                }
-                let out = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(i))) {
-                    Ok(v) => Outcome::Done(v),
-                    Err(_) => Outcome::Panicked,
-                };
-                if let Ok(mut c) = me.current.lock() {
-                    *c = None;
-                }
-                board.fill(i, out);
-            }
+            // Opened last, when the worker has dropped the job and what it captured (the files
+            // the supervisor takes back), also if something below panicked.
+            let _ended = Open(signal);
+            work(&me, job, &next, &board, n);
         };
-        let spawned = std::thread::Builder::new()
-            .name("deploy-audit-worker".into())
-            .stack_size(crate::parse::source::PARSE_STACK)
-            .spawn(body);
-        if let Ok(h) = spawned {
-            self.workers.push((w, Some(h)));
+        if dispatch(Box::new(body)).is_ok() {
+            self.workers.push((w, ended));
         }
     }
 
@@ -206,17 +193,39 @@ impl<T: Send + 'static> Stream<T> {
     }
 }
 
+/// A worker's loop: run the next job in the queue until it is empty or the worker is retired.
+fn work<T>(me: &Worker, job: Job<T>, next: &AtomicUsize, board: &Board<T>, n: usize) {
+    loop {
+        if me.retired.load(Ordering::Acquire) {
+            return;
+        }
+        let i = next.fetch_add(1, Ordering::AcqRel);
+        if i >= n {
+            return;
+        }
+        if let Ok(mut c) = me.current.lock() {
+            *c = Some((i, Instant::now()));
+        }
+        let out = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(i))) {
+            Ok(v) => Outcome::Done(v),
+            Err(_) => Outcome::Panicked,
+        };
+        if let Ok(mut c) = me.current.lock() {
+            *c = None;
+        }
+        board.fill(i, out);
+    }
+}
+
 impl<T> Drop for Stream<T> {
     /// Wait for the workers that are not stuck: they end as soon as the queue is empty, and then
     /// no longer hold the job (nor what it captured, which the caller may want back).
     fn drop(&mut self) {
         // Jobs not taken are not run.
         self.next.store(self.n, Ordering::Release);
-        for (w, h) in &mut self.workers {
+        for (w, ended) in &self.workers {
             if !w.retired.load(Ordering::Acquire) {
-                if let Some(h) = h.take() {
-                    let _ = h.join();
-                }
+                ended.wait();
             }
         }
     }
@@ -231,6 +240,170 @@ where
 {
     let mut s = Stream::start(n, threads, budget, job);
     (0..n).map(|i| s.take(i)).collect()
+}
+
+// ----- Helper threads -----
+
+/// Work handed to a helper thread.
+type Task = Box<dyn FnOnce() + Send + 'static>;
+
+/// The helpers waiting for work, each by the channel it takes its next task from.
+static IDLE: Mutex<Vec<std::sync::mpsc::Sender<Task>>> = Mutex::new(Vec::new());
+
+/// The most helpers kept waiting; one that ends a task when this many wait already exits.
+const MAX_IDLE: usize = 8;
+
+/// Start helpers until `n` wait for work. The command calls it at the start of a scan, from a
+/// thread of its own, so that no stage later waits for a thread to start.
+pub fn warm(n: usize) {
+    let n = n.min(MAX_IDLE);
+    loop {
+        let waiting = IDLE.lock().map_or(n, |idle| idle.len());
+        if waiting >= n {
+            return;
+        }
+        match start_helper() {
+            Some(tx) => match IDLE.lock() {
+                Ok(mut idle) => idle.push(tx),
+                Err(_) => return,
+            },
+            None => return,
+        }
+    }
+}
+
+/// A new helper thread, with the parser's large stack, by the channel it takes tasks from;
+/// `None` when no thread can be started.
+fn start_helper() -> Option<std::sync::mpsc::Sender<Task>> {
+    let (tx, rx) = std::sync::mpsc::channel::<Task>();
+    let me = tx.clone();
+    let spawned = std::thread::Builder::new()
+        .name("deploy-audit-worker".into())
+        .stack_size(crate::parse::source::PARSE_STACK)
+        .spawn(move || {
+            crate::parse::source::mark_big_stack();
+            while let Ok(task) = rx.recv() {
+                // (A task catches its own panics; this keeps the helper if one did not.)
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(task));
+                match IDLE.lock() {
+                    Ok(mut idle) if idle.len() < MAX_IDLE => idle.push(me.clone()),
+                    _ => return,
+                }
+            }
+        });
+    spawned.ok().map(|_| tx)
+}
+
+/// Run `task` on a waiting helper, or on a new one when none waits; the task back when no
+/// thread can be started.
+fn dispatch(mut task: Task) -> Result<(), Task> {
+    loop {
+        let waiting = IDLE.lock().ok().and_then(|mut idle| idle.pop());
+        let Some(tx) = waiting else { break };
+        match tx.send(task) {
+            Ok(()) => return Ok(()),
+            // (That helper has exited: try the next.)
+            Err(std::sync::mpsc::SendError(t)) => task = t,
+        }
+    }
+    match start_helper() {
+        Some(tx) => tx.send(task).map_err(|std::sync::mpsc::SendError(t)| t),
+        None => Err(task),
+    }
+}
+
+/// Run `work` on the calling thread and on `extra` helpers at once, and return when every one
+/// of them has returned. A panic in any of them is resumed here, once all have returned. With
+/// no helper to be had, the calling thread alone runs it.
+pub fn together(extra: usize, work: &(dyn Fn() + Sync)) {
+    if extra == 0 {
+        work();
+        return;
+    }
+    let latch = Arc::new(Latch::new(extra));
+    // SAFETY: the helpers' use of `work` ends before this function returns: `_wait` waits for
+    // every task sent (each opens the latch once `work` has returned or panicked, and a task not
+    // sent opens it below, without running), also when `work` panics on this thread.
+    let shared: &'static (dyn Fn() + Sync) = unsafe { std::mem::transmute::<&(dyn Fn() + Sync), &'static (dyn Fn() + Sync)>(work) };
+    let _wait = Wait(&latch);
+    for k in 0..extra {
+        let open = Open(latch.clone());
+        let task: Task = Box::new(move || {
+            if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(shared)) {
+                open.0.keep_panic(panic);
+            }
+            drop(open);
+        });
+        if dispatch(task).is_err() {
+            // (Dropping the task unsent opened the latch for it; the ones not made open it here.)
+            for _ in k + 1..extra {
+                latch.count_down();
+            }
+            break;
+        }
+    }
+    work();
+    drop(_wait);
+    if let Some(panic) = latch.panic.lock().ok().and_then(|mut p| p.take()) {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// Opens when `left` reaches zero.
+struct Latch {
+    left: Mutex<usize>,
+    opened: std::sync::Condvar,
+    /// The first panic of a task that opened it.
+    panic: Mutex<Option<Box<dyn std::any::Any + Send>>>,
+}
+
+impl Latch {
+    fn new(n: usize) -> Latch {
+        Latch {
+            left: Mutex::new(n),
+            opened: std::sync::Condvar::new(),
+            panic: Mutex::new(None),
+        }
+    }
+
+    fn count_down(&self) {
+        let mut left = self.left.lock().unwrap_or_else(|e| e.into_inner());
+        *left = left.saturating_sub(1);
+        if *left == 0 {
+            self.opened.notify_all();
+        }
+    }
+
+    fn wait(&self) {
+        let mut left = self.left.lock().unwrap_or_else(|e| e.into_inner());
+        while *left > 0 {
+            left = self.opened.wait(left).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn keep_panic(&self, panic: Box<dyn std::any::Any + Send>) {
+        if let Ok(mut p) = self.panic.lock() {
+            p.get_or_insert(panic);
+        }
+    }
+}
+
+/// Counts its latch down when dropped (the task it belongs to has ended, or was never sent).
+struct Open(Arc<Latch>);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.count_down();
+    }
+}
+
+/// Waits for its latch when dropped.
+struct Wait<'l>(&'l Latch);
+
+impl Drop for Wait<'_> {
+    fn drop(&mut self) {
+        self.0.wait();
+    }
 }
 
 #[cfg(test)]
@@ -302,5 +475,89 @@ mod tests {
         });
         assert!(matches!(out[2], Outcome::Panicked));
         assert!(matches!(out[4], Outcome::Done(4)));
+    }
+
+    #[test]
+    fn together_runs_on_the_caller_and_the_helpers_at_once_with_borrowed_data() {
+        warm(2);
+        let seen: Mutex<Vec<std::thread::ThreadId>> = Mutex::new(Vec::new());
+        let here = std::thread::current().id();
+        // Each waits until all three have started, so they can only finish if they run at once.
+        let started = AtomicUsize::new(0);
+        together(2, &|| {
+            seen.lock().unwrap().push(std::thread::current().id());
+            started.fetch_add(1, Ordering::SeqCst);
+            let t = Instant::now();
+            while started.load(Ordering::SeqCst) < 3 {
+                assert!(t.elapsed() < Duration::from_secs(20), "the three did not run at once");
+                std::thread::yield_now();
+            }
+        });
+        let mut ids = seen.into_inner().unwrap();
+        assert_eq!(ids.len(), 3);
+        assert!(ids.contains(&here));
+        ids.sort_by_key(|id| format!("{id:?}"));
+        ids.dedup();
+        assert_eq!(ids.len(), 3, "three different threads");
+        // No helper: the caller alone.
+        let n = AtomicUsize::new(0);
+        together(0, &|| {
+            n.fetch_add(1, Ordering::SeqCst);
+        });
+        assert_eq!(n.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_panic_in_together_is_resumed_once_every_worker_has_returned() {
+        // On a helper: resumed on the caller.
+        let finished = AtomicUsize::new(0);
+        let here = std::thread::current().id();
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            together(1, &|| {
+                if std::thread::current().id() != here {
+                    panic!("helper failed");
+                }
+                finished.fetch_add(1, Ordering::SeqCst);
+            })
+        }));
+        let msg = r.expect_err("the helper's panic reaches the caller");
+        assert_eq!(msg.downcast_ref::<&str>(), Some(&"helper failed"));
+        assert_eq!(finished.load(Ordering::SeqCst), 1);
+        // On the caller: the helpers still finish (they borrow the caller's data) before it unwinds.
+        let slow_done = AtomicBool::new(false);
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            together(1, &|| {
+                if std::thread::current().id() == here {
+                    panic!("caller failed");
+                }
+                std::thread::sleep(Duration::from_millis(50));
+                slow_done.store(true, Ordering::SeqCst);
+            })
+        }));
+        assert!(r.is_err());
+        assert!(slow_done.load(Ordering::SeqCst), "the caller unwound before its helper returned");
+        // The helpers survive a panic and take the next task.
+        let n = AtomicUsize::new(0);
+        together(2, &|| {
+            n.fetch_add(1, Ordering::SeqCst);
+        });
+        assert_eq!(n.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn a_stream_gives_back_what_its_job_captured_when_dropped() {
+        // The files the model takes back after the parse: the workers drop their clone of the
+        // job before the stream's drop returns, helpers or not.
+        warm(2);
+        for _ in 0..20 {
+            let data = Arc::new(vec![1u8; 64]);
+            let shared = data.clone();
+            let mut s = Stream::start(50, 2, FILE_BUDGET, move |i| shared[i % 64] as usize + i);
+            for i in 0..50 {
+                assert!(matches!(s.take(i), Outcome::Done(v) if v == i + 1));
+            }
+            drop(s);
+            assert!(Arc::try_unwrap(data).is_ok(), "a worker still held the job");
+        }
     }
 }

@@ -129,20 +129,21 @@ pub fn pieces(report: &Report, parts: Option<Vec<Vec<u8>>>) -> Vec<Vec<u8>> {
     out
 }
 
-/// Every target's part, written on as many threads as cores (each a run of consecutive targets).
+/// Every target's part, written on as many threads as cores.
 fn written(targets: &[TargetReport]) -> Vec<Vec<u8>> {
     let threads = crate::pool::cores().clamp(1, targets.len().max(1));
     if threads < 2 {
         return targets.iter().map(part).collect();
     }
-    let per = targets.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = targets.chunks(per).map(|ts| s.spawn(move || ts.iter().map(part).collect::<Vec<_>>())).collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let parts: Vec<std::sync::OnceLock<Vec<u8>>> = targets.iter().map(|_| std::sync::OnceLock::new()).collect();
+    crate::pool::together(threads - 1, &|| loop {
+        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let Some(t) = targets.get(i) else { return };
+        let _ = parts[i].set(part(t));
+    });
+    // (Every part is written: `together` returns when every worker has found the queue empty.)
+    parts.into_iter().map(|p| p.into_inner().unwrap_or_default()).collect()
 }
 
 #[cfg(test)]
