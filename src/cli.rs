@@ -191,14 +191,9 @@ pub fn scan_then<T: Send + Sync>(
     for t in targets {
         crate::packs::source(t)?;
     }
-    // The packs are parsed on another thread while the tree is walked; that thread then starts
-    // the helpers the parse and the checks run on, so that neither waits for a thread to start.
-    let owned: Vec<String> = targets.to_vec();
-    let loading = std::thread::spawn(move || {
-        let packs = owned.iter().map(|t| crate::packs::load(t)).collect::<Result<Vec<_>, _>>();
-        crate::pool::warm(crate::pool::cores().clamp(2, 8));
-        packs
-    });
+    // The helpers the parse and the checks run on start during the walk, so that neither stage
+    // waits for a thread to start.
+    crate::pool::warm(crate::pool::cores().clamp(2, 8));
     let t = crate::timing::phase("discover (walk + read)");
     let mut d = crate::discover::discover(path, limits).map_err(|e| format!("cannot walk {}: {e}", path.display()))?;
     t.end();
@@ -207,9 +202,10 @@ pub fn scan_then<T: Send + Sync>(
         d.files.retain(|f| !c.excluded(&f.rel));
         d.observations.retain(|o| o.file.as_deref().is_none_or(|f| !c.excluded(f)));
     }
-    let model = crate::model::Model::build(d);
+    // The packs are parsed on the core the model's last, serial stage leaves free.
+    let (model, packs) = crate::model::Model::build_beside(d, || targets.iter().map(|t| crate::packs::load(t)).collect::<Result<Vec<_>, _>>());
+    let packs = packs?;
     let t = crate::timing::phase("checks (all targets)");
-    let packs = loading.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?;
     let tunings: Vec<crate::config::Tuning> = targets.iter().map(|t| config.map(|c| c.tuning(t)).unwrap_or_default()).collect();
     let (reports, extras): (Vec<TargetReport>, Vec<T>) = crate::engine::evaluate_all_with(&model, &packs, &tunings, after).into_iter().unzip();
     t.end();

@@ -392,7 +392,22 @@ impl Model {
     }
 
     /// Build the model; parsing one file may take at most `budget` (see [`crate::pool`]).
-    pub fn build_with_budget(mut d: Discovery, budget: std::time::Duration) -> Model {
+    pub fn build_with_budget(d: Discovery, budget: std::time::Duration) -> Model {
+        let mut m = Self::assemble(d, budget);
+        m.link();
+        m
+    }
+
+    /// [`Model::build`], with `side` run on another core while the model's last, serial stage
+    /// (linking Dockerfiles, start commands and tool modules) runs on this one.
+    pub fn build_beside<R: Send>(d: Discovery, side: impl FnOnce() -> R + Send) -> (Model, R) {
+        let mut m = Self::assemble(d, crate::pool::FILE_BUDGET);
+        let (r, ()) = crate::pool::join(side, || m.link());
+        (m, r)
+    }
+
+    /// Parse every file and assemble the model from the parses.
+    fn assemble(mut d: Discovery, budget: std::time::Duration) -> Model {
         let mut m = Model {
             observations: d.observations,
             ..Default::default()
@@ -687,17 +702,21 @@ impl Model {
         m.files = files;
         m.suppressions = crate::suppress::collect(&m.files);
         t.end();
+        m
+    }
+
+    /// Link Dockerfiles to apps, compute the start commands and mark the tool modules.
+    fn link(&mut self) {
         let t = crate::timing::phase("model: link + start");
-        m.link_dockerfiles();
-        for i in 0..m.apps.len() {
-            let start = m.compute_start_commands(&m.apps[i]);
-            m.apps[i].start = start;
+        self.link_dockerfiles();
+        for i in 0..self.apps.len() {
+            let start = self.compute_start_commands(&self.apps[i]);
+            self.apps[i].start = start;
         }
         t.end();
         let t = crate::timing::phase("model: tool modules");
-        m.mark_script_entrypoints();
+        self.mark_script_entrypoints();
         t.end();
-        m
     }
 
     /// Source files a package.json script runs directly (`"db:setup": "tsx lib/db/setup.ts"`) are

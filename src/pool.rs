@@ -253,23 +253,30 @@ static IDLE: Mutex<Vec<std::sync::mpsc::Sender<Task>>> = Mutex::new(Vec::new());
 /// The most helpers kept waiting; one that ends a task when this many wait already exits.
 const MAX_IDLE: usize = 8;
 
-/// Start helpers until `n` wait for work. The command calls it at the start of a scan, from a
-/// thread of its own, so that no stage later waits for a thread to start.
+/// Have `n` helpers wait for work. One is started here; it starts the others, so the calling
+/// thread pays for one thread start (the command calls this before the walk).
 pub fn warm(n: usize) {
     let n = n.min(MAX_IDLE);
-    loop {
-        let waiting = IDLE.lock().map_or(n, |idle| idle.len());
-        if waiting >= n {
-            return;
-        }
-        match start_helper() {
-            Some(tx) => match IDLE.lock() {
-                Ok(mut idle) => idle.push(tx),
-                Err(_) => return,
-            },
-            None => return,
-        }
+    if idle() >= n {
+        return;
     }
+    // (The starter counts itself: it waits for work again when this task ends.)
+    let _ = dispatch(Box::new(move || {
+        while idle() + 1 < n {
+            match start_helper() {
+                Some(tx) => match IDLE.lock() {
+                    Ok(mut idle) => idle.push(tx),
+                    Err(_) => return,
+                },
+                None => return,
+            }
+        }
+    }));
+}
+
+/// How many helpers wait for work.
+fn idle() -> usize {
+    IDLE.lock().map_or(0, |idle| idle.len())
 }
 
 /// A new helper thread, with the parser's large stack, by the channel it takes tasks from;
@@ -346,6 +353,45 @@ pub fn together(extra: usize, work: &(dyn Fn() + Sync)) {
     drop(_wait);
     if let Some(panic) = latch.panic.lock().ok().and_then(|mut p| p.take()) {
         std::panic::resume_unwind(panic);
+    }
+}
+
+/// Run `a` on a helper while the calling thread runs `b`, and return both results once both
+/// have returned (a panic in either is resumed here then). With no helper to be had, the caller
+/// runs `a` after `b`.
+pub fn join<RA: Send, RB>(a: impl FnOnce() -> RA + Send, b: impl FnOnce() -> RB) -> (RA, RB) {
+    let a = Mutex::new(Some(a));
+    let got: Mutex<Option<std::thread::Result<RA>>> = Mutex::new(None);
+    // Runs `a` the first time it is called, wherever that is.
+    let run_a = || {
+        if let Some(a) = a.lock().ok().and_then(|mut a| a.take()) {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(a));
+            if let Ok(mut got) = got.lock() {
+                *got = Some(r);
+            }
+        }
+    };
+    let rb = {
+        let latch = Arc::new(Latch::new(1));
+        let run: &(dyn Fn() + Sync) = &run_a;
+        // SAFETY: the helper's use of `run_a` (and of what it borrows) ends before this block
+        // does: `_wait` waits for the latch, which the task opens when it is dropped, after it
+        // ran or unsent, also when `b` panics.
+        let shared: &'static (dyn Fn() + Sync) = unsafe { std::mem::transmute::<&(dyn Fn() + Sync), &'static (dyn Fn() + Sync)>(run) };
+        let _wait = Wait(&latch);
+        let open = Open(latch.clone());
+        let _ = dispatch(Box::new(move || {
+            shared();
+            drop(open);
+        }));
+        b()
+    };
+    // Not taken by a helper: run here.
+    run_a();
+    match got.into_inner().ok().flatten() {
+        Some(Ok(ra)) => (ra, rb),
+        Some(Err(panic)) => std::panic::resume_unwind(panic),
+        None => unreachable!("`a` ran above if no helper did"),
     }
 }
 
@@ -559,5 +605,30 @@ mod tests {
             drop(s);
             assert!(Arc::try_unwrap(data).is_ok(), "a worker still held the job");
         }
+    }
+
+    #[test]
+    fn join_runs_one_side_on_a_helper_and_gives_both_results() {
+        warm(2);
+        let here = std::thread::current().id();
+        let local: Vec<i32> = (1..=3).collect();
+        let (a, b) = join(|| (local.iter().sum::<i32>(), std::thread::current().id()), || local.len());
+        assert_eq!((a.0, b), (6, 3));
+        assert_ne!(a.1, here, "`a` ran on a helper");
+        // A panic on either side is resumed, after the other side has returned.
+        let r = std::panic::catch_unwind(|| join(|| panic!("side a"), || 1));
+        assert_eq!(r.expect_err("a's panic").downcast_ref::<&str>(), Some(&"side a"));
+        let a_done = AtomicBool::new(false);
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            join(
+                || {
+                    std::thread::sleep(Duration::from_millis(50));
+                    a_done.store(true, Ordering::SeqCst);
+                },
+                || panic!("side b"),
+            )
+        }));
+        assert!(r.is_err());
+        assert!(a_done.load(Ordering::SeqCst), "b's panic unwound before a returned");
     }
 }
