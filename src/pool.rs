@@ -264,7 +264,11 @@ pub fn warm(n: usize) {
     }
     // (The starter counts itself: it waits for work again when this task ends.)
     let _ = dispatch(Box::new(move || {
-        while idle() + 1 < n {
+        // (At most `n` starts, however many helpers other tasks take meanwhile.)
+        for _ in 0..n {
+            if idle() + 1 >= n {
+                return;
+            }
             match start_helper() {
                 Some(tx) => match IDLE.lock() {
                     Ok(mut idle) => idle.push(tx),
