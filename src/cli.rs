@@ -193,7 +193,7 @@ pub fn scan_then<T: Send + Sync>(
     }
     // The helpers the parse and the checks run on start during the walk, so that neither stage
     // waits for a thread to start.
-    crate::pool::warm(crate::pool::cores().clamp(2, 8));
+    crate::pool::warm(crate::pool::workers());
     let t = crate::timing::phase("discover (walk + read)");
     let mut d = crate::discover::discover(path, limits).map_err(|e| format!("cannot walk {}: {e}", path.display()))?;
     t.end();

@@ -1716,7 +1716,7 @@ impl Parses {
         for (j, &fi) in order.iter().enumerate() {
             job_of[fi] = Some(j);
         }
-        let threads = if order.len() > 8 { crate::pool::cores().clamp(2, 8) } else { 1 };
+        let threads = if order.len() > 8 { crate::pool::workers() } else { 1 };
         let files = std::sync::Arc::new(files);
         let shared = files.clone();
         let stream = crate::pool::Stream::start(order.len(), threads, budget, move |j| parse_one(&shared[order[j]]));

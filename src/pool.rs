@@ -38,6 +38,11 @@ pub fn cores() -> usize {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
 }
 
+/// The parse workers a large parse runs on (and the helpers the command starts for them).
+pub fn workers() -> usize {
+    cores().clamp(2, 8)
+}
+
 /// Default time budget for parsing one file.
 pub const FILE_BUDGET: Duration = Duration::from_secs(5);
 
@@ -329,14 +334,48 @@ fn dispatch(mut task: Task) -> Result<(), Task> {
 /// of them has returned. A panic in any of them is resumed here, once all have returned. With
 /// no helper to be had, the calling thread alone runs it.
 pub fn together(extra: usize, work: &(dyn Fn() + Sync)) {
+    let ((), panic) = lend(extra, work, work);
+    if let Some(panic) = panic {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// Run `a` on a helper while the calling thread runs `b`, and return both results once both
+/// have returned (a panic in either is resumed here then). With no helper to be had, the caller
+/// runs `a` after `b`.
+pub fn join<RA: Send, RB>(a: impl FnOnce() -> RA + Send, b: impl FnOnce() -> RB) -> (RA, RB) {
+    let a = Mutex::new(Some(a));
+    let got: Mutex<Option<std::thread::Result<RA>>> = Mutex::new(None);
+    // Runs `a` the first time it is called, wherever that is (it keeps its own panic).
+    let run_a = || {
+        if let Some(a) = a.lock().ok().and_then(|mut a| a.take()) {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(a));
+            if let Ok(mut got) = got.lock() {
+                *got = Some(r);
+            }
+        }
+    };
+    let (rb, _) = lend(1, &run_a, b);
+    // Not taken by a helper: run here.
+    run_a();
+    match got.into_inner().ok().flatten() {
+        Some(Ok(ra)) => (ra, rb),
+        Some(Err(panic)) => std::panic::resume_unwind(panic),
+        None => unreachable!("`a` ran above if no helper did"),
+    }
+}
+
+/// Lend `work`, which borrows from the caller, to `extra` helpers while this thread runs
+/// `caller`; `caller`'s result and the first panic of a helper, once every helper has returned
+/// (also when `caller` panics). The one place a borrowed closure crosses to another thread.
+fn lend<R>(extra: usize, work: &(dyn Fn() + Sync), caller: impl FnOnce() -> R) -> (R, Option<Box<dyn std::any::Any + Send>>) {
     if extra == 0 {
-        work();
-        return;
+        return (caller(), None);
     }
     let latch = Arc::new(Latch::new(extra));
     // SAFETY: the helpers' use of `work` ends before this function returns: `_wait` waits for
     // every task sent (each opens the latch once `work` has returned or panicked, and a task not
-    // sent opens it below, without running), also when `work` panics on this thread.
+    // sent opens it below, without running), also when `caller` panics.
     let shared: &'static (dyn Fn() + Sync) = unsafe { std::mem::transmute::<&(dyn Fn() + Sync), &'static (dyn Fn() + Sync)>(work) };
     let _wait = Wait(&latch);
     for k in 0..extra {
@@ -355,50 +394,9 @@ pub fn together(extra: usize, work: &(dyn Fn() + Sync)) {
             break;
         }
     }
-    work();
+    let r = caller();
     drop(_wait);
-    if let Some(panic) = latch.panic.lock().ok().and_then(|mut p| p.take()) {
-        std::panic::resume_unwind(panic);
-    }
-}
-
-/// Run `a` on a helper while the calling thread runs `b`, and return both results once both
-/// have returned (a panic in either is resumed here then). With no helper to be had, the caller
-/// runs `a` after `b`.
-pub fn join<RA: Send, RB>(a: impl FnOnce() -> RA + Send, b: impl FnOnce() -> RB) -> (RA, RB) {
-    let a = Mutex::new(Some(a));
-    let got: Mutex<Option<std::thread::Result<RA>>> = Mutex::new(None);
-    // Runs `a` the first time it is called, wherever that is.
-    let run_a = || {
-        if let Some(a) = a.lock().ok().and_then(|mut a| a.take()) {
-            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(a));
-            if let Ok(mut got) = got.lock() {
-                *got = Some(r);
-            }
-        }
-    };
-    let rb = {
-        let latch = Arc::new(Latch::new(1));
-        let run: &(dyn Fn() + Sync) = &run_a;
-        // SAFETY: the helper's use of `run_a` (and of what it borrows) ends before this block
-        // does: `_wait` waits for the latch, which the task opens when it is dropped, after it
-        // ran or unsent, also when `b` panics.
-        let shared: &'static (dyn Fn() + Sync) = unsafe { std::mem::transmute::<&(dyn Fn() + Sync), &'static (dyn Fn() + Sync)>(run) };
-        let _wait = Wait(&latch);
-        let open = Open(latch.clone());
-        let _ = dispatch(Box::new(move || {
-            shared();
-            drop(open);
-        }));
-        b()
-    };
-    // Not taken by a helper: run here.
-    run_a();
-    match got.into_inner().ok().flatten() {
-        Some(Ok(ra)) => (ra, rb),
-        Some(Err(panic)) => std::panic::resume_unwind(panic),
-        None => unreachable!("`a` ran above if no helper did"),
-    }
+    (r, latch.panic.lock().ok().and_then(|mut p| p.take()))
 }
 
 /// Opens when `left` reaches zero.
@@ -529,6 +527,15 @@ mod tests {
         assert!(matches!(out[4], Outcome::Done(4)));
     }
 
+    /// How many times `together(extra, …)` ran its closure.
+    fn runs(extra: usize) -> usize {
+        let n = AtomicUsize::new(0);
+        together(extra, &|| {
+            n.fetch_add(1, Ordering::SeqCst);
+        });
+        n.into_inner()
+    }
+
     #[test]
     fn together_runs_on_the_caller_and_the_helpers_at_once_with_borrowed_data() {
         warm(2);
@@ -552,11 +559,7 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), 3, "three different threads");
         // No helper: the caller alone.
-        let n = AtomicUsize::new(0);
-        together(0, &|| {
-            n.fetch_add(1, Ordering::SeqCst);
-        });
-        assert_eq!(n.load(Ordering::SeqCst), 1);
+        assert_eq!(runs(0), 1);
     }
 
     #[test]
@@ -589,11 +592,7 @@ mod tests {
         assert!(r.is_err());
         assert!(slow_done.load(Ordering::SeqCst), "the caller unwound before its helper returned");
         // The helpers survive a panic and take the next task.
-        let n = AtomicUsize::new(0);
-        together(2, &|| {
-            n.fetch_add(1, Ordering::SeqCst);
-        });
-        assert_eq!(n.load(Ordering::SeqCst), 3);
+        assert_eq!(runs(2), 3);
     }
 
     #[test]
