@@ -159,9 +159,9 @@ fn cpu_time() -> Option<Duration> {
 }
 
 /// Run every job once to warm the page cache, then `runs` rounds in which each job runs once,
-/// in turn; per job, the median wall time and the mean CPU time (of this process and its
-/// children) per run.
-fn rounds(runs: usize, jobs: &mut [Box<dyn FnMut() + '_>]) -> Vec<(Duration, Option<Duration>)> {
+/// in turn; per job, the median wall time, the mean CPU time (of this process and its
+/// children) per run, and the wall time of each round.
+fn rounds(runs: usize, jobs: &mut [Box<dyn FnMut() + '_>]) -> Vec<(Duration, Option<Duration>, Vec<Duration>)> {
     for j in jobs.iter_mut() {
         j();
     }
@@ -179,7 +179,11 @@ fn rounds(runs: usize, jobs: &mut [Box<dyn FnMut() + '_>]) -> Vec<(Duration, Opt
             };
         }
     }
-    walls.into_iter().zip(cpus).map(|(w, c)| (median(w), c.map(|c| c / runs as u32))).collect()
+    walls
+        .into_iter()
+        .zip(cpus)
+        .map(|(w, c)| (median(w.clone()), c.map(|c| c / runs as u32), w))
+        .collect()
 }
 
 fn walk_only(root: &Path) -> usize {
@@ -332,6 +336,7 @@ fn main() {
     let cms = |d: Option<Duration>| d.map(|d| format!("{:.0}", ms(d))).unwrap_or_else(|| "?".into());
     let mut rows: Vec<(usize, f64, f64, f64, f64)> = Vec::new();
     let mut plans: Vec<(usize, deploy_audit::model::ParsePlan)> = Vec::new();
+    let mut pairs: Vec<(usize, Vec<f64>)> = Vec::new();
     for size in sizes {
         let dir = tempfile::tempdir().unwrap();
         generate(dir.path(), size, density);
@@ -384,11 +389,15 @@ fn main() {
         ];
         let timed = rounds(runs, &mut jobs);
         drop(jobs);
-        let [(walk, _), (read, read_cpu), (disc, _), (model, _), (scan1, scan1_cpu), (scan_all, all_cpu), (floor_prog, floor_prog_cpu), (cli, cli_cpu)] =
+        let [(walk, _, _), (read, read_cpu, _), (disc, _, _), (model, _, _), (scan1, scan1_cpu, _), (scan_all, all_cpu, _), (floor_prog, floor_prog_cpu, ref floor_rounds), (cli, cli_cpu, ref cli_rounds)] =
             timed[..]
         else {
             unreachable!()
         };
+        // The command and the floor program run one after the other in every round: the ratio
+        // of each such pair, whose spread shows how much the machine moved during the run.
+        let mut paired: Vec<f64> = cli_rounds.iter().zip(floor_rounds).map(|(c, f)| ms(*c) / ms(*f)).collect();
+        paired.sort_by(f64::total_cmp);
         let mem = peak_memory(dir.path(), &all);
         let plan = deploy_audit::model::parse_plan(&deploy_audit::discover::discover(dir.path(), &Default::default()).unwrap());
         plans.push((size, plan));
@@ -412,6 +421,17 @@ fn main() {
             format!("{}/{}/{}/{}/{}", cms(read_cpu), cms(scan1_cpu), cms(all_cpu), cms(floor_prog_cpu), cms(cli_cpu))
         );
         rows.push((size, ms(read), ms(scan1), ms(scan_all), ms(cli)));
+        pairs.push((size, paired));
+    }
+    for (size, p) in &pairs {
+        println!(
+            "cli/f-prg {:>6} files, per round (the two run back to back): min {:.2}x, median {:.2}x, max {:.2}x over {} rounds",
+            size,
+            p[0],
+            p[p.len() / 2],
+            p[p.len() - 1],
+            p.len()
+        );
     }
     // Growth: time ratio between consecutive sizes against the file ratio (1.00 = linear).
     for w in rows.windows(2) {
