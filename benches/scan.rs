@@ -146,27 +146,43 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-/// CPU time (user + system, every thread, and the children it waited for) this process has used, from `/proc/self/stat`
-/// (clock ticks of 10 ms); `None` off Linux.
-fn cpu_time() -> Option<Duration> {
+/// CPU time (user, system) this process has used, every thread and the children it waited for,
+/// from `/proc/self/stat` (clock ticks of 10 ms); `None` off Linux.
+fn cpu_time() -> Option<Cpu> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     // Fields after the command name (which is in parentheses and may hold spaces).
     let rest = &stat[stat.rfind(')')? + 2..];
     let f: Vec<&str> = rest.split_whitespace().collect();
-    // utime + stime, and cutime + cstime of the children waited for (the `audit` runs).
-    let ticks: u64 = [11, 12, 13, 14].iter().map(|&i| f.get(i)?.parse::<u64>().ok()).sum::<Option<u64>>()?;
-    Some(Duration::from_millis(ticks * 10))
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok());
+    // utime + cutime (the children waited for: the `audit` runs), stime + cstime.
+    Some(Cpu {
+        user: Duration::from_millis((ticks(11)? + ticks(13)?) * 10),
+        sys: Duration::from_millis((ticks(12)? + ticks(14)?) * 10),
+    })
+}
+
+/// User and system CPU time.
+#[derive(Clone, Copy, Default)]
+struct Cpu {
+    user: Duration,
+    sys: Duration,
+}
+
+impl Cpu {
+    fn total(self) -> Duration {
+        self.user + self.sys
+    }
 }
 
 /// Run every job once to warm the page cache, then `runs` rounds in which each job runs once,
 /// in turn; per job, the median wall time, the mean CPU time (of this process and its
 /// children) per run, and the wall time of each round.
-fn rounds(runs: usize, jobs: &mut [Box<dyn FnMut() + '_>]) -> Vec<(Duration, Option<Duration>, Vec<Duration>)> {
+fn rounds(runs: usize, jobs: &mut [Box<dyn FnMut() + '_>]) -> Vec<(Duration, Option<Cpu>, Vec<Duration>)> {
     for j in jobs.iter_mut() {
         j();
     }
     let mut walls: Vec<Vec<Duration>> = vec![Vec::new(); jobs.len()];
-    let mut cpus: Vec<Option<Duration>> = vec![Some(Duration::ZERO); jobs.len()];
+    let mut cpus: Vec<Option<Cpu>> = vec![Some(Cpu::default()); jobs.len()];
     for _ in 0..runs {
         for (i, j) in jobs.iter_mut().enumerate() {
             let cpu0 = cpu_time();
@@ -174,7 +190,10 @@ fn rounds(runs: usize, jobs: &mut [Box<dyn FnMut() + '_>]) -> Vec<(Duration, Opt
             j();
             walls[i].push(t.elapsed());
             cpus[i] = match (cpus[i], cpu0, cpu_time()) {
-                (Some(acc), Some(a), Some(b)) => Some(acc + b.saturating_sub(a)),
+                (Some(acc), Some(a), Some(b)) => Some(Cpu {
+                    user: acc.user + b.user.saturating_sub(a.user),
+                    sys: acc.sys + b.sys.saturating_sub(a.sys),
+                }),
                 _ => None,
             };
         }
@@ -182,7 +201,13 @@ fn rounds(runs: usize, jobs: &mut [Box<dyn FnMut() + '_>]) -> Vec<(Duration, Opt
     walls
         .into_iter()
         .zip(cpus)
-        .map(|(w, c)| (median(w.clone()), c.map(|c| c / runs as u32), w))
+        .map(|(w, c)| {
+            let per_run = c.map(|c| Cpu {
+                user: c.user / runs as u32,
+                sys: c.sys / runs as u32,
+            });
+            (median(w.clone()), per_run, w)
+        })
         .collect()
 }
 
@@ -333,10 +358,15 @@ fn main() {
         "CPU ms: floor/scan1/all/f-prg/cli"
     );
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let cms = |d: Option<Duration>| d.map(|d| format!("{:.0}", ms(d))).unwrap_or_else(|| "?".into());
+    let cms = |c: Option<Cpu>| c.map(|c| format!("{:.0}", ms(c.total()))).unwrap_or_else(|| "?".into());
+    let split = |c: Option<Cpu>| {
+        c.map(|c| format!("user {:.0} + system {:.0} ms", ms(c.user), ms(c.sys)))
+            .unwrap_or_else(|| "?".into())
+    };
     let mut rows: Vec<(usize, f64, f64, f64, f64)> = Vec::new();
     let mut plans: Vec<(usize, deploy_audit::model::ParsePlan)> = Vec::new();
     let mut pairs: Vec<(usize, Vec<f64>)> = Vec::new();
+    let mut splits: Vec<(usize, String, String)> = Vec::new();
     for size in sizes {
         let dir = tempfile::tempdir().unwrap();
         generate(dir.path(), size, density);
@@ -422,6 +452,7 @@ fn main() {
         );
         rows.push((size, ms(read), ms(scan1), ms(scan_all), ms(cli)));
         pairs.push((size, paired));
+        splits.push((size, split(floor_prog_cpu), split(cli_cpu)));
     }
     for (size, p) in &pairs {
         println!(
@@ -432,6 +463,11 @@ fn main() {
             p[p.len() - 1],
             p.len()
         );
+    }
+    // The floor program is mostly system time (the kernel's directory and file reads) and the
+    // scan adds user time: when the kernel's share gets faster or slower, the ratio moves.
+    for (size, floor, cli) in &splits {
+        println!("cpu split {size:>6} files, per run: floor-prg {floor}; cli {cli}");
     }
     // Growth: time ratio between consecutive sizes against the file ratio (1.00 = linear).
     for w in rows.windows(2) {
