@@ -108,9 +108,23 @@ pub const SKIP_DIRS: &[&str] = &[
 /// Classify a path (relative, `/`-separated) by its name.
 pub fn classify(rel: &str) -> Option<FileKind> {
     let name = rel.rsplit('/').next().unwrap_or(rel);
-    let lower = name.to_ascii_lowercase();
+    // Lower-cased on the stack (every entry of the walk comes here; names are short), a longer
+    // name on the heap. ASCII lower-casing keeps valid UTF-8 valid.
+    let mut buf = [0u8; 64];
+    let heap: String;
+    let lower: &str = match buf.get_mut(..name.len()) {
+        Some(b) => {
+            b.copy_from_slice(name.as_bytes());
+            b.make_ascii_lowercase();
+            std::str::from_utf8(b).unwrap_or(name)
+        }
+        None => {
+            heap = name.to_ascii_lowercase();
+            &heap
+        }
+    };
     let in_workflows = rel.starts_with(".github/workflows/");
-    let kind = match lower.as_str() {
+    let kind = match lower {
         "dockerfile" => FileKind::Dockerfile,
         ".dockerignore" => FileKind::DockerIgnore,
         "package.json" => FileKind::PackageJson,
@@ -138,19 +152,19 @@ pub fn classify(rel: &str) -> Option<FileKind> {
                 }
             } else if lower.ends_with(".dockerignore") {
                 FileKind::DockerIgnore
-            } else if is_compose_name(&lower) {
+            } else if is_compose_name(lower) {
                 FileKind::Compose
-            } else if is_next_config(&lower) {
+            } else if is_next_config(lower) {
                 FileKind::NextConfig
             } else if lower.ends_with(".prisma") {
                 FileKind::PrismaSchema
-            } else if is_env_name(&lower) {
+            } else if is_env_name(lower) {
                 FileKind::EnvFile
             } else if in_workflows && (lower.ends_with(".yml") || lower.ends_with(".yaml")) {
                 FileKind::Workflow
             } else if lower.ends_with(".sh") || lower == "entrypoint" || lower == "docker-entrypoint" {
                 FileKind::ShellScript
-            } else if is_source(&lower) {
+            } else if is_source(lower) {
                 FileKind::Source
             } else {
                 return None;
@@ -601,7 +615,7 @@ fn visit(
     };
     let Some(kind) = kind else { return };
     // Resolve what to read: a regular file, or a symlink whose target stays inside the root.
-    let target: PathBuf = if ftype.is_symlink() {
+    let target: std::borrow::Cow<'_, Path> = if ftype.is_symlink() {
         match fs::canonicalize(path) {
             Err(e) => {
                 // ELOOP (40 on Linux, 62 on the BSDs and macOS): the link leads back to itself.
@@ -636,10 +650,10 @@ fn visit(
                 ));
                 return;
             }
-            Ok(t) => t,
+            Ok(t) => std::borrow::Cow::Owned(t),
         }
     } else {
-        path.to_path_buf()
+        std::borrow::Cow::Borrowed(path)
     };
     // A regular file (by its directory entry) is opened directly and sized with fstat; anything
     // else is checked with stat first so that a FIFO or device is never opened.
@@ -776,6 +790,21 @@ mod tests {
         // A tie keeps the earlier list's element first.
         let tagged = merge_sorted(vec![vec![(1, 'a'), (2, 'a')], vec![(1, 'b')]], |x, y| x.0 < y.0);
         assert_eq!(tagged, vec![(1, 'a'), (1, 'b'), (2, 'a')]);
+    }
+
+    #[test]
+    fn classifies_names_of_any_length_and_case() {
+        // Names up to 64 bytes are lower-cased on the stack, longer ones on the heap: the same
+        // answers either side of the boundary, for ASCII and non-ASCII names alike.
+        for len in [60, 63, 64, 65, 200] {
+            let stem = "A".repeat(len - ".TS".len());
+            assert_eq!(classify(&format!("src/{stem}.TS")), Some(FileKind::Source), "{len}");
+            assert_eq!(classify(&format!("src/{stem}.PNG")), None, "{len}");
+            let docker = format!("DOCKERFILE.{}", "P".repeat(len - "DOCKERFILE.".len()));
+            assert_eq!(classify(&docker), Some(FileKind::Dockerfile), "{len}");
+            let accented = format!("{}é.EXAMPLE.ENV", "x".repeat(len.saturating_sub(14)));
+            assert_eq!(classify(&accented), Some(FileKind::EnvFile), "{len}");
+        }
     }
 
     #[test]
