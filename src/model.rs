@@ -336,10 +336,15 @@ fn is_script_path(local: &str) -> bool {
 /// Module specifiers a file imports, read from its text (for files not parsed because they hold
 /// no fact): `from '…'`, `require('…')`, `import('…')`, `import '…'`.
 fn text_imports(text: &str) -> Vec<String> {
+    // A SIMD substring search (memmem) per key. No key can overlap itself, so these are the
+    // matches `str::match_indices` finds.
+    static KEYS: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 4]> = std::sync::OnceLock::new();
+    let keys = KEYS.get_or_init(|| ["from ", "require(", "import(", "import "].map(memchr::memmem::Finder::new));
     let mut out = Vec::new();
-    for key in ["from ", "require(", "import(", "import "] {
-        for (i, _) in text.match_indices(key) {
-            let rest = text[i + key.len()..].trim_start();
+    for key in keys {
+        for i in key.find_iter(text.as_bytes()) {
+            // (The key is ASCII, so the byte after it starts a character.)
+            let rest = text[i + key.needle().len()..].trim_start();
             let Some(q) = rest.chars().next().filter(|c| matches!(c, '\'' | '"' | '`')) else {
                 continue;
             };
@@ -2018,6 +2023,42 @@ mod tests {
             tree(&[("apps/web/scripts/ui.tsx", "'use client';\nimport { save } from '../lib/helper';\n")]),
             Some(true)
         );
+    }
+
+    #[test]
+    fn text_imports_finds_what_a_str_search_finds() {
+        // The search before memmem (`str::match_indices`), as the reference.
+        fn reference(text: &str) -> Vec<String> {
+            let mut out = Vec::new();
+            for key in ["from ", "require(", "import(", "import "] {
+                for (i, _) in text.match_indices(key) {
+                    let rest = text[i + key.len()..].trim_start();
+                    let Some(q) = rest.chars().next().filter(|c| matches!(c, '\'' | '"' | '`')) else {
+                        continue;
+                    };
+                    if let Some(end) = rest[1..].find(q) {
+                        let spec = &rest[1..1 + end];
+                        if !spec.is_empty() && spec.len() < 300 && !spec.contains('\n') {
+                            out.push(spec.to_string());
+                        }
+                    }
+                }
+            }
+            out
+        }
+        let texts = [
+            "import a from './a';\nconst b = require(\"../b\");\nconst c = await import(`@/c`);\nimport './side.css';\n",
+            "import import 'x'; from from \"y\"; require(require('z'))",
+            "é import 'ü/ä'; // from 'naïve' \u{1F600} require( 'spaced' )",
+            "from '' import \"\" require(`unterminated",
+            "import 'line\nbreak'; from \"ok\"",
+            "",
+            "fromimport('x') importfrom 'y'",
+        ];
+        for t in texts {
+            assert_eq!(text_imports(t), reference(t), "{t:?}");
+        }
+        assert_eq!(text_imports(texts[0]), ["./a", "../b", "@/c", "./side.css"]);
     }
 
     #[test]
