@@ -333,30 +333,34 @@ fn is_script_path(local: &str) -> bool {
             .any(|e| local.ends_with(e))
 }
 
+/// What precedes a module specifier in a file's text.
+const IMPORT_KEYS: [&str; 4] = ["from ", "require(", "import(", "import "];
+
 /// Module specifiers a file imports, read from its text (for files not parsed because they hold
 /// no fact): `from '…'`, `require('…')`, `import('…')`, `import '…'`.
 fn text_imports(text: &str) -> Vec<String> {
     // A SIMD substring search (memmem) per key. No key can overlap itself, so these are the
     // matches `str::match_indices` finds.
     static KEYS: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 4]> = std::sync::OnceLock::new();
-    let keys = KEYS.get_or_init(|| ["from ", "require(", "import(", "import "].map(memchr::memmem::Finder::new));
+    let keys = KEYS.get_or_init(|| IMPORT_KEYS.map(memchr::memmem::Finder::new));
     let mut out = Vec::new();
     for key in keys {
         for i in key.find_iter(text.as_bytes()) {
             // (The key is ASCII, so the byte after it starts a character.)
-            let rest = text[i + key.needle().len()..].trim_start();
-            let Some(q) = rest.chars().next().filter(|c| matches!(c, '\'' | '"' | '`')) else {
-                continue;
-            };
-            if let Some(end) = rest[1..].find(q) {
-                let spec = &rest[1..1 + end];
-                if !spec.is_empty() && spec.len() < 300 && !spec.contains('\n') {
-                    out.push(spec.to_string());
-                }
-            }
+            out.extend(quoted_spec(&text[i + key.needle().len()..]).map(String::from));
         }
     }
     out
+}
+
+/// The module specifier quoted at the start of `rest` (the text after `from `, `require(`, …),
+/// spaces before it skipped: non-empty, on one line, under 300 bytes.
+fn quoted_spec(rest: &str) -> Option<&str> {
+    let rest = rest.trim_start();
+    let q = rest.chars().next().filter(|c| matches!(c, '\'' | '"' | '`'))?;
+    let end = rest[1..].find(q)?;
+    let spec = &rest[1..1 + end];
+    (!spec.is_empty() && spec.len() < 300 && !spec.contains('\n')).then_some(spec)
 }
 
 fn parse_error(rel: &str, line: usize, what: &str, msg: &str) -> Observation {
@@ -2029,22 +2033,11 @@ mod tests {
     fn text_imports_finds_what_a_str_search_finds() {
         // The search before memmem (`str::match_indices`), as the reference.
         fn reference(text: &str) -> Vec<String> {
-            let mut out = Vec::new();
-            for key in ["from ", "require(", "import(", "import "] {
-                for (i, _) in text.match_indices(key) {
-                    let rest = text[i + key.len()..].trim_start();
-                    let Some(q) = rest.chars().next().filter(|c| matches!(c, '\'' | '"' | '`')) else {
-                        continue;
-                    };
-                    if let Some(end) = rest[1..].find(q) {
-                        let spec = &rest[1..1 + end];
-                        if !spec.is_empty() && spec.len() < 300 && !spec.contains('\n') {
-                            out.push(spec.to_string());
-                        }
-                    }
-                }
-            }
-            out
+            IMPORT_KEYS
+                .iter()
+                .flat_map(|key| text.match_indices(key).filter_map(|(i, _)| quoted_spec(&text[i + key.len()..])))
+                .map(String::from)
+                .collect()
         }
         let texts = [
             "import a from './a';\nconst b = require(\"../b\");\nconst c = await import(`@/c`);\nimport './side.css';\n",
